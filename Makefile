@@ -1,0 +1,39 @@
+# Kizuna: `make run` serves a seeded demo on http://127.0.0.1:8000; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate worker schema clean
+
+$(STAMP): pyproject.toml sdk/python/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]' -e ./sdk/python
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput -v0
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py db_worker & \
+	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+
+worker: migrate
+	$(BIN)/python manage.py db_worker
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schema: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+clean:
+	rm -rf $(VENV) var

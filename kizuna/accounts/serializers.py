@@ -1,0 +1,94 @@
+from rest_framework import serializers
+
+from kizuna.api.fields import UrlField
+
+from .models import Membership, Namespace, Role, Token, login_validator
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    login = serializers.CharField(source="username")
+    type = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+    site_admin = serializers.BooleanField(source="is_staff")
+    created_at = serializers.DateTimeField(source="date_joined")
+
+    def get_type(self, obj) -> str:
+        return "User"
+
+    def get_name(self, obj) -> str:
+        return obj.get_full_name()
+
+
+class DeployIdentitySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="token.pk")
+    login = serializers.CharField()
+    type = serializers.SerializerMethodField()
+    repository = serializers.SerializerMethodField()
+    scopes = serializers.ListField(child=serializers.CharField())
+
+    def get_type(self, obj) -> str:
+        return "Deploy"
+
+    def get_repository(self, obj) -> str:
+        return obj.token.repository.full_name
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=["read", "write", "admin"]), required=False)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Token
+        fields = ["id", "name", "hint", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["id", "hint", "created_at", "last_used_at", "revoked_at"]
+
+    def validate_expires_at(self, value):
+        from django.utils import timezone
+
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("must be in the future")
+        return value
+
+
+class DeployTokenSerializer(TokenSerializer):
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=["read", "write"]), required=False)
+
+
+class NewTokenSerializer(TokenSerializer):
+    """The create response: the only place the secret appears."""
+
+    token = serializers.CharField(read_only=True, help_text="The secret; shown once")
+
+    class Meta(TokenSerializer.Meta):
+        fields = TokenSerializer.Meta.fields + ["token"]
+
+
+class NewDeployTokenSerializer(NewTokenSerializer):
+    scopes = DeployTokenSerializer._declared_fields["scopes"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    login = serializers.CharField(max_length=39, validators=[login_validator])
+    type = serializers.CharField(source="kind", read_only=True)
+    url = UrlField(lambda org: f"/orgs/{org.login}")
+
+    class Meta:
+        model = Namespace
+        fields = ["id", "login", "name", "description", "type", "created_at", "url"]
+        read_only_fields = ["id", "type", "created_at", "url"]
+        extra_kwargs = {"name": {"required": False}, "description": {"required": False}}
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    login = serializers.CharField(source="user.username", read_only=True)
+    type = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = ["login", "type", "role"]
+
+    def get_type(self, obj) -> str:
+        return "User"

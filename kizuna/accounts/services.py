@@ -1,0 +1,219 @@
+"""Every write to accounts: users, organisations, memberships, actors and tokens."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from kizuna.api.errors import ValidationFailed
+from kizuna.events.services import emit_event
+
+from . import tokens as token_format
+from .models import Actor, Membership, Namespace, Role, Token, User
+from .principals import principal_kind
+
+PERSONAL_SCOPES = ("read", "write", "admin")
+DEPLOY_SCOPES = ("read", "write")
+DEFAULT_SCOPES = ["read", "write"]
+
+
+# --- actors ---------------------------------------------------------------------------------------
+def actor_for_user(user: User) -> Actor:
+    cached = user.__dict__.get("_kizuna_actor")
+    if cached is None:
+        try:
+            cached = user.actor
+        except Actor.DoesNotExist:
+            cached, _ = Actor.objects.get_or_create(user=user, defaults={"type": Actor.Type.USER, "login": user.username})
+        user.__dict__["_kizuna_actor"] = cached
+    return cached
+
+
+def actor_for_agent(agent) -> Actor:
+    try:
+        return agent.actor
+    except Actor.DoesNotExist:
+        actor, _ = Actor.objects.get_or_create(agent=agent, defaults={"type": Actor.Type.AGENT, "login": agent.name})
+        return actor
+
+
+def actor_for(principal) -> Actor:
+    """The Actor row for whoever is calling (user, agent or deploy token)."""
+    kind = principal_kind(principal)
+    if kind == "user":
+        return actor_for_user(principal)
+    if kind == "agent":
+        return actor_for_agent(principal)
+    if kind == "deploy":
+        token = principal.token
+        actor, _ = Actor.objects.get_or_create(
+            deploy_token=token, defaults={"type": Actor.Type.DEPLOY, "login": f"deploy-{token.pk}"}
+        )
+        return actor
+    raise ValueError("anonymous callers have no actor")
+
+
+def operator_actor_of(actor: Actor) -> Actor | None:
+    if actor.type != Actor.Type.AGENT:
+        return None
+    from agents.models import Agent
+
+    operator = Agent.objects.select_related("operator").get(pk=actor.agent_id).operator
+    return actor_for_user(operator)
+
+
+# --- names ----------------------------------------------------------------------------------------
+def login_taken(login: str) -> bool:
+    """Logins of users, organisations and agents share one name space (case-insensitive)."""
+    lowered = login.lower()
+    return (
+        Namespace.objects.annotate(l=Lower("login")).filter(l=lowered).exists()
+        or Actor.objects.exclude(type=Actor.Type.DEPLOY).annotate(l=Lower("login")).filter(l=lowered).exists()
+    )
+
+
+# --- users and organisations ----------------------------------------------------------------------
+@transaction.atomic
+def user_create(*, login: str, password: str | None = None, email: str = "", is_staff: bool = False, is_superuser: bool = False) -> User:
+    if login_taken(login):
+        raise ValidationFailed({"login": ["already exists"]})
+    user = User(username=login, email=email, is_staff=is_staff, is_superuser=is_superuser)
+    user.full_clean(exclude=["password"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    ensure_personal_namespace(user)
+    actor_for_user(user)
+    return user
+
+
+def ensure_personal_namespace(user: User) -> Namespace:
+    namespace, _ = Namespace.objects.get_or_create(user=user, defaults={"login": user.username, "kind": Namespace.Kind.USER})
+    return namespace
+
+
+@transaction.atomic
+def org_create(*, creator: User, login: str, name: str = "", description: str = "") -> Namespace:
+    if login_taken(login):
+        raise ValidationFailed({"login": ["already exists"]})
+    org = Namespace(login=login, kind=Namespace.Kind.ORGANIZATION, name=name or "", description=description or "")
+    org.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError:
+        raise ValidationFailed({"login": ["already exists"]}) from None
+    Membership.objects.create(namespace=org, user=creator, role=Role.ADMIN)
+    actor = actor_for_user(creator)
+    emit_event(type="organization.created", actor=actor, namespace=org, payload={"organization": {"id": org.pk, "login": org.login}})
+    emit_event(
+        type="member.added", actor=actor, namespace=org, subject=actor,
+        payload={"member": {"login": creator.username, "role": Role.ADMIN}},
+    )
+    return org
+
+
+def _admin_count(org: Namespace) -> int:
+    return Membership.objects.filter(namespace=org, role=Role.ADMIN).count()
+
+
+@transaction.atomic
+def member_set(*, actor: Actor, org: Namespace, user: User, role: str) -> Membership:
+    # Lock the org's memberships so two concurrent demotions cannot both leave it without an admin.
+    list(Membership.objects.select_for_update().filter(namespace=org, role=Role.ADMIN))
+    membership = Membership.objects.filter(namespace=org, user=user).first()
+    member_actor = actor_for_user(user)
+    if membership is None:
+        membership = Membership.objects.create(namespace=org, user=user, role=role)
+        emit_event(type="member.added", actor=actor, namespace=org, subject=member_actor,
+                   payload={"member": {"login": user.username, "role": role}})
+        return membership
+    if membership.role == role:
+        return membership
+    if membership.role == Role.ADMIN and _admin_count(org) <= 1:
+        raise ValidationFailed({"role": ["the last admin of an organization cannot be demoted"]})
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    emit_event(type="member.changed", actor=actor, namespace=org, subject=member_actor,
+               payload={"member": {"login": user.username, "role": role}, "changes": {"role": {"from": previous}}})
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, actor: Actor, org: Namespace, membership: Membership) -> None:
+    list(Membership.objects.select_for_update().filter(namespace=org, role=Role.ADMIN))
+    if membership.role == Role.ADMIN and _admin_count(org) <= 1:
+        raise ValidationFailed({"login": ["the last admin of an organization cannot be removed"]})
+    user = membership.user
+    membership.delete()
+    emit_event(type="member.removed", actor=actor, namespace=org, subject=actor_for_user(user),
+               payload={"member": {"login": user.username}})
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+def _clean_scopes(scopes, allowed: tuple[str, ...]) -> list[str]:
+    if scopes is None:
+        return list(DEFAULT_SCOPES)
+    if not isinstance(scopes, list | tuple) or not all(isinstance(s, str) for s in scopes):
+        raise ValidationFailed({"scopes": ["must be a list of strings"]})
+    unknown = sorted(set(scopes) - set(allowed))
+    if unknown:
+        raise ValidationFailed({"scopes": [f"unknown scope(s): {', '.join(unknown)}; allowed: {', '.join(allowed)}"]})
+    if not scopes:
+        raise ValidationFailed({"scopes": ["at least one scope is required"]})
+    return [s for s in allowed if s in scopes]
+
+
+@transaction.atomic
+def token_create(
+    *,
+    kind: str,
+    name: str,
+    actor: Actor | None,
+    user: User | None = None,
+    agent=None,
+    repository=None,
+    scopes=None,
+    expires_at: datetime | None = None,
+    created_by: User | None = None,
+    job_id: int | None = None,
+    emit: bool = True,
+) -> tuple[Token, str]:
+    """Create a token and return it with its secret — the only time the secret exists in clear."""
+    if kind == Token.Kind.PERSONAL:
+        scopes = _clean_scopes(scopes, PERSONAL_SCOPES)
+    elif kind == Token.Kind.DEPLOY:
+        scopes = _clean_scopes(scopes, DEPLOY_SCOPES)
+    elif kind == Token.Kind.JOB:
+        scopes = ["read"]
+    else:
+        scopes = []
+    raw = token_format.generate(kind)
+    token = Token.objects.create(
+        kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes,
+        user=user, agent=agent, repository=repository, expires_at=expires_at,
+        created_by=created_by, job_id=job_id,
+    )
+    if emit and actor is not None:
+        emit_event(type="token.created", actor=actor, repository=repository, payload={"token": token_payload(token)})
+    return token, raw
+
+
+def token_payload(token: Token) -> dict:
+    return {"id": token.pk, "name": token.name, "kind": token.kind, "scopes": token.scopes}
+
+
+@transaction.atomic
+def token_revoke(*, token: Token, actor: Actor | None, emit: bool = True) -> Token:
+    from django.utils import timezone
+
+    updated = Token.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    if updated and emit and actor is not None:
+        emit_event(type="token.revoked", actor=actor, repository=token.repository, payload={"token": token_payload(token)})
+    return token
+
+

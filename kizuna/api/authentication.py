@@ -1,0 +1,152 @@
+"""Bearer-token authentication, one class per token kind sharing `resolve_credentials`.
+
+The header is parsed and looked up once per request; the result is cached on the Django request so
+the rate limiter (which runs before DRF) and DRF's authentication share it.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from kizuna.accounts import tokens as token_format
+from kizuna.accounts.models import Token
+from kizuna.accounts.principals import TokenPrincipal
+
+BAD_CREDENTIALS = "Bad credentials"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_UNSET = object()
+
+
+class AgentSuspended(exceptions.PermissionDenied):
+    default_detail = "This agent is suspended"
+
+
+def bearer_token(request) -> str | None:
+    """The raw token from `Authorization: Bearer …`, '' for a malformed header, None without one."""
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if header is None:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return ""
+    return value.strip()
+
+
+def _touch(model, pk, field: str, current) -> None:
+    """Write a last-used timestamp at most once a minute (a conditional UPDATE, no extra read)."""
+    now = timezone.now()
+    if current is not None and now - current < LAST_USED_RESOLUTION:
+        return
+    stale = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - LAST_USED_RESOLUTION})
+    model.objects.filter(stale, pk=pk).update(**{field: now})
+
+
+def lookup_token(raw: str):
+    """(principal, token) for a valid, active token string; raises AuthenticationFailed otherwise."""
+    kind = token_format.parse_kind(raw)
+    if kind is None:  # wrong shape or checksum: rejected before any query
+        raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
+    token = (
+        Token.objects.select_related("user", "agent", "agent__operator", "repository")
+        .filter(digest=token_format.digest(raw), kind=kind)
+        .first()
+    )
+    if token is None or not token.is_active:
+        raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
+    if kind == Token.Kind.PERSONAL:
+        if token.user is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
+        principal = token.user
+    elif kind == Token.Kind.AGENT:
+        agent = token.agent
+        if agent is None or not agent.operator.is_active:
+            raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
+        if agent.is_suspended:
+            raise AgentSuspended()
+        _touch(type(agent), agent.pk, "last_seen_at", agent.last_seen_at)
+        principal = agent
+    else:  # deploy and job tokens are bound to one repository
+        principal = TokenPrincipal(token=token)
+    _touch(Token, token.pk, "last_used_at", token.last_used_at)
+    return principal, token
+
+
+def resolve_credentials(request):
+    """Cached (principal, token) | None; re-raises the same auth error on every call."""
+    cached = getattr(request, "_kizuna_credentials", _UNSET)
+    if cached is _UNSET:
+        raw = bearer_token(request)
+        if raw is None:
+            cached = None
+        else:
+            try:
+                if not raw:
+                    raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
+                cached = lookup_token(raw)
+            except exceptions.APIException as exc:
+                cached = exc
+        request._kizuna_credentials = cached
+    if isinstance(cached, Exception):
+        raise cached
+    return cached
+
+
+class _BearerAuthentication(authentication.BaseAuthentication):
+    """Answers for the token kinds in `kinds`; returns None for other kinds so the next class tries."""
+
+    kinds: frozenset[str] = frozenset()
+    handles_malformed = False
+
+    def authenticate(self, request):
+        raw = bearer_token(request._request)
+        if raw is None:
+            return None
+        kind = token_format.KIND_BY_PREFIX.get(raw[:4])
+        if kind in self.kinds or (kind is None and self.handles_malformed):
+            return resolve_credentials(request._request)
+        return None
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="kizuna"'
+
+
+class PersonalTokenAuthentication(_BearerAuthentication):
+    kinds = frozenset({token_format.PERSONAL})
+    handles_malformed = True
+
+
+class AgentTokenAuthentication(_BearerAuthentication):
+    kinds = frozenset({token_format.AGENT})
+
+
+class DeployTokenAuthentication(_BearerAuthentication):
+    kinds = frozenset({token_format.DEPLOY, token_format.JOB})
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """Browser sessions (admin, Swagger UI, EventSource); CSRF-checked for unsafe methods."""
+
+
+class BearerSchemeExtension(OpenApiAuthenticationExtension):
+    target_class = "kizuna.api.authentication.PersonalTokenAuthentication"
+    name = "bearerAuth"
+    match_subclasses = True
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal (`kzp_`), agent (`kza_`) or deploy (`kzd_`) token.",
+        }
+
+
+class AgentBearerSchemeExtension(BearerSchemeExtension):
+    target_class = "kizuna.api.authentication.AgentTokenAuthentication"
+
+
+class DeployBearerSchemeExtension(BearerSchemeExtension):
+    target_class = "kizuna.api.authentication.DeployTokenAuthentication"

@@ -1,0 +1,43 @@
+"""FilterSet pieces shared by every list endpoint."""
+
+import django_filters
+from django.db.models import F
+
+
+class SortedFilterSet(django_filters.FilterSet):
+    """Adds GitHub-style `sort` and `direction` parameters.
+
+    Subclasses set `SORTS = {"created": "created_at", …}`, `DEFAULT_SORT` and optionally
+    `DEFAULT_DIRECTIONS = {"name": "asc"}`; the row id breaks ties so pages are stable.
+    """
+
+    SORTS: dict[str, str] = {"created": "created_at"}
+    DEFAULT_SORT = "created"
+    DEFAULT_DIRECTIONS: dict[str, str] = {}
+
+    direction = django_filters.ChoiceFilter(
+        choices=[("asc", "asc"), ("desc", "desc")], method="_noop", help_text="Sort direction"
+    )
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        filters["sort"] = django_filters.ChoiceFilter(
+            field_name="sort", choices=[(k, k) for k in cls.SORTS], method="_noop", help_text="Sort field"
+        )
+        return filters
+
+    def _noop(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or self.DEFAULT_SORT
+        direction = self.form.cleaned_data.get("direction") or self.DEFAULT_DIRECTIONS.get(sort, "desc")
+        field = self.SORTS[sort]
+        if direction == "desc":
+            return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
+        return queryset.order_by(F(field).asc(nulls_first=True), "pk")

@@ -1,0 +1,103 @@
+"""Request ids, the error envelope for everything under /api/, and rate limiting."""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
+
+from . import throttling
+from .errors import CODE_BY_STATUS, envelope
+
+logger = logging.getLogger("kizuna.api")
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+API_PREFIX = "/api/"
+
+
+def is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX) or request.path == "/api"
+
+
+class RequestIdMiddleware(MiddlewareMixin):
+    """Echo a sane caller-sent X-Request-Id, else mint a UUID; every response carries it."""
+
+    def process_request(self, request):
+        sent = request.headers.get("X-Request-Id", "")
+        request.request_id = sent if SANE_REQUEST_ID.match(sent) else str(uuid.uuid4())
+
+    def process_response(self, request, response):
+        response["X-Request-Id"] = getattr(request, "request_id", None) or str(uuid.uuid4())
+        return response
+
+
+class ApiErrorMiddleware(MiddlewareMixin):
+    """Whatever never reached DRF's exception handler — unknown URLs, Django's 404/405/500, oversize
+    bodies — still answers in the envelope under /api/."""
+
+    def process_request(self, request):
+        if not is_api(request):
+            return None
+        if len(request.path_info) > 1 and request.path_info.endswith("/"):
+            # A trailing slash is accepted without a redirect, so POST bodies are never lost.
+            request.path_info = request.path_info.rstrip("/")
+        length = request.META.get("CONTENT_LENGTH")
+        limit = settings.KIZUNA_MAX_BODY_BYTES
+        if length and length.isdigit() and int(length) > limit:
+            return self._error(request, 413, details={"limit_bytes": limit})
+        return None
+
+    def process_exception(self, request, exception):
+        if not is_api(request):
+            return None
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return self._error(request, 500)
+
+    def process_response(self, request, response):
+        if not is_api(request):
+            return response
+        patch_vary_headers(response, ("Authorization",))
+        content_type = response.get("Content-Type", "")
+        if response.status_code >= 400 and not getattr(response, "streaming", False) and "json" not in content_type:
+            body = envelope(response.status_code, request_id=getattr(request, "request_id", None))
+            response.content = json.dumps(body).encode()
+            response["Content-Type"] = "application/json; charset=utf-8"
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response
+
+    @staticmethod
+    def _error(request, status: int, **kwargs):
+        body = envelope(status, code=CODE_BY_STATUS.get(status), request_id=getattr(request, "request_id", None), **kwargs)
+        return JsonResponse(body, status=status)
+
+
+class RateLimitMiddleware(MiddlewareMixin):
+    """Counts every /api/ request once (not 304s) and writes X-RateLimit-* on every answer."""
+
+    def process_request(self, request):
+        if not is_api(request):
+            return None
+        key, limit = throttling.identify(request)
+        state = throttling.hit(key, limit)
+        request.rate_limit = state
+        if not state.allowed:
+            response = JsonResponse(envelope(429, request_id=getattr(request, "request_id", None)), status=429)
+            response["Retry-After"] = str(max(1, state.reset - int(time.time())))
+            return response
+        return None
+
+    def process_response(self, request, response):
+        state = getattr(request, "rate_limit", None)
+        if state is None:
+            return response
+        if response.status_code == 304:
+            throttling.undo(state)
+            state.used -= 1
+        for name, value in state.headers().items():
+            response[name] = value
+        return response

@@ -1,0 +1,103 @@
+"""Page-number pagination with GitHub's `Link` header and `X-Total-Count` (API.md §4).
+
+Bodies are bare arrays. The total is counted with a bound: past KIZUNA_PAGINATION_COUNT_LIMIT rows
+`last` and `X-Total-Count` are omitted instead of counting a huge table.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from .errors import ValidationFailed
+
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 100
+
+
+def _positive_int(request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationFailed({name: ["must be a positive integer"]})
+    return value
+
+
+class LinkHeaderPagination(BasePagination):
+    def parse(self, request) -> tuple[int, int]:
+        page = _positive_int(request, "page", 1)
+        per_page = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+        return page, per_page
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if hasattr(queryset, "ordered") and not queryset.ordered:
+            raise ImproperlyConfigured(f"{view.__class__.__name__}: paginating an unordered queryset")
+        self.request = request
+        self.page, self.per_page = self.parse(request)
+        offset = (self.page - 1) * self.per_page
+        # One row past the page tells whether a next page exists without counting.
+        rows = list(queryset[offset : offset + self.per_page + 1])
+        self.has_next = len(rows) > self.per_page
+        self.total = self._bounded_count(queryset, offset, len(rows))
+        return rows[: self.per_page]
+
+    def _bounded_count(self, queryset, offset: int, fetched: int) -> int | None:
+        if fetched and fetched <= self.per_page:
+            return offset + fetched  # this is the last page: no COUNT needed
+        limit = settings.KIZUNA_PAGINATION_COUNT_LIMIT
+        if hasattr(queryset, "query"):
+            bounded = queryset.order_by().values("pk")[: limit + 1].count()
+        else:
+            bounded = len(queryset)
+        return bounded if bounded <= limit else None
+
+    def links(self) -> dict[str, int]:
+        last = None
+        if self.total is not None:
+            last = max(1, -(-self.total // self.per_page))
+        links = {}
+        if self.page > 1:
+            links["first"] = 1
+            links["prev"] = min(self.page - 1, last) if last else self.page - 1
+        if self.has_next:
+            links["next"] = self.page + 1
+            if last:
+                links["last"] = last
+        return links
+
+    def get_paginated_response(self, data):
+        url = self.request.build_absolute_uri()
+        links = self.links()
+        headers = {}
+        if links:
+            headers["Link"] = ", ".join(f'<{replace_query_param(url, "page", n)}>; rel="{rel}"' for rel, n in links.items())
+        if self.total is not None:
+            headers["X-Total-Count"] = str(self.total)
+        return Response(data, headers=headers)
+
+    def get_paginated_response_schema(self, schema):
+        return schema
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Page number, 1-based.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": "Items per page (1-100; larger values are read as 100).",
+                "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_PER_PAGE},
+            },
+        ]

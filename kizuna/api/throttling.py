@@ -1,0 +1,106 @@
+"""Tiered, fixed-window rate limiting (API.md §5).
+
+Counted with an atomic `add` + `incr` on the `ratelimit` cache (Redis when KIZUNA_REDIS_URL is set),
+so the count is exact under concurrency and shared by every process. DRF's own throttles keep a list
+of timestamps that races between processes, so they are not used.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from rest_framework import exceptions
+
+from kizuna.accounts.principals import principal_kind
+
+from .authentication import bearer_token, resolve_credentials
+
+logger = logging.getLogger("kizuna.ratelimit")
+
+
+@dataclass
+class RateLimitState:
+    key: str
+    limit: int
+    used: int
+    reset: int
+    degraded: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.used <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+            "X-RateLimit-Used": str(min(self.used, self.limit)),
+            "X-RateLimit-Resource": "core",
+        }
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def identify(request) -> tuple[str, int]:
+    """(bucket key, limit per window) for the caller. Bad credentials count against the IP."""
+    principal = None
+    try:
+        creds = resolve_credentials(request)
+        principal = creds[0] if creds else None
+    except exceptions.APIException:
+        principal = None
+        if bearer_token(request) is not None:
+            return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
+    if principal is None and bearer_token(request) is None:
+        user = getattr(request, "user", None)  # a browser session
+        if user is not None and user.is_authenticated:
+            principal = user
+    kind = principal_kind(principal)
+    if kind == "anonymous":
+        return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
+    if kind == "user":
+        internal = principal.is_staff
+        key = f"user:{principal.pk}"
+    elif kind == "agent":
+        internal = principal.internal
+        key = f"agent:{principal.pk}"
+    else:
+        internal = principal.token.internal
+        key = f"token:{principal.token.pk}"
+    limit = settings.KIZUNA_RATE_LIMIT_INTERNAL if internal else settings.KIZUNA_RATE_LIMIT_AUTHENTICATED
+    return key, limit
+
+
+def hit(key: str, limit: int) -> RateLimitState:
+    window = settings.KIZUNA_RATE_LIMIT_WINDOW_SECONDS
+    now = int(time.time())
+    start = now - now % window
+    reset = start + window
+    bucket = f"{settings.KIZUNA_RATE_LIMIT_NAMESPACE}:{key}:{start}"
+    cache = caches["ratelimit"]
+    try:
+        cache.add(bucket, 0, timeout=window + 60)
+        used = cache.incr(bucket)
+    except Exception:  # the counter store is down: fail open, say so in the log (docs/deploy.md)
+        logger.warning("rate-limit store unavailable; allowing request", exc_info=True)
+        return RateLimitState(key=bucket, limit=limit, used=0, reset=reset, degraded=True)
+    return RateLimitState(key=bucket, limit=limit, used=used, reset=reset)
+
+
+def undo(state: RateLimitState) -> None:
+    """Give back a request that must not count (a 304 answer)."""
+    if state.degraded:
+        return
+    try:
+        caches["ratelimit"].decr(state.key)
+    except Exception:
+        logger.warning("rate-limit store unavailable on undo", exc_info=True)

@@ -1,0 +1,8 @@
+"""One ASGI process serves everything (`make run`, tests); in production only the SSE paths come here."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
+application = get_asgi_application()

@@ -1,0 +1,195 @@
+"""Kizuna settings: every knob is an environment variable with a safe default (API.md §16)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("KIZUNA_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+DEBUG = env_bool("KIZUNA_DEBUG", False)
+SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or "kizuna-insecure-development-key-change-me"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "kizuna.api",
+    "kizuna.accounts",
+    "kizuna.events",
+    "repos",
+    "issues",
+    "pulls",
+    "agents",
+    "pipelines",
+]
+
+MIDDLEWARE = [
+    "kizuna.api.middleware.RequestIdMiddleware",
+    "kizuna.api.middleware.ApiErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kizuna.api.middleware.RateLimitMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kizuna.urls"
+WSGI_APPLICATION = "kizuna.wsgi.application"
+ASGI_APPLICATION = "kizuna.asgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "kizuna" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("KIZUNA_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'kizuna.sqlite3'}",
+        conn_max_age=env_int("KIZUNA_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; the timeout rides out short write locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+REDIS_URL = os.environ.get("KIZUNA_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kizuna"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kizuna-rl"},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kizuna-default"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kizuna-ratelimit"},
+    }
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KIZUNA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGIN_URL = "/login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("KIZUNA_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Kizuna ---------------------------------------------------------------------------------
+KIZUNA_GIT_ROOT = Path(os.environ.get("KIZUNA_GIT_ROOT", VAR_DIR / "git"))
+KIZUNA_RATE_LIMIT_DEFAULT = env_int("KIZUNA_RATE_LIMIT_DEFAULT", 1000)
+KIZUNA_RATE_LIMIT_AUTHENTICATED = env_int("KIZUNA_RATE_LIMIT_AUTHENTICATED", 5000)
+KIZUNA_RATE_LIMIT_INTERNAL = env_int("KIZUNA_RATE_LIMIT_INTERNAL", 10000)
+KIZUNA_RATE_LIMIT_WINDOW_SECONDS = 3600
+# Prefix of the counters' keys (tests give each test its own, so runs sharing a Redis never collide).
+KIZUNA_RATE_LIMIT_NAMESPACE = os.environ.get("KIZUNA_RATE_LIMIT_NAMESPACE", "rl")
+KIZUNA_WEBHOOK_ALLOW_PRIVATE = env_bool("KIZUNA_WEBHOOK_ALLOW_PRIVATE", False)
+KIZUNA_JOB_LEASE_SECONDS = env_int("KIZUNA_JOB_LEASE_SECONDS", 60)
+KIZUNA_MAX_BODY_BYTES = env_int("KIZUNA_MAX_BODY_BYTES", 1024 * 1024)
+KIZUNA_GIT_COMMITTER_NAME = os.environ.get("KIZUNA_GIT_COMMITTER_NAME", "Kizuna")
+KIZUNA_GIT_COMMITTER_EMAIL = os.environ.get("KIZUNA_GIT_COMMITTER_EMAIL", "kizuna@localhost")
+# Above this many matching rows a list omits `last` and X-Total-Count rather than count them all.
+KIZUNA_PAGINATION_COUNT_LIMIT = env_int("KIZUNA_PAGINATION_COUNT_LIMIT", 10000)
+# Public root URL used in `url`/`clone_url` fields when requests come through a proxy; empty: from the request.
+KIZUNA_PUBLIC_URL = os.environ.get("KIZUNA_PUBLIC_URL", "").rstrip("/")
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = KIZUNA_MAX_BODY_BYTES
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kizuna.api.authentication.PersonalTokenAuthentication",
+        "kizuna.api.authentication.AgentTokenAuthentication",
+        "kizuna.api.authentication.DeployTokenAuthentication",
+        "kizuna.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["kizuna.api.permissions.TokenScopePermission"],
+    "DEFAULT_PARSER_CLASSES": ["kizuna.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["kizuna.api.renderers.KizunaJSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "kizuna.api.pagination.LinkHeaderPagination",
+    # Rate limiting is kizuna.api.middleware.RateLimitMiddleware: it must count unknown paths too.
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "kizuna.api.schema.KizunaAutoSchema",
+    "EXCEPTION_HANDLER": "kizuna.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "PAGE_SIZE": 30,
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kizuna.api.renderers.LenientContentNegotiation",
+    "UNICODE_JSON": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kizuna REST API",
+    "DESCRIPTION": "A code forge whose REST API treats AI agents as first-class participants.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    "SERVERS": [{"url": "/api/v1"}],
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("KIZUNA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

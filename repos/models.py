@@ -1,0 +1,69 @@
+"""Repositories (API.md §7). The git data lives under KIZUNA_GIT_ROOT, keyed by the row's id."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from kizuna.accounts.models import Namespace
+
+REPO_NAME_RE = r"^[A-Za-z0-9._-]{1,100}$"
+
+
+def validate_repo_name(value: str) -> None:
+    import re
+
+    if not re.fullmatch(REPO_NAME_RE, value or ""):
+        raise ValidationError("must be 1-100 of A-Z a-z 0-9 . _ -")
+    if value in {".", ".."}:
+        raise ValidationError("may not be . or ..")
+    if value.lower().endswith(".git"):
+        raise ValidationError("may not end in .git")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class Repository(models.Model):
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="repositories")
+    name = models.CharField(max_length=100, validators=[validate_repo_name])
+    description = models.TextField(blank=True, default="")
+    visibility = models.CharField(max_length=7, choices=Visibility.choices, default=Visibility.PRIVATE)
+    default_branch = models.CharField(max_length=255, default="main")
+    archived = models.BooleanField(default=False)
+    open_issues_count = models.PositiveIntegerField(default=0)
+    open_pulls_count = models.PositiveIntegerField(default=0)
+    # Per-repo counters, bumped with UPDATE … SET n = n + 1 (issues and PRs share `last_number`).
+    last_number = models.PositiveIntegerField(default=0)
+    last_pipeline_number = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        constraints = [models.UniqueConstraint("namespace", Lower("name"), name="repo_name_ci_unique_per_namespace")]
+        indexes = [
+            models.Index(fields=["namespace", "created_at"]),
+            models.Index(fields=["namespace", "updated_at"]),
+            models.Index(fields=["namespace", "pushed_at"]),
+            models.Index(fields=["namespace", "name"]),
+            models.Index(fields=["visibility"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace.login}/{self.name}"
+
+    @property
+    def private(self) -> bool:
+        return self.visibility == Visibility.PRIVATE
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC

@@ -1,0 +1,121 @@
+"""Every write to repositories. The git directory and the row live and die together."""
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from kizuna.accounts.models import Actor, Namespace
+from kizuna.api.errors import ValidationFailed
+from kizuna.events.services import emit_event
+
+from . import git
+from .models import Repository
+
+# The labels every new repository starts with (API.md §8).
+DEFAULT_LABELS = [
+    ("bug", "d73a4a", "Something isn't working"),
+    ("feature", "a2eeef", "New feature or request"),
+    ("documentation", "0075ca", "Improvements or additions to documentation"),
+    ("good first issue", "7057ff", "Good for newcomers"),
+    ("help wanted", "008672", "Extra attention is needed"),
+    ("duplicate", "cfd3d7", "This issue or pull request already exists"),
+    ("invalid", "e4e669", "This doesn't seem right"),
+]
+
+# Hooks other apps register to run inside repo_create's transaction (e.g. default labels).
+REPOSITORY_CREATED_HOOKS = []
+
+
+def repository_payload(repo: Repository) -> dict:
+    return {"id": repo.pk, "name": repo.name, "full_name": repo.full_name, "visibility": repo.visibility,
+            "default_branch": repo.default_branch, "archived": repo.archived}
+
+
+def _name_taken(namespace: Namespace, name: str, exclude_pk=None) -> bool:
+    qs = Repository.objects.annotate(lname=Lower("name")).filter(namespace=namespace, lname=name.lower())
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def repo_create(
+    *,
+    actor: Actor,
+    namespace: Namespace,
+    name: str,
+    description: str = "",
+    visibility: str = "private",
+    default_branch: str = "main",
+    auto_init: bool = False,
+) -> Repository:
+    repo = None
+    try:
+        with transaction.atomic():
+            if _name_taken(namespace, name):
+                raise ValidationFailed({"name": ["already exists"]})
+            now = timezone.now()
+            repo = Repository(namespace=namespace, name=name, description=description or "", visibility=visibility,
+                              default_branch=default_branch, created_at=now, updated_at=now)
+            try:
+                with transaction.atomic():
+                    repo.save()
+            except IntegrityError:  # a concurrent create won the race for the name
+                raise ValidationFailed({"name": ["already exists"]}) from None
+            git.init_bare(repo.pk, default_branch)
+            if auto_init:
+                git.commit_initial_readme(repo.pk, branch=default_branch, repo_name=name, description=description or "", actor=actor)
+                repo.pushed_at = timezone.now()
+                repo.save(update_fields=["pushed_at"])
+            for hook in REPOSITORY_CREATED_HOOKS:
+                hook(repo, actor)
+            emit_event(type="repository.created", actor=actor, repository=repo, payload={"repository": repository_payload(repo)})
+    except BaseException:
+        if repo is not None and repo.pk is not None:
+            git.delete(repo.pk)  # no directory without its row
+        raise
+    return repo
+
+
+@transaction.atomic
+def repo_update(*, actor: Actor, repo: Repository, **changes) -> Repository:
+    repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+    before = repository_payload(repo)
+    new_name = changes.pop("name", None)
+    if new_name is not None and new_name != repo.name:
+        if _name_taken(repo.namespace, new_name, exclude_pk=repo.pk):
+            raise ValidationFailed({"name": ["already exists"]})
+        old_full_name = repo.full_name
+        repo.name = new_name
+        emit_event(type="repository.renamed", actor=actor, repository=repo,
+                   payload={"repository": repository_payload(repo), "changes": {"name": {"from": before["name"]}},
+                            "from_full_name": old_full_name})
+    branch = changes.get("default_branch")
+    if branch is not None and branch != repo.default_branch:
+        if git.has_commits(repo.pk) and not git.branch_exists(repo.pk, branch):
+            raise ValidationFailed({"default_branch": ["no such branch"]})
+        git.set_head(repo.pk, branch)
+    changed = {}
+    for field in ("description", "visibility", "default_branch", "archived"):
+        if field in changes and changes[field] != getattr(repo, field):
+            changed[field] = {"from": getattr(repo, field)}
+            setattr(repo, field, changes[field])
+    repo.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            repo.save()
+    except IntegrityError:
+        raise ValidationFailed({"name": ["already exists"]}) from None
+    if changed:
+        emit_event(type="repository.updated", actor=actor, repository=repo,
+                   payload={"repository": repository_payload(repo), "changes": changed})
+    return repo
+
+
+def repo_delete(*, actor: Actor, repo: Repository) -> None:
+    repo_id = repo.pk
+    with transaction.atomic():
+        emit_event(type="repository.deleted", actor=actor, repository=None, namespace=repo.namespace,
+                   payload={"repository": repository_payload(repo)})
+        repo.delete()
+        # The git data goes only once the row is really gone.
+        transaction.on_commit(lambda: git.delete(repo_id))
