@@ -1,0 +1,103 @@
+"""Issues, labels, milestones and comments (API.md §8).
+
+A pull request is an Issue row with `is_pull_request=True` plus a `pulls.PullRequest` row holding the
+git side (as on GitHub): numbers, labels, assignees, milestones and comments are shared, not copied.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+color_validator = RegexValidator(r"^[0-9a-fA-F]{6}$", "6 hex digits, no #")
+
+
+class Label(models.Model):
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=50)
+    color = models.CharField(max_length=6, validators=[color_validator])
+    description = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("repository", Lower("name"), name="label_name_ci_unique_per_repo")]
+
+    def __str__(self):
+        return self.name
+
+
+class Milestone(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="milestones")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=256)
+    description = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
+    due_on = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "number"], name="milestone_number_unique")]
+        indexes = [models.Index(fields=["repository", "state", "number"])]
+
+    def __str__(self):
+        return self.title
+
+
+class Issue(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    class StateReason(models.TextChoices):
+        COMPLETED = "completed"
+        NOT_PLANNED = "not_planned"
+        REOPENED = "reopened"
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="issues")
+    number = models.PositiveIntegerField()
+    is_pull_request = models.BooleanField(default=False)
+    title = models.CharField(max_length=256)
+    body = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
+    state_reason = models.CharField(max_length=12, choices=StateReason.choices, null=True, blank=True)
+    author = models.ForeignKey("accounts.Actor", on_delete=models.PROTECT, related_name="+")
+    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
+    labels = models.ManyToManyField(Label, blank=True, related_name="issues")
+    assignees = models.ManyToManyField("accounts.Actor", blank=True, related_name="assigned_issues")
+    comments_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey("accounts.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "number"], name="issue_number_unique")]
+        indexes = [
+            models.Index(fields=["repository", "is_pull_request", "state", "created_at"]),
+            models.Index(fields=["repository", "is_pull_request", "state", "updated_at"]),
+            models.Index(fields=["repository", "is_pull_request", "state", "comments_count"]),
+            models.Index(fields=["repository", "is_pull_request", "author"]),
+            models.Index(fields=["repository", "is_pull_request", "milestone"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.title}"
+
+
+class Comment(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    body = models.TextField()
+    author = models.ForeignKey("accounts.Actor", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["issue", "created_at"])]
+
+    def __str__(self):
+        return f"comment {self.pk} on {self.issue_id}"

@@ -119,3 +119,21 @@ def repo_delete(*, actor: Actor, repo: Repository) -> None:
         repo.delete()
         # The git data goes only once the row is really gone.
         transaction.on_commit(lambda: git.delete(repo_id))
+
+
+def next_number(repo: Repository) -> int:
+    """The next issue/pull request number: an atomic counter row, never MAX()+1, never reused.
+
+    Runs inside the caller's transaction; the row lock it takes serialises concurrent creators.
+    """
+    from django.db.models import F
+
+    Repository.objects.filter(pk=repo.pk).update(last_number=F("last_number") + 1)
+    return Repository.objects.filter(pk=repo.pk).values_list("last_number", flat=True).get()
+
+
+def next_pipeline_number(repo: Repository) -> int:
+    from django.db.models import F
+
+    Repository.objects.filter(pk=repo.pk).update(last_pipeline_number=F("last_pipeline_number") + 1)
+    return Repository.objects.filter(pk=repo.pk).values_list("last_pipeline_number", flat=True).get()
