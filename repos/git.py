@@ -92,3 +92,38 @@ def branch_exists(repo_id: int, branch: str) -> bool:
 def set_head(repo_id: int, branch: str) -> None:
     repo = _open(repo_id)
     repo.references.create("HEAD", f"refs/heads/{branch}", force=True)
+
+
+# --- reading (used by REST read endpoints, pull requests and pipelines) -------------------------------
+def resolve_ref(repo_id: int, ref: str) -> str | None:
+    """The commit sha a branch name, tag name, full ref or (abbreviated) sha points to; None if unknown."""
+    import pygit2
+
+    repo = _open(repo_id)
+    for candidate in (f"refs/heads/{ref}", f"refs/tags/{ref}", ref):
+        if candidate.startswith("refs/") and candidate in repo.references:
+            return str(repo.references[candidate].peel(pygit2.Commit).id)
+    try:
+        obj = repo.revparse_single(ref) if ref and not ref.startswith("-") else None
+    except (KeyError, ValueError, pygit2.GitError):
+        return None
+    if obj is None:
+        return None
+    try:
+        return str(obj.peel(pygit2.Commit).id)
+    except (ValueError, pygit2.GitError):
+        return None
+
+
+def read_blob_at(repo_id: int, sha: str, path: str) -> bytes | None:
+    """The content of `path` in commit `sha`, or None if there is no such file."""
+    import pygit2
+
+    repo = _open(repo_id)
+    try:
+        tree = repo.get(sha).peel(pygit2.Tree)
+        entry = tree[path]
+    except (KeyError, ValueError, AttributeError, pygit2.GitError):
+        return None
+    obj = repo.get(entry.id)
+    return obj.data if isinstance(obj, pygit2.Blob) else None

@@ -137,3 +137,27 @@ def next_pipeline_number(repo: Repository) -> int:
 
     Repository.objects.filter(pk=repo.pk).update(last_pipeline_number=F("last_pipeline_number") + 1)
     return Repository.objects.filter(pk=repo.pk).values_list("last_pipeline_number", flat=True).get()
+
+
+# Called after every ref update (a push over HTTP, or a merge): hook(repo=, ref=, before=, after=, actor=, event=).
+# Pull requests (synchronize, mergeability), pipelines and others register here in AppConfig.ready().
+PUSH_HOOKS = []
+
+
+@transaction.atomic
+def on_push(*, repo: Repository, ref: str, before: str, after: str, actor: Actor, commits: list[dict] | None = None):
+    """Record one updated ref: `pushed_at`, a `push` event, then every registered hook, in one transaction.
+
+    `commits` is the list of new commits `[{id, message, author: {name, email, date}}]` (the git layer
+    computes it); `before`/`after` are 40-hex shas with forty zeros for a created/deleted ref.
+    """
+    now = timezone.now()
+    Repository.objects.filter(pk=repo.pk).update(pushed_at=now, updated_at=now)
+    repo.pushed_at = repo.updated_at = now
+    event = emit_event(
+        type="push", actor=actor, repository=repo,
+        payload={"ref": ref, "before": before, "after": after, "commits": commits or []},
+    )
+    for hook in PUSH_HOOKS:
+        hook(repo=repo, ref=ref, before=before, after=after, actor=actor, event=event)
+    return event
