@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "kizuna.api",
     "kizuna.accounts",
     "kizuna.events",
+    "kizuna.web",
     "repos",
     "issues",
     "pulls",
@@ -48,6 +49,9 @@ MIDDLEWARE = [
     "kizuna.api.middleware.RequestIdMiddleware",
     "kizuna.api.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves Swagger UI / Redoc assets (drf-spectacular-sidecar) and the web pages' CSS from this
+    # server, in every deployment mode; finders make `collectstatic` optional for `make run`.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,7 +121,10 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` target for production (docs/deploy.md); unset, WhiteNoise serves from the apps.
+STATIC_ROOT = os.environ.get("KIZUNA_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/login"
 SESSION_COOKIE_HTTPONLY = True

@@ -20,6 +20,7 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("", include("kizuna.web.urls")),
     path("", include("repos.git_urls")),
     path("", lambda request: HttpResponseRedirect("/api/v1/docs")),
 ]
