@@ -1,0 +1,85 @@
+"""A real browser (Debian's Chromium driven by Playwright) signs in, manages tokens and agents.
+
+Screenshots of every page land in docs/screenshots/ as artefacts of the run.
+"""
+
+import json
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1100, "height": 760})
+        page.on("dialog", lambda dialog: dialog.accept())  # revoke confirmations
+        yield page
+        browser.close()
+
+
+def call_api(base: str, path: str, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(base + "/api/v1" + path, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def sign_in(page, base: str, login: str, password: str = "pw") -> None:
+    page.goto(base + "/login")
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", password)
+    page.screenshot(path=str(SCREENSHOTS / "login.png"))
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/settings/tokens")
+
+
+def test_sign_in_create_use_and_revoke_token(browser_page, live_server, make_user):
+    page, base = browser_page, live_server.url
+    make_user("octo")
+    sign_in(page, base, "octo")
+
+    page.fill("input[name=name]", "browser token")
+    page.click("text=Create token")
+    secret = page.input_value("#new-token")
+    assert secret.startswith("kzp_")
+    page.click("[data-copy]")
+    page.screenshot(path=str(SCREENSHOTS / "tokens-created.png"), full_page=True)
+
+    status, body = call_api(base, "/user", secret)
+    assert (status, body["login"]) == (200, "octo")
+
+    page.click("button.danger")  # revoke (the confirmation dialog is accepted)
+    page.wait_for_selector("tr.revoked")
+    page.screenshot(path=str(SCREENSHOTS / "tokens-revoked.png"), full_page=True)
+    status, body = call_api(base, "/user", secret)
+    assert (status, body["error"]["code"]) == (401, "UNAUTHORIZED")
+
+
+def test_wrong_password_is_refused_in_the_page(browser_page, live_server, make_user):
+    page, base = browser_page, live_server.url
+    make_user("octo2")
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "octo2")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    assert "correct" in page.inner_text("[role=alert]")
+    assert page.url == base + "/login"
