@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpResponseRedirect
-from django.urls import include, path
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 api_v1 = [
@@ -20,6 +21,9 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Swagger UI, Redoc and the admin's assets come from this server itself (API.md §14), also without
+    # DEBUG and without collectstatic; a reverse proxy may serve `collectstatic` output here instead.
+    re_path(r"^static/(?P<path>.+)$", serve_static, {"insecure": True}),
     path("", include("repos.git_urls")),
     path("", lambda request: HttpResponseRedirect("/api/v1/docs")),
 ]
