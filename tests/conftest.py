@@ -29,6 +29,7 @@ def _isolated_state(settings, tmp_path):
     """Each test: its own git root and its own rate-limit counters (shared Redis stays clean)."""
     settings.KIZUNA_GIT_ROOT = tmp_path / "git"
     settings.KIZUNA_RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PBKDF2 costs ~1 s a user
 
 
 class Api:
