@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from kizuna.api.fields import UrlField, absolute_url
+from kizuna.api.fields import StrictCharField, UrlField, absolute_url
 
 from .models import Repository, Visibility, validate_repo_name
 
@@ -11,12 +11,13 @@ class OwnerSerializer(serializers.Serializer):
 
 
 class RepositorySerializer(serializers.ModelSerializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     full_name = serializers.CharField(read_only=True)
     owner = OwnerSerializer(source="namespace", read_only=True)
     private = serializers.BooleanField(read_only=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    default_branch = serializers.CharField(max_length=255, required=False)
+    default_branch = StrictCharField(max_length=255, required=False)
+    description = StrictCharField(required=False, allow_blank=True)
     clone_url = serializers.SerializerMethodField()
     url = UrlField(lambda repo: f"/repos/{repo.full_name}")
 
@@ -28,7 +29,7 @@ class RepositorySerializer(serializers.ModelSerializer):
             "updated_at", "pushed_at",
         ]
         read_only_fields = ["id", "open_issues_count", "open_pulls_count", "created_at", "updated_at", "pushed_at"]
-        extra_kwargs = {"description": {"required": False, "allow_blank": True}, "archived": {"required": False}}
+        extra_kwargs = {"archived": {"required": False}}
 
     def get_clone_url(self, repo) -> str:
         return absolute_url(self.context.get("request"), f"/{repo.full_name}.git")

@@ -26,6 +26,8 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
     filterset_class = RepositoryFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Repository.objects.none()
         return Repository.objects.filter(permissions.visible_repos_q(self.request.user)).select_related("namespace")
 
     def list(self, request, org):
@@ -40,7 +42,9 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
         permissions.check_create_repo(request.user, namespace, token=request.auth)
         serializer = RepositoryCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        repo = services.repo_create(actor=self.actor, namespace=namespace, **serializer.validated_data)
+        fields = ("name", "description", "visibility", "default_branch", "auto_init")
+        data = {k: v for k, v in serializer.validated_data.items() if k in fields}  # `archived` is not for create
+        repo = services.repo_create(actor=self.actor, namespace=namespace, **data)
         data = RepositorySerializer(repo, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 

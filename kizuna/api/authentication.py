@@ -130,23 +130,51 @@ class SessionAuthentication(authentication.SessionAuthentication):
     """Browser sessions (admin, Swagger UI, EventSource); CSRF-checked for unsafe methods."""
 
 
+def _first_bearer_class(view):
+    for authenticator in view.get_authenticators():
+        if isinstance(authenticator, _BearerAuthentication):
+            return type(authenticator)
+    return None
+
+
 class BearerSchemeExtension(OpenApiAuthenticationExtension):
-    target_class = "kizuna.api.authentication.PersonalTokenAuthentication"
-    name = "bearerAuth"
+    """The three bearer classes (personal, agent, deploy) are one OpenAPI scheme, `bearerAuth`.
+
+    Only the view's first bearer class registers the component and the security requirement, so the
+    schema lists the scheme once and drf-spectacular sees no colliding components.
+    """
+
+    target_class = "kizuna.api.authentication._BearerAuthentication"
     match_subclasses = True
     priority = 1
+    name = "bearerAuth"
+
+    def _is_first(self, auto_schema) -> bool:
+        return _first_bearer_class(auto_schema.view) is type(self.target)
+
+    def get_security_requirement(self, auto_schema):
+        # Called before `name` is read: the second and third bearer classes register nothing.
+        first = self._is_first(auto_schema)
+        self.name = "bearerAuth" if first else []
+        return {"bearerAuth": []} if first else None
 
     def get_security_definition(self, auto_schema):
+        if not self._is_first(auto_schema):
+            return []
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A personal (`kzp_`), agent (`kza_`) or deploy (`kzd_`) token.",
+            "description": "A personal (`kzp_`), agent (`kza_`) or deploy (`kzd_`) token: "
+            "`Authorization: Bearer <token>`.",
         }
 
 
-class AgentBearerSchemeExtension(BearerSchemeExtension):
-    target_class = "kizuna.api.authentication.AgentTokenAuthentication"
+class SessionSchemeExtension(OpenApiAuthenticationExtension):
+    """Browser sessions (the Django admin sign-in, Swagger UI): the session cookie."""
 
+    target_class = "kizuna.api.authentication.SessionAuthentication"
+    name = "cookieAuth"
+    priority = 1
 
-class DeployBearerSchemeExtension(BearerSchemeExtension):
-    target_class = "kizuna.api.authentication.DeployTokenAuthentication"
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

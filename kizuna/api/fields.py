@@ -45,6 +45,17 @@ class ActorField(serializers.Field):
 extend_schema_field(ActorSerializer)(ActorField)
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into strings."""
+
+    default_error_messages = {"invalid": "must be a string"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class UrlField(serializers.Field):
     """The resource's API URL: `path_for(obj)` is appended to /api/v1."""
 
@@ -60,4 +71,4 @@ class UrlField(serializers.Field):
 
 extend_schema_field(OpenApiTypes.URI)(UrlField)
 
-__all__ = ["ActorField", "ActorSerializer", "UrlField", "absolute_url", "api_url", "inline_serializer"]
+__all__ = ["ActorField", "ActorSerializer", "StrictCharField", "UrlField", "absolute_url", "api_url", "inline_serializer"]

@@ -1,5 +1,6 @@
 """Request ids, the error envelope for everything under /api/, and rate limiting."""
 
+import io
 import json
 import logging
 import re
@@ -7,6 +8,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
@@ -45,10 +47,37 @@ class ApiErrorMiddleware(MiddlewareMixin):
         if len(request.path_info) > 1 and request.path_info.endswith("/"):
             # A trailing slash is accepted without a redirect, so POST bodies are never lost.
             request.path_info = request.path_info.rstrip("/")
-        length = request.META.get("CONTENT_LENGTH")
+        return None
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Oversize bodies answer 413 before the view reads them. Runs after the rate limiter counted
+        the request (process_request), so the 413 carries the X-RateLimit-* headers too."""
+        if not is_api(request):
+            return None
         limit = settings.KIZUNA_MAX_BODY_BYTES
-        if length and length.isdigit() and int(length) > limit:
+        length = request.META.get("CONTENT_LENGTH")
+        if length:
+            if length.isdigit() and int(length) > limit:
+                return self._error(request, 413, details={"limit_bytes": limit})
+            return None
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return self._buffer_chunked(request, limit)
+        return None
+
+    def _buffer_chunked(self, request, limit: int):
+        """A chunked body has no Content-Length, so Django (WSGI) and DRF would read it as empty.
+        Read at most limit+1 bytes of it: over the limit is 413, otherwise the body becomes a normal
+        sized one for the parsers."""
+        if isinstance(request, WSGIRequest):
+            stream = request.environ.get("wsgi.input")  # gunicorn hands over the de-chunked body
+        else:
+            stream = getattr(request, "_stream", None)  # ASGI: the spooled body
+        data = stream.read(limit + 1) if stream is not None else b""
+        if len(data) > limit:
             return self._error(request, 413, details={"limit_bytes": limit})
+        request._stream = io.BytesIO(data)
+        request._read_started = False
+        request.META["CONTENT_LENGTH"] = str(len(data))
         return None
 
     def process_exception(self, request, exception):

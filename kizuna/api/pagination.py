@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from .errors import ValidationFailed
+from .fields import absolute_url
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
@@ -44,12 +45,13 @@ class LinkHeaderPagination(BasePagination):
         # One row past the page tells whether a next page exists without counting.
         rows = list(queryset[offset : offset + self.per_page + 1])
         self.has_next = len(rows) > self.per_page
-        self.total = self._bounded_count(queryset, offset, len(rows))
+        self.total = self._bounded_count(queryset)
         return rows[: self.per_page]
 
-    def _bounded_count(self, queryset, offset: int, fetched: int) -> int | None:
-        if fetched and fetched <= self.per_page:
-            return offset + fetched  # this is the last page: no COUNT needed
+    def _bounded_count(self, queryset) -> int | None:
+        """COUNT over at most limit+1 rows (ordering and annotations stripped); None above the limit.
+
+        Always run, even on a last page, so every page of a list costs the same number of queries."""
         limit = settings.KIZUNA_PAGINATION_COUNT_LIMIT
         if hasattr(queryset, "query"):
             bounded = queryset.order_by().values("pk")[: limit + 1].count()
@@ -72,7 +74,7 @@ class LinkHeaderPagination(BasePagination):
         return links
 
     def get_paginated_response(self, data):
-        url = self.request.build_absolute_uri()
+        url = absolute_url(self.request, self.request.get_full_path())
         links = self.links()
         headers = {}
         if links:

@@ -50,6 +50,16 @@ def _headers(spec: dict) -> dict:
 
 
 class KizunaAutoSchema(AutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        # Reads under the default permission are open to anonymous callers (public repositories).
+        from .permissions import TokenScopePermission
+
+        perms = [type(p) for p in self.view.get_permissions()]
+        if self.method in ("GET", "HEAD") and perms == [TokenScopePermission] and {} not in auths:
+            auths.append({})
+        return auths
+
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = super()._get_response_headers_for_code(status_code, direction)
         headers.update(_headers(RATE_LIMIT_HEADERS))

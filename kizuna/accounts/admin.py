@@ -1,0 +1,156 @@
+"""Operators' admin: users, namespaces, memberships, actors and tokens. Writes go through services;
+a token's secret is shown once (a message after creating it) and its digest never."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from kizuna.api.errors import ValidationFailed
+
+from . import services
+from .models import Actor, Membership, Namespace, Token, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_staff", "is_active", "date_joined", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active")
+    search_fields = ("username", "email", "first_name", "last_name")
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # every user has a personal namespace and an actor row
+            services.ensure_personal_namespace(obj)
+            services.actor_for_user(obj)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    raw_id_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Namespace)
+class NamespaceAdmin(admin.ModelAdmin):
+    list_display = ("login", "kind", "name", "user", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("login", "name")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [MembershipInline]
+    show_full_result_count = False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("namespace", "user", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("namespace__login", "user__username")
+    list_select_related = ("namespace", "user")
+    raw_id_fields = ("namespace", "user")
+    show_full_result_count = False
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ("login", "type", "user", "agent", "deploy_token")
+    list_filter = ("type",)
+    search_fields = ("login",)
+    raw_id_fields = ("user", "agent", "deploy_token")
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+SCOPES_BY_KIND = {Token.Kind.PERSONAL: services.PERSONAL_SCOPES, Token.Kind.DEPLOY: services.DEPLOY_SCOPES}
+
+
+class TokenAddForm(forms.ModelForm):
+    scopes = forms.CharField(
+        required=False, initial="read,write",
+        help_text="Comma-separated. Personal: read, write, admin. Deploy: read, write. Ignored for agents.",
+    )
+
+    class Meta:
+        model = Token
+        fields = ("kind", "name", "user", "agent", "repository", "scopes", "expires_at", "internal")
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        owner_field = {Token.Kind.PERSONAL: "user", Token.Kind.AGENT: "agent", Token.Kind.DEPLOY: "repository"}.get(kind)
+        if kind == Token.Kind.JOB:
+            raise forms.ValidationError("Job tokens are created by pipelines, not here.")
+        if owner_field and not data.get(owner_field):
+            self.add_error(owner_field, f"A {kind} token needs a {owner_field}.")
+        raw_scopes = [s.strip() for s in (data.get("scopes") or "").split(",") if s.strip()]
+        if kind in SCOPES_BY_KIND:
+            try:
+                data["scopes"] = services._clean_scopes(raw_scopes or None, SCOPES_BY_KIND[kind])
+            except ValidationFailed as exc:
+                self.add_error("scopes", "; ".join(exc.details["scopes"]))
+        return data
+
+
+@admin.register(Token)
+class TokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "hint", "user", "agent", "repository", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter), "internal")
+    search_fields = ("name", "hint", "user__username", "agent__name")
+    list_select_related = ("user", "agent", "repository__namespace")
+    raw_id_fields = ("user", "agent", "repository", "created_by")
+    # The digest is never displayed; `hint` (the first characters) identifies a token for people.
+    exclude = ("digest",)
+    readonly_fields = ("kind", "hint", "scopes", "user", "agent", "repository", "job_id", "created_by",
+                       "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+    show_full_result_count = False
+    date_hierarchy = None
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TokenAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(TokenAddForm.Meta.fields)
+        return ("kind", "name", "hint", "scopes", "user", "agent", "repository", "job_id", "created_by",
+                "internal", "created_at", "expires_at", "last_used_at", "revoked_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        token, raw = services.token_create(
+            kind=data["kind"], name=data["name"], user=data.get("user"), agent=data.get("agent"),
+            repository=data.get("repository"), scopes=data.get("scopes") if data["kind"] in SCOPES_BY_KIND else None,
+            expires_at=data.get("expires_at"), created_by=request.user, actor=services.actor_for_user(request.user),
+        )
+        if data.get("internal"):
+            Token.objects.filter(pk=token.pk).update(internal=True)
+        obj.pk = obj.id = token.pk
+        obj.digest, obj.hint, obj.created_at = token.digest, token.hint, token.created_at
+        messages.warning(request, f"The new token is {raw} — copy it now: it will not be shown again.")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tokens are revoked, not deleted (the audit trail points at them)
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        actor = services.actor_for_user(request.user)
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.token_revoke(token=token, actor=actor)
+            count += 1
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)

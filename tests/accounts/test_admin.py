@@ -1,0 +1,82 @@
+"""The Django admin: pages load, tokens are created (secret shown once, digest never) and revoked."""
+
+import pytest
+from django.test import Client
+
+from kizuna.accounts import tokens as token_format
+from kizuna.accounts.models import Token, User
+from kizuna.events.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(world):
+    user = User.objects.create_superuser("root-op", "root@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_pages_load(world, staff, make_deploy_token):
+    make_deploy_token(world.private)
+    Event.objects.create(type="test", actor=world.admin.actor)
+    token = Token.objects.filter(user=world.writer).first()
+    event = Event.objects.first()
+    pages = [
+        "/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{world.writer.pk}/change/", "/admin/accounts/user/add/",
+        "/admin/accounts/namespace/", f"/admin/accounts/namespace/{world.org.pk}/change/",
+        "/admin/accounts/membership/", "/admin/accounts/actor/", "/admin/accounts/token/", "/admin/accounts/token/add/",
+        f"/admin/accounts/token/{token.pk}/change/", "/admin/repos/repository/",
+        f"/admin/repos/repository/{world.public.pk}/change/", "/admin/events/event/",
+        f"/admin/events/event/{event.pk}/change/", "/admin/accounts/token/?q=test&kind__exact=deploy",
+        "/admin/repos/repository/?visibility__exact=private", "/admin/events/event/?type=repository.created",
+    ]
+    for page in pages:
+        response = staff.get(page)
+        assert response.status_code == 200, page
+    for token in Token.objects.all():
+        for page in ("/admin/accounts/token/", f"/admin/accounts/token/{token.pk}/change/"):
+            assert token.digest not in staff.get(page).content.decode()
+
+
+def test_admin_creates_token_once_and_revokes(world, staff):
+    response = staff.post("/admin/accounts/token/add/", {
+        "kind": "personal", "name": "from-admin", "user": world.reader.pk, "scopes": "read", "expires_at_0": "",
+        "expires_at_1": "",
+    }, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    token = Token.objects.get(name="from-admin")
+    import re
+
+    secrets = set(re.findall(r"kzp_[0-9A-Za-z]{36}", page))
+    assert len(secrets) == 1
+    raw = secrets.pop()
+    assert token_format.digest(raw) == token.digest and token.scopes == ["read"] and token.user == world.reader
+    assert token.digest not in page
+    assert Event.objects.filter(type="token.created", payload__token__id=token.pk).exists()
+    assert raw not in staff.get(f"/admin/accounts/token/{token.pk}/change/").content.decode()  # once only
+
+    response = staff.post("/admin/accounts/token/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert Event.objects.filter(type="token.revoked", payload__token__id=token.pk).exists()
+    assert Client().get("/api/v1/user", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_admin_token_form_validates(world, staff):
+    response = staff.post("/admin/accounts/token/add/", {"kind": "personal", "name": "x", "scopes": "root"})
+    assert response.status_code == 200 and not Token.objects.filter(name="x").exists()
+    response = staff.post("/admin/accounts/token/add/", {"kind": "deploy", "name": "y", "scopes": "read"})
+    assert response.status_code == 200 and not Token.objects.filter(name="y").exists()
+
+
+def test_admin_repository_edit_goes_through_services(world, staff):
+    response = staff.post(f"/admin/repos/repository/{world.public.pk}/change/", {
+        "description": "from admin", "visibility": "public", "archived": "on"})
+    assert response.status_code == 302, response.content[:3000]
+    world.public.refresh_from_db()
+    assert world.public.archived and world.public.description == "from admin"
+    assert Event.objects.filter(type="repository.updated", repository=world.public).exists()
