@@ -9,6 +9,15 @@ from kizuna.events.models import Event
 from .models import AGENT_NAME_RE, Agent, TrustLevel
 
 
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: numbers are not silently turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class AgentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(read_only=True)
     operator = serializers.SerializerMethodField()
@@ -38,10 +47,10 @@ class AgentCreateSerializer(serializers.Serializer):
     name = serializers.RegexField(
         AGENT_NAME_RE, max_length=39, trim_whitespace=False, error_messages={"invalid": "must be 1-39 characters of a-z, 0-9 and -"}
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-    model_family = serializers.CharField(max_length=100)
-    model_version = serializers.CharField(max_length=100)
-    capabilities = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+    description = StrictCharField(required=False, allow_blank=True, default="", max_length=10000)
+    model_family = StrictCharField(max_length=100)
+    model_version = StrictCharField(max_length=100)
+    capabilities = serializers.ListField(child=StrictCharField(max_length=50), required=False, default=list)
     trust_level = serializers.IntegerField(required=False, default=int(TrustLevel.RESTRICTED), min_value=0, max_value=4)
 
     def validate_trust_level(self, value):
@@ -53,8 +62,8 @@ class AgentCreateSerializer(serializers.Serializer):
 class AgentUpdateSerializer(serializers.Serializer):
     """The body of `PATCH /agents/:id`; `name, model_family, model_version, operator` are immutable."""
 
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    capabilities = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    description = StrictCharField(required=False, allow_blank=True, max_length=10000)
+    capabilities = serializers.ListField(child=StrictCharField(max_length=50), required=False)
     trust_level = serializers.IntegerField(required=False, min_value=0, max_value=4)
     status = serializers.ChoiceField(choices=Agent.Status.choices, required=False)
 
