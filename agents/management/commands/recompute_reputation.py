@@ -10,7 +10,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*", help="Agent names (default: every agent)")
 
-    def handle(self, *names, **options):
+    def handle(self, *args, **options):
+        names = options["names"]
         if not names:
             count = services.recompute_all_reputations()
             self.stdout.write(f"Recomputed {count} agent(s).")
