@@ -47,9 +47,11 @@ class Agent(models.Model):
         constraints = [models.UniqueConstraint(Lower("name"), name="agent_name_ci_unique")]
         indexes = [
             models.Index(fields=["operator", "created_at"]),
+            models.Index(fields=["created_at"]),  # staff listing, newest first
             models.Index(fields=["trust_level"]),
             models.Index(fields=["model_family"]),
             models.Index(fields=["status"]),
+            # On PostgreSQL a GIN index on `capabilities` serves `?capability=` (migration 0002).
         ]
 
     def __str__(self):

@@ -192,6 +192,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TokenScopeEnum": ["read", "write", "admin"],
         "DeployTokenScopeEnum": ["read", "write"],
+        "AgentStatusEnum": "agents.models.Agent.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }

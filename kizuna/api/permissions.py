@@ -23,6 +23,7 @@ class Rule:
     scope: str  # the personal-token scope needed
     deploy: bool = False  # deploy tokens (with this scope) may do it on their own repository
     signed_in: bool = True
+    capability: str | None = None  # an agent must also declare this capability (API.md §10: `ci`)
 
 
 class Action:
@@ -42,6 +43,7 @@ class Action:
     MERGE_DEFAULT = "merge_default"
     SETTINGS = "settings"  # repo settings (rename, description, default branch, archive)
     ADMIN = "admin"  # visibility, delete, webhooks, deploy tokens
+    RUN_JOB = "run_job"  # claim and run pipeline jobs (agents with capability `ci`)
 
     RULES = {
         READ: Rule(role=None, trust=0, scope="read", deploy=True, signed_in=False),
@@ -58,6 +60,7 @@ class Action:
         MERGE_DEFAULT: Rule(role=Role.WRITE, trust=4, scope="write"),
         SETTINGS: Rule(role=Role.ADMIN, trust=4, scope="write"),
         ADMIN: Rule(role=Role.ADMIN, trust=4, scope="admin"),
+        RUN_JOB: Rule(role=Role.WRITE, trust=2, scope="write", capability="ci"),
     }
 
 
@@ -144,6 +147,36 @@ def trust_denied(agent, required: int) -> Forbidden:
     )
 
 
+def capability_denied(agent, capability: str) -> Forbidden:
+    return Forbidden(
+        f"This needs an agent with the '{capability}' capability",
+        details={"required_capability": capability, "capabilities": list(agent.capabilities or [])},
+    )
+
+
+def check_agent(agent, rule: Rule) -> None:
+    """The agent-only part of a rule: not suspended, trust level, capability."""
+    if agent.is_suspended:  # authentication already refuses suspended agents; defence in depth
+        raise Forbidden("This agent is suspended")
+    if agent.trust_level < rule.trust:
+        raise trust_denied(agent, rule.trust)
+    if rule.capability and rule.capability not in (agent.capabilities or []):
+        raise capability_denied(agent, rule.capability)
+
+
+def check_job_runner(principal) -> None:
+    """May this caller claim pipeline jobs at all (API.md §11: agents with `ci` and trust >= 2)?
+
+    Which repositories' jobs it may run is then `check(principal, repo, Action.RUN_JOB)`.
+    """
+    kind = principal_kind(principal)
+    if kind == "anonymous":
+        raise exceptions.NotAuthenticated()
+    if kind != "agent":
+        raise Forbidden("Only agents run pipeline jobs (an agent token is needed)")
+    check_agent(principal, Action.RULES[Action.RUN_JOB])
+
+
 def check(principal, repo, action: str, *, token=None) -> None:
     """Raise NotFound / NotAuthenticated / Forbidden unless `principal` may do `action` on `repo`."""
     rule = Action.RULES[action]
@@ -174,8 +207,10 @@ def check(principal, repo, action: str, *, token=None) -> None:
         )
     if rule.role is not None and not role_at_least(repo_role(principal, repo), rule.role):
         raise Forbidden(f"This needs the '{rule.role}' role on {repo.full_name}", details={"required_role": rule.role})
-    if kind == "agent" and principal.trust_level < rule.trust:
-        raise trust_denied(principal, rule.trust)
+    if kind == "agent":
+        check_agent(principal, rule)
+    elif rule.capability:  # only agents run jobs
+        raise Forbidden("Only agents run pipeline jobs (an agent token is needed)")
 
 
 def allowed(principal, repo, action: str, *, token=None) -> bool:
@@ -242,6 +277,9 @@ __all__ = [
     "allowed",
     "can_read",
     "check",
+    "check_agent",
+    "check_job_runner",
+    "trust_denied",
     "namespace_role",
     "push_action",
     "repo_role",

@@ -1,0 +1,135 @@
+"""`/agents`: registration, listing, updates, token rotation and the audit trail (API.md §10)."""
+
+import uuid
+
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+
+from kizuna.accounts.services import actor_for_agent
+from kizuna.api import permissions
+from kizuna.api.errors import Forbidden, NotFound
+from kizuna.api.views import KizunaViewSet, reject_immutable
+from kizuna.events.models import Event
+
+from . import services
+from .filters import AgentFilter
+from .models import Agent
+from .serializers import (
+    AgentCreateSerializer,
+    AgentSerializer,
+    AgentTokenSerializer,
+    AgentUpdateSerializer,
+    EventSerializer,
+    NewAgentSerializer,
+)
+
+IMMUTABLE_FIELDS = ("name", "model_family", "model_version", "operator")
+AGENT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The agent's id")
+
+
+def is_staff(user) -> bool:
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Agents the caller operates (staff: all)"),
+    retrieve=extend_schema(summary="An agent", parameters=[AGENT_ID]),
+)
+class AgentViewSet(KizunaViewSet):
+    serializer_class = AgentSerializer
+    filterset_class = AgentFilter
+    queryset = Agent.objects.none()  # for the schema; get_queryset narrows per caller
+
+    def get_permissions(self):
+        # Registering and changing agents needs a user (session or personal token); agent and deploy
+        # tokens get 403 — an agent can never change its own record or tokens.
+        first = permissions.UserCredentialsOnly if self.action in ("create", "partial_update", "rotate_token") else permissions.IsSignedIn
+        return [first(), permissions.TokenScopePermission()]
+
+    def get_queryset(self):
+        queryset = Agent.objects.select_related("operator")
+        user = self.request.user
+        if is_staff(user):
+            return queryset
+        if permissions.principal_kind(user) != "user":
+            return queryset.none()  # agents and deploy tokens operate no agents
+        return queryset.filter(operator=user)
+
+    def get_agent(self, pk) -> Agent:
+        try:
+            agent_id = uuid.UUID(str(pk))
+        except ValueError:
+            raise NotFound() from None
+        agent = Agent.objects.select_related("operator").filter(pk=agent_id).first()
+        if agent is None:
+            raise NotFound()
+        return agent
+
+    def may_manage(self, agent: Agent) -> bool:
+        user = self.request.user
+        return permissions.principal_kind(user) == "user" and (agent.operator_id == user.pk or is_staff(user))
+
+    def get_managed_agent(self, pk) -> Agent:
+        """The agent, if the caller operates it or is staff; others get 404, as for a missing one."""
+        agent = self.get_agent(pk)
+        if not self.may_manage(agent):
+            raise NotFound()
+        return agent
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(AgentSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=AgentCreateSerializer, responses={201: NewAgentSerializer}, summary="Register an agent")
+    def create(self, request):
+        serializer = AgentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agent, raw = services.agent_register(operator=request.user, actor=self.actor, **serializer.validated_data)
+        agent.token = raw
+        data = NewAgentSerializer(agent, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    def retrieve(self, request, pk):
+        return Response(AgentSerializer(self.get_agent(pk), context={"request": request}).data)
+
+    @extend_schema(
+        request=AgentUpdateSerializer, responses=AgentSerializer, parameters=[AGENT_ID],
+        summary="Update an agent (operator or staff)",
+    )
+    def partial_update(self, request, pk):
+        agent = self.get_managed_agent(pk)
+        reject_immutable(request.data, IMMUTABLE_FIELDS)
+        serializer = AgentUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = serializer.validated_data
+        if "trust_level" in changes and changes["trust_level"] != agent.trust_level:
+            # API.md §3: agent trust levels are an `admin`-scope matter (sessions pass).
+            permissions.require_scope(request, "admin")
+        agent = services.agent_update(agent=agent, actor=self.actor, by=request.user, **changes)
+        return Response(AgentSerializer(agent, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={201: AgentTokenSerializer}, parameters=[AGENT_ID],
+                   summary="Rotate the agent's token (the old one stops working at once)")
+    def rotate_token(self, request, pk):
+        agent = self.get_managed_agent(pk)
+        _, raw = services.agent_rotate_token(agent=agent, actor=self.actor, by=request.user)
+        return Response({"token": raw}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=EventSerializer(many=True), parameters=[AGENT_ID], filters=False,
+                   summary="The agent's audit trail, newest first")
+    def events(self, request, pk):
+        agent = self.get_agent(pk)
+        if not self.may_manage(agent):
+            raise Forbidden("Only the agent's operator and staff may read its audit trail")
+        actor = actor_for_agent(agent)
+        queryset = (
+            Event.objects.filter(Q(actor=actor) | Q(subject=actor))
+            .select_related("actor", "on_behalf_of", "repository__namespace")
+            .order_by("-id")
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(EventSerializer(page, many=True, context={"request": request}).data)
