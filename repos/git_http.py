@@ -6,8 +6,8 @@ after a push calls `repos.services.on_push` once per updated ref.
 
 Push rules are decided here, per ref, before git sees the pack: the receive-pack command list (the
 pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` (fast-forward only) or
-`deny <reason>`, and git's `update` hook (repos/git_hooks) enforces that, so a refused ref shows as
-`! [remote rejected]` with the reason on a `remote:` line and nothing is written for it. Packs are
+`deny <reason>`, and git's `pre-receive` hook (repos/git_hooks) enforces that: if any ref is refused the
+whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
 received into git's quarantine, so a refused or corrupt push leaves no objects behind.
 """
 
