@@ -11,6 +11,12 @@ from kizuna.accounts import services as account_services
 from kizuna.accounts.models import Token
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at full strength costs ~1.5 s per user on these machines; tests don't need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class GitClient:
     def __init__(self, base_url: str, home):
         self.base_url = base_url.rstrip("/")
