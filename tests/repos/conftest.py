@@ -85,3 +85,42 @@ def make_agent(db):
         return agent, raw
 
     return make
+
+
+@pytest.fixture
+def asgi_git_server(transactional_db):
+    """kizuna.asgi under uvicorn in a thread, on 127.0.0.1 and a free port; stops by itself.
+
+    In-memory SQLite test databases use a shared cache, so the server's threads see the test's rows.
+    """
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from kizuna.asgi import application
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(application, lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    class Server:
+        url = f"http://127.0.0.1:{port}"
+
+    yield Server
+    server.should_exit = True
+    thread.join(timeout=30)
+    sock.close()
+
+
+@pytest.fixture
+def asgi_git_client(asgi_git_server, tmp_path):
+    return GitClient(asgi_git_server.url, tmp_path / "asgi-home")
