@@ -127,3 +127,354 @@ def read_blob_at(repo_id: int, sha: str, path: str) -> bytes | None:
         return None
     obj = repo.get(entry.id)
     return obj.data if isinstance(obj, pygit2.Blob) else None
+
+
+ZERO_SHA = "0" * 40
+COMMIT_FILES_LIMIT = 3000
+
+
+def is_zero(sha: str) -> bool:
+    return not sha.strip("0")
+
+
+def _commit_dict(commit) -> dict:
+    from datetime import datetime, timedelta, timezone as dt_timezone
+
+    def person(sig):
+        when = datetime.fromtimestamp(sig.time, tz=dt_timezone(timedelta(minutes=sig.offset)))
+        return {"name": sig.name, "email": sig.email, "date": when.astimezone(dt_timezone.utc)}
+
+    return {
+        "sha": str(commit.id),
+        "message": commit.message,
+        "author": person(commit.author),
+        "committer": person(commit.committer),
+        "parents": [str(p) for p in commit.parent_ids],
+    }
+
+
+def list_branches(repo_id: int) -> list[tuple[str, str]]:
+    """[(branch name, commit sha)] sorted by name."""
+    import pygit2
+
+    repo = _open(repo_id)
+    out = []
+    for name in repo.branches.local:
+        try:
+            sha = str(repo.branches.local[name].peel(pygit2.Commit).id)
+        except (ValueError, KeyError, pygit2.GitError):
+            continue
+        out.append((name, sha))
+    out.sort()
+    return out
+
+
+def branch_sha(repo_id: int, branch: str) -> str | None:
+    import pygit2
+
+    from .refs import is_valid_branch_name
+
+    if not is_valid_branch_name(branch):
+        return None
+    repo = _open(repo_id)
+    ref = f"refs/heads/{branch}"
+    if ref not in repo.references:
+        return None
+    try:
+        return str(repo.references[ref].peel(pygit2.Commit).id)
+    except (ValueError, pygit2.GitError):
+        return None
+
+
+def _safe_path(path: str) -> str:
+    """A repository-relative path, or ValueError for absolute paths, `..`, and control characters."""
+    if path.startswith("/") or "\\" in path or "\x00" in path:
+        raise ValueError("must be a relative path")
+    parts = [p for p in path.split("/") if p not in ("",)]
+    if any(p in (".", "..") for p in parts):
+        raise ValueError("must not contain '.' or '..' components")
+    return "/".join(parts)
+
+
+def rev_list(repo_id: int, sha: str, *, path: str = "", skip: int = 0, limit: int = 30) -> list[str]:
+    """Commit shas reachable from `sha` (a full 40-hex sha), newest first, with an optional path filter.
+
+    `git rev-list --skip --max-count` stops after `skip + limit` commits: page 1 never walks the history.
+    """
+    args = ["rev-list", f"--skip={int(skip)}", f"--max-count={int(limit)}", "--end-of-options", sha]
+    if path:
+        args += ["--", _safe_path(path)]
+    out = run_git(args, cwd=repo_path(repo_id))
+    return out.decode().split()
+
+
+def count_commits(repo_id: int, sha: str, *, path: str = "", limit: int = 10001) -> int:
+    args = ["rev-list", "--count", f"--max-count={int(limit)}", "--end-of-options", sha]
+    if path:
+        args += ["--", _safe_path(path)]
+    return int(run_git(args, cwd=repo_path(repo_id)).strip() or 0)
+
+
+def commits_info(repo_id: int, shas: list[str]) -> list[dict]:
+    repo = _open(repo_id)
+    return [_commit_dict(repo.get(sha)) for sha in shas]
+
+
+def commit_detail(repo_id: int, sha: str) -> dict | None:
+    """One commit with `files: [{filename, status, additions, deletions}]` against its first parent."""
+    import pygit2
+
+    repo = _open(repo_id)
+    try:
+        commit = repo.get(sha)
+        commit = commit.peel(pygit2.Commit) if commit is not None else None
+    except (ValueError, pygit2.GitError):
+        commit = None
+    if commit is None:
+        return None
+    data = _commit_dict(commit)
+    if commit.parents:
+        diff = repo.diff(commit.parents[0].tree, commit.tree)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True)
+    diff.find_similar()
+    status_names = {
+        pygit2.enums.DeltaStatus.ADDED: "added",
+        pygit2.enums.DeltaStatus.DELETED: "removed",
+        pygit2.enums.DeltaStatus.MODIFIED: "modified",
+        pygit2.enums.DeltaStatus.RENAMED: "renamed",
+        pygit2.enums.DeltaStatus.COPIED: "copied",
+        pygit2.enums.DeltaStatus.TYPECHANGE: "changed",
+    }
+    files = []
+    stats_add = stats_del = 0
+    for index, patch in enumerate(diff):
+        if index >= COMMIT_FILES_LIMIT:
+            break
+        delta = patch.delta
+        _, additions, deletions = patch.line_stats
+        stats_add += additions
+        stats_del += deletions
+        entry = {
+            "filename": delta.new_file.path if delta.status != pygit2.enums.DeltaStatus.DELETED else delta.old_file.path,
+            "status": status_names.get(delta.status, "changed"),
+            "additions": additions,
+            "deletions": deletions,
+        }
+        if delta.status == pygit2.enums.DeltaStatus.RENAMED:
+            entry["previous_filename"] = delta.old_file.path
+        files.append(entry)
+    data["stats"] = {"additions": stats_add, "deletions": stats_del, "total": stats_add + stats_del}
+    data["files"] = files
+    return data
+
+
+class PathNotFound(Exception):
+    pass
+
+
+def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
+    """A file `{type: "file", name, path, sha, size, data|None}` (data None when over max_bytes) or a
+    directory `{type: "dir", entries: [{type, name, path, sha, size}]}` at `path` in commit `sha`."""
+    import pygit2
+
+    path = _safe_path(path)
+    repo = _open(repo_id)
+    tree = repo.get(sha).peel(pygit2.Tree)
+    if path:
+        try:
+            entry = tree[path]
+        except KeyError:
+            raise PathNotFound(path) from None
+        obj = repo.get(entry.id)
+    else:
+        entry, obj = None, tree
+    if isinstance(obj, pygit2.Tree):
+        entries = []
+        for child in obj:
+            kind = {pygit2.enums.FileMode.TREE: "dir", pygit2.enums.FileMode.LINK: "symlink",
+                    pygit2.enums.FileMode.COMMIT: "submodule"}.get(child.filemode, "file")
+            size = 0
+            if kind in ("file", "symlink"):
+                size = repo.get(child.id).size
+            entries.append({"type": kind, "name": child.name, "path": f"{path}/{child.name}" if path else child.name,
+                            "sha": str(child.id), "size": size})
+        return {"type": "dir", "path": path, "sha": str(obj.id), "entries": entries}
+    if not isinstance(obj, pygit2.Blob):  # a submodule entry
+        raise PathNotFound(path)
+    kind = "symlink" if entry.filemode == pygit2.enums.FileMode.LINK else "file"
+    return {"type": kind, "name": entry.name, "path": path, "sha": str(obj.id), "size": obj.size,
+            "data": obj.data if obj.size <= max_bytes else None}
+
+
+def push_commits(repo_id: int, *, ref: str, before: str, after: str, limit: int = 2048) -> list[dict]:
+    """The commits a ref update brought to `ref`, oldest first: `[{id, message, author{name,email,date}}]`.
+
+    A new branch lists the commits not reachable from any other branch; a deletion lists none.
+    """
+    import pygit2
+
+    if is_zero(after):
+        return []
+    repo = _open(repo_id)
+    try:
+        tip = repo.get(after).peel(pygit2.Commit)
+    except (ValueError, AttributeError, pygit2.GitError):
+        return []
+    walker = repo.walk(tip.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
+    if not is_zero(before):
+        try:
+            walker.hide(repo.get(before).peel(pygit2.Commit).id)
+        except (ValueError, AttributeError, KeyError, pygit2.GitError):
+            pass
+    else:
+        for name in repo.references:
+            if name != ref and name.startswith("refs/heads/"):
+                try:
+                    walker.hide(repo.references[name].peel(pygit2.Commit).id)
+                except (ValueError, pygit2.GitError):
+                    pass
+    out = []
+    for commit in walker:
+        if len(out) >= limit:
+            break
+        info = _commit_dict(commit)
+        date = info["author"]["date"].isoformat().replace("+00:00", "Z")
+        out.append({"id": info["sha"], "message": info["message"],
+                    "author": {"name": info["author"]["name"], "email": info["author"]["email"], "date": date}})
+    out.reverse()
+    return out
+
+
+# --- smart HTTP (git http-backend as a CGI) --------------------------------------------------------------
+HOOKS_DIR = Path(__file__).resolve().parent / "git_hooks"
+HTTP_BACKEND_TIMEOUT_SECONDS = 3600
+CHUNK = 64 * 1024
+
+
+class HttpBackend:
+    """One `git http-backend` run: the request body is copied to its stdin by a thread while the caller
+    reads the CGI headers and then streams the body from stdout. A watchdog kills it after `timeout`."""
+
+    def __init__(self, *, repo_id: int, service_path: str, method: str, query: str, content_type: str,
+                 body_chunks, remote_user: str = "", remote_addr: str = "", git_protocol: str = "",
+                 allow_push: bool = False, push_policy_file: str = "", push_log_file: str = "",
+                 timeout: int = HTTP_BACKEND_TIMEOUT_SECONDS):
+        import os
+        import tempfile
+        import threading
+
+        config = [("core.hooksPath", str(HOOKS_DIR)), ("receive.fsckObjects", "true"),
+                  ("http.receivepack", "true" if allow_push else "false"), ("http.getanyfile", "false"),
+                  ("uploadpack.allowFilter", "true")]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "GIT_PROJECT_ROOT": str(Path(settings.KIZUNA_GIT_ROOT).resolve()),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "PATH_INFO": f"/{repo_id}.git/{service_path}",
+            "REQUEST_METHOD": method,
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": content_type,
+            "REMOTE_USER": remote_user,
+            "REMOTE_ADDR": remote_addr,
+            "GIT_CONFIG_COUNT": str(len(config)),
+            "KIZUNA_PUSH_POLICY": push_policy_file,
+            "KIZUNA_PUSH_LOG": push_log_file,
+        }
+        for i, (key, value) in enumerate(config):
+            env[f"GIT_CONFIG_KEY_{i}"] = key
+            env[f"GIT_CONFIG_VALUE_{i}"] = value
+        if git_protocol:
+            env["GIT_PROTOCOL"] = git_protocol
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(["git", "http-backend"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, env=env, cwd=str(repo_path(repo_id)))
+        self.timed_out = False
+        self.write_error: BaseException | None = None
+        self._watchdog = threading.Timer(timeout, self._kill)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+        self._writer = threading.Thread(target=self._feed, args=(body_chunks,), daemon=True)
+        self._writer.start()
+
+    def _kill(self):
+        self.timed_out = True
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+
+    def _feed(self, chunks):
+        try:
+            for chunk in chunks:
+                if chunk:
+                    self.proc.stdin.write(chunk)
+        except BrokenPipeError:
+            pass
+        except BaseException as exc:  # a broken client stream (e.g. bad gzip): git sees a truncated body
+            self.write_error = exc
+        finally:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+
+    def read_headers(self) -> tuple[int, list[tuple[str, str]]]:
+        """Parse the CGI header block: (status, [(name, value)])."""
+        raw = b""
+        while b"\r\n\r\n" not in raw and b"\n\n" not in raw:
+            chunk = self.proc.stdout.readline()
+            if not chunk:
+                break
+            raw += chunk
+            if chunk in (b"\r\n", b"\n"):
+                break
+        status, headers = 200, []
+        for line in raw.decode("latin-1").splitlines():
+            if not line.strip():
+                continue
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                try:
+                    status = int(value.strip().split()[0])
+                except (ValueError, IndexError):
+                    status = 500
+            else:
+                headers.append((name.strip(), value.strip()))
+        if not raw:
+            status = 500
+        return status, headers
+
+    def read(self) -> bytes:
+        return self.proc.stdout.read1(CHUNK)
+
+    def finish(self) -> int:
+        """Drain stdout, wait for the process; its exit code."""
+        try:
+            while self.proc.stdout.read1(CHUNK):
+                pass
+        except (OSError, ValueError):
+            pass
+        self._writer.join(timeout=HTTP_BACKEND_TIMEOUT_SECONDS)
+        try:
+            code = self.proc.wait(timeout=HTTP_BACKEND_TIMEOUT_SECONDS)
+        finally:
+            self._watchdog.cancel()
+        return code
+
+    def error_output(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+    def close(self):
+        self._watchdog.cancel()
+        if self.proc.poll() is None:
+            self._kill()
+            self.proc.wait(timeout=10)
+        for stream in (self.proc.stdout, self.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .git_views import BranchViewSet, CommitViewSet, ContentsViewSet
 from .views import RepositoryViewSet
 
 urlpatterns = [
@@ -9,4 +10,11 @@ urlpatterns = [
         RepositoryViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="repo-detail",
     ),
+    # git read endpoints (API.md §7)
+    path("repos/<str:org>/<str:repo>/branches", BranchViewSet.as_view({"get": "list"}), name="repo-branch-list"),
+    path("repos/<str:org>/<str:repo>/branches/<path:branch>", BranchViewSet.as_view({"get": "retrieve"}), name="repo-branch-detail"),
+    path("repos/<str:org>/<str:repo>/commits", CommitViewSet.as_view({"get": "list"}), name="repo-commit-list"),
+    path("repos/<str:org>/<str:repo>/commits/<str:sha>", CommitViewSet.as_view({"get": "retrieve"}), name="repo-commit-detail"),
+    path("repos/<str:org>/<str:repo>/contents", ContentsViewSet.as_view({"get": "root"}), name="repo-contents-root"),
+    path("repos/<str:org>/<str:repo>/contents/<path:path>", ContentsViewSet.as_view({"get": "retrieve"}), name="repo-contents"),
 ]

@@ -1,0 +1,193 @@
+"""Git hosting benchmark: Kizuna's smart HTTP vs git's own file:// transport, in the same run.
+
+    .venv/bin/python bench/git_bench.py [--commits 10000] [--push-commits 1000] [--runs 3]
+                                        [--server uvicorn|gunicorn] [--database-url URL]
+
+Method: a throw-away Kizuna (SQLite file by default, or --database-url) with its own git root is
+migrated and given an org, a public repository and a write token. A history of N commits (each
+changing one of 200 small files) is generated with `git fast-import` and pushed into the repository's
+bare directory directly (setup, not measured); a bare `git clone --mirror` of it is the file:// twin.
+Kizuna is served by `uvicorn kizuna.asgi:application` (or gunicorn with 4 sync workers via
+kizuna.wsgi) on 127.0.0.1 and a free port. Measured, median of --runs:
+
+- clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
+- push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
+  (with a write token: auth, per-ref permission check, pre-receive hook, on_push with its event) vs
+  the same push to the file:// twin.
+
+Ratios are HTTP time / file:// time. Everything started here is stopped before exit.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def git(*args, cwd=None, env=None, input=None):
+    return subprocess.run(["git", *args], cwd=cwd, env=env, input=input, check=True, capture_output=True)
+
+
+def git_env(home: Path) -> dict:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "GIT_TERMINAL_PROMPT": "0",
+            "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+
+
+def fast_import_stream(count: int, *, branch: str, parent: str | None, seed: str, start_ts: int) -> bytes:
+    out = []
+    for i in range(1, count + 1):
+        msg = f"{seed} commit {i}\n".encode()
+        content = f"{seed} {i} {'x' * (i % 50)}\n".encode()
+        out.append(f"commit refs/heads/{branch}\nmark :{i}\n".encode())
+        out.append(f"committer Bench <bench@example.com> {start_ts + i} +0000\n".encode())
+        out.append(b"data %d\n%s" % (len(msg), msg))
+        if i == 1 and parent:
+            out.append(f"from {parent}\n".encode())
+        elif i > 1:
+            out.append(f"from :{i - 1}\n".encode())
+        out.append(f"M 100644 inline dir{i % 20}/file{i % 200}.txt\n".encode())
+        out.append(b"data %d\n%s\n" % (len(content), content))
+    out.append(b"done\n")
+    return b"".join(out)
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+SETUP = r"""
+import json, django
+django.setup()
+from kizuna.accounts import services as s
+from repos import services as r, git
+u = s.user_create(login="bench")
+actor = s.actor_for_user(u)
+org = s.org_create(creator=u, login="benchorg")
+repo = r.repo_create(actor=actor, namespace=org, name="big", visibility="public")
+_, token = s.token_create(kind="personal", name="bench", user=u, scopes=["read", "write"], actor=actor)
+print(json.dumps({"path": str(git.repo_path(repo.pk)), "token": token}))
+"""
+
+
+def start_server(kind: str, env: dict, probe: str):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    fd = sock.fileno()
+    if kind == "uvicorn":
+        cmd = [str(Path(PYTHON).parent / "uvicorn"), "kizuna.asgi:application", "--fd", str(fd),
+               "--log-level", "warning", "--lifespan", "off"]
+    else:
+        cmd = [str(Path(PYTHON).parent / "gunicorn"), "kizuna.wsgi:application", "--bind", f"fd://{fd}",
+               "--workers", "4", "--timeout", "3600", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, pass_fds=(fd,))
+    sock.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + probe, timeout=5)
+            break
+        except Exception:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited")
+            time.sleep(0.2)
+    return proc, url
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commits", type=int, default=10000)
+    parser.add_argument("--push-commits", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="kizuna-git-bench-"))
+    server = None
+    try:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kizuna.settings", "KIZUNA_GIT_ROOT": str(tmp / "git"),
+               "KIZUNA_DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}"}
+        env.pop("KIZUNA_REDIS_URL", None)
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        info = json.loads(subprocess.run([PYTHON, "-c", SETUP], cwd=ROOT, env=env, check=True,
+                                         capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        genv = git_env(tmp / "home")
+        (tmp / "home").mkdir()
+
+        # History: N commits, generated once, loaded into Kizuna's bare repo and a file:// twin.
+        src = tmp / "src.git"
+        git("init", "-q", "--bare", "--initial-branch=main", str(src), env=genv)
+        git("fast-import", "--quiet", cwd=src, env=genv,
+            input=fast_import_stream(args.commits, branch="main", parent=None, seed="base", start_ts=1_700_000_000))
+        git("push", "-q", info["path"], "main:main", cwd=src, env=genv)
+        twin = tmp / "twin.git"
+        git("clone", "-q", "--mirror", str(src), str(twin), env=genv)
+
+        server, url = start_server(args.server, env, "/benchorg/big.git/info/refs?service=git-upload-pack")
+        http_url = url.replace("http://", f"http://x:{info['token']}@") + "/benchorg/big.git"
+        file_url = f"file://{twin}"
+
+        results = {"clone": {"http": [], "file": []}, "push": {"http": [], "file": []}}
+        for run in range(args.runs):
+            for name, target in (("http", http_url), ("file", file_url)):
+                dest = tmp / f"clone-{name}-{run}"
+                results["clone"][name].append(timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv)))
+                shutil.rmtree(dest)
+            # Push: M fresh commits on top of main; the same objects to both targets.
+            work = tmp / f"push-{run}.git"
+            git("clone", "-q", "--bare", str(src), str(work), env=genv)
+            tip = git("rev-parse", "main", cwd=work, env=genv).stdout.decode().strip()
+            git("fast-import", "--quiet", cwd=work, env=genv,
+                input=fast_import_stream(args.push_commits, branch=f"new{run}", parent=tip, seed=f"run{run}",
+                                         start_ts=1_800_000_000 + run * 10_000))
+            for name, target in (("http", http_url), ("file", file_url)):
+                results["push"][name].append(
+                    timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv)))
+            shutil.rmtree(work)
+            # Next run's pushes start from the same base again on both sides.
+            git("update-ref", "refs/heads/main", tip, cwd=info["path"], env=genv)
+            git("update-ref", "refs/heads/main", tip, cwd=twin, env=genv)
+
+        rows = []
+        for op in ("clone", "push"):
+            h, f = statistics.median(results[op]["http"]), statistics.median(results[op]["file"])
+            rows.append((op, h, f, h / f))
+        print(f"git hosting benchmark: {args.commits} commits cloned, {args.push_commits} pushed, "
+              f"median of {args.runs} runs, server={args.server}, db={'postgres' if 'postgres' in env['KIZUNA_DATABASE_URL'] else 'sqlite'}")
+        print("| operation | Kizuna HTTP (s) | file:// (s) | ratio |")
+        print("|---|---|---|---|")
+        for op, h, f, ratio in rows:
+            label = f"clone {args.commits} commits" if op == "clone" else f"push {args.push_commits} commits"
+            print(f"| {label} | {h:.3f} | {f:.3f} | {ratio:.2f}x |")
+        print(json.dumps({"raw": results}))
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,385 @@
+"""Git's smart HTTP protocol at `<server>/<org>/<repo>.git/…` (API.md §7, §3, §10).
+
+`git http-backend` does the protocol; this view authenticates (Basic auth, token as the password),
+applies the permission rules, streams the request body into git and git's answer back out, and
+after a push calls `repos.services.on_push` once per updated ref.
+
+Push rules are decided here, per ref, before git sees the pack: the receive-pack command list (the
+pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` (fast-forward only) or
+`deny <reason>`, and git's `pre-receive` hook (repos/git_hooks) enforces that: if any ref is refused the
+whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
+received into git's quarantine, so a refused or corrupt push leaves no objects behind.
+"""
+
+import base64
+import binascii
+import logging
+import os
+import re
+import shutil
+import tempfile
+import zlib
+
+from asgiref.sync import sync_to_async
+from django.db.models.functions import Lower
+from django.http import HttpResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
+
+from kizuna.accounts.principals import principal_kind
+from kizuna.api import permissions
+from kizuna.api.authentication import lookup_token
+from kizuna.api.permissions import Action
+
+from . import git
+from .models import Repository
+from .refs import is_valid_branch_name
+
+logger = logging.getLogger("kizuna.git")
+
+REALM = 'Basic realm="kizuna"'
+SERVICES = {"git-upload-pack", "git-receive-pack"}
+_GIT_PROTOCOL = re.compile(r"^[A-Za-z0-9=:._ -]{0,200}$")
+BODY_CHUNK = 64 * 1024
+
+
+class GitHttpError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _text(status: int, message: str) -> HttpResponse:
+    response = HttpResponse(message.rstrip("\n") + "\n", status=status, content_type="text/plain; charset=utf-8")
+    if status == 401:
+        response["WWW-Authenticate"] = REALM
+    return response
+
+
+# --- credentials ------------------------------------------------------------------------------------------
+def credentials(request):
+    """(principal, token) from Basic auth (any user name, the token as password) or a Bearer header;
+    (None, None) without credentials; raises GitHttpError(401) for bad ones."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return None, None
+    scheme, _, value = header.strip().partition(" ")
+    raw = ""
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise GitHttpError(401, "Bad credentials") from None
+        user, _, password = decoded.partition(":")
+        raw = password or user  # the token as password; a token given as the user name works too
+    elif scheme.lower() == "bearer":
+        raw = value.strip()
+    if not raw:
+        raise GitHttpError(401, "Bad credentials")
+    try:
+        return lookup_token(raw)
+    except exceptions.AuthenticationFailed:
+        raise GitHttpError(401, "Bad credentials") from None
+    except exceptions.APIException as exc:  # a suspended agent
+        raise GitHttpError(403, str(exc.detail)) from None
+
+
+def find_repository(org: str, name: str):
+    return (
+        Repository.objects.select_related("namespace")
+        .annotate(lname=Lower("name"), lns=Lower("namespace__login"))
+        .filter(lns=org.lower(), lname=name.lower())
+        .first()
+    )
+
+
+# --- request body ----------------------------------------------------------------------------------------
+def _raw_stream(request):
+    """The request body as a file-like object, never read into memory here.
+
+    Under WSGI a chunked body (no Content-Length) is read from wsgi.input directly: Django's own
+    stream would see an empty body. Under ASGI Django has already spooled the body to a temp file.
+    """
+    environ = getattr(request, "environ", {})
+    if (
+        not request.META.get("CONTENT_LENGTH")
+        and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and "wsgi.input" in environ
+    ):
+        return environ["wsgi.input"]
+    return request
+
+
+def body_chunks(request):
+    """Decoded body chunks (gzip Content-Encoding undone incrementally)."""
+    stream = _raw_stream(request)
+    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    inflate = None
+    if encoding in ("gzip", "x-gzip"):
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding not in ("", "identity"):
+        raise GitHttpError(415, f"Unsupported Content-Encoding: {encoding}")
+
+    def chunks():
+        while True:
+            chunk = stream.read(BODY_CHUNK)
+            if not chunk:
+                break
+            if inflate is None:
+                yield chunk
+                continue
+            while chunk:
+                out = inflate.decompress(chunk, BODY_CHUNK * 16)
+                yield out
+                chunk = inflate.unconsumed_tail
+        if inflate is not None:
+            yield inflate.flush()
+
+    return chunks()
+
+
+class PktReader:
+    """Reads pkt-lines off a chunk iterator, remembering every byte so they can be replayed to git."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.buffer = b""
+        self.pos = 0
+
+    def _fill(self, n: int) -> bool:
+        while len(self.buffer) - self.pos < n:
+            try:
+                self.buffer += next(self.chunks)
+            except StopIteration:
+                return False
+        return True
+
+    def read_pkt(self) -> bytes | None:
+        """A pkt-line payload, None for a flush-pkt; raises ValueError at a malformed or missing one."""
+        if not self._fill(4):
+            raise ValueError("truncated command list")
+        try:
+            length = int(self.buffer[self.pos:self.pos + 4], 16)
+        except ValueError:
+            raise ValueError("malformed pkt-line") from None
+        if length == 0:
+            self.pos += 4
+            return None
+        if length < 4 or not self._fill(length):
+            raise ValueError("malformed pkt-line")
+        payload = self.buffer[self.pos + 4:self.pos + length]
+        self.pos += length
+        return payload
+
+    def replay(self):
+        yield self.buffer
+        yield from self.chunks
+
+
+def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
+    """The receive-pack command list: [(old, new, ref)]."""
+    commands = []
+    while True:
+        line = reader.read_pkt()
+        if line is None:
+            break
+        line = line.split(b"\x00", 1)[0].rstrip(b"\n").decode("utf-8", errors="replace")
+        if line.startswith("shallow "):
+            continue
+        parts = line.split(" ", 2)
+        if len(parts) != 3:
+            raise ValueError("malformed command")
+        commands.append((parts[0], parts[1], parts[2]))
+    return commands
+
+
+# --- push policy ------------------------------------------------------------------------------------------
+def _reason(exc: Exception) -> str:
+    detail = getattr(exc, "detail", None) or getattr(exc, "message", None) or str(exc)
+    return " ".join(str(detail).split())
+
+
+def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str, str]:
+    """('allow'|'ff'|'deny', reason) for one ref update."""
+    if ref.startswith("refs/heads/"):
+        short = ref[len("refs/heads/"):]
+    elif ref.startswith("refs/tags/"):
+        short = ref[len("refs/tags/"):]
+    else:
+        return "deny", f"{ref}: only branches (refs/heads/...) and tags (refs/tags/...) may be pushed"
+    if not is_valid_branch_name(short):
+        return "deny", f"{ref}: invalid ref name"
+    action = permissions.push_action(repo, ref, principal)
+    try:
+        permissions.check(principal, repo, action, token=token)
+    except exceptions.APIException as exc:
+        reason = _reason(exc)
+        if principal_kind(principal) == "agent" and principal.trust_level == 1 and action == Action.PUSH:
+            reason += f"; at trust level 1 agent '{principal.name}' may push only to agent/{principal.name}/... branches"
+        if action == Action.PUSH_DEFAULT:
+            reason = f"{short} is the protected default branch: {reason}"
+        return "deny", reason
+    default = ref == f"refs/heads/{repo.default_branch}"
+    if default and git.is_zero(new):
+        return "deny", f"{short} is the default branch and cannot be deleted"
+    if default and not permissions.allowed(principal, repo, Action.ADMIN, token=token):
+        return "ff", f"{short} is the protected default branch: non-fast-forward pushes need the admin role"
+    return "allow", ""
+
+
+def _service_of(request, path_service: str) -> str:
+    if path_service == "info/refs":
+        service = request.GET.get("service", "")
+        if service not in SERVICES:
+            raise GitHttpError(403, "Only the smart HTTP protocol is supported (git ≥ 1.6.6)")
+        return service
+    return path_service
+
+
+@csrf_exempt
+def git_http(request, org: str, repo: str, service: str):
+    try:
+        return _git_http(request, org, repo, service)
+    except GitHttpError as exc:
+        return _text(exc.status, exc.message)
+
+
+def _git_http(request, org: str, repo_name: str, path_service: str):
+    rpc = _service_of(request, path_service)
+    is_info = path_service == "info/refs"
+    if (is_info and request.method != "GET") or (not is_info and request.method != "POST"):
+        return _text(405, "Method not allowed")
+    principal, token = credentials(request)
+    anonymous = principal is None
+    repo = find_repository(org, repo_name)
+    push = rpc == "git-receive-pack"
+    if repo is None or not permissions.can_read(principal, repo):
+        if anonymous:
+            raise GitHttpError(401, "Authentication required")
+        raise GitHttpError(404, "Repository not found")
+    if push and anonymous:
+        raise GitHttpError(401, "Authentication required")
+
+    policy_dir = None
+    commands = []
+    chunks = body_chunks(request) if not is_info else iter(())
+    if push and not is_info:
+        reader = PktReader(chunks)
+        try:
+            commands = read_commands(reader)
+        except (ValueError, zlib.error) as exc:
+            raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
+        chunks = reader.replay()
+        policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
+        lines = []
+        for old, new, ref in commands:
+            mode, reason = ref_rule(repo, principal, token, old, new, ref)
+            lines.append(f"{mode} {ref} {reason}".rstrip())
+        with open(os.path.join(policy_dir, "policy"), "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        open(os.path.join(policy_dir, "log"), "w").close()
+
+    protocol = request.META.get("HTTP_GIT_PROTOCOL", "")
+    backend = git.HttpBackend(
+        repo_id=repo.pk,
+        service_path=path_service,
+        method=request.method,
+        query=f"service={rpc}" if is_info else "",
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        body_chunks=chunks,
+        remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        git_protocol=protocol if _GIT_PROTOCOL.match(protocol) else "",
+        allow_push=push and not anonymous,
+        push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
+        push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
+    )
+    try:
+        status, headers = backend.read_headers()
+    except BaseException:
+        backend.close()
+        _cleanup(policy_dir)
+        raise
+
+    def after():
+        try:
+            code = backend.finish()
+            if code != 0 or backend.timed_out:
+                logger.warning("git http-backend exited %s for repo %s: %s", code, repo.pk, backend.error_output()[-2000:])
+            if policy_dir:
+                _record_pushes(repo, principal, os.path.join(policy_dir, "log"))
+        finally:
+            backend.close()
+            _cleanup(policy_dir)
+
+    if _is_async(request):
+        async def stream():
+            import asyncio
+
+            try:
+                while True:
+                    chunk = await asyncio.to_thread(backend.read)
+                    if not chunk:
+                        break
+                    yield chunk
+            finally:
+                await sync_to_async(after, thread_sensitive=True)()
+
+        content = stream()
+    else:
+        def stream():
+            try:
+                while True:
+                    chunk = backend.read()
+                    if not chunk:
+                        break
+                    yield chunk
+            finally:
+                after()
+
+        content = stream()
+    response = StreamingHttpResponse(content, status=status)
+    for name, value in headers:
+        if name.lower() in ("content-type", "cache-control", "expires", "pragma"):
+            response[name] = value
+    return response
+
+
+def _is_async(request) -> bool:
+    from django.core.handlers.asgi import ASGIRequest
+
+    return isinstance(request, ASGIRequest)
+
+
+def _cleanup(path):
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _record_pushes(repo, principal, log_path: str) -> None:
+    """`on_push` for every ref git actually updated (post-receive wrote them to the log)."""
+    from kizuna.accounts.services import actor_for
+
+    from . import services
+
+    try:
+        with open(log_path) as fh:
+            updates = [line.split() for line in fh if line.strip()]
+    except OSError:
+        return
+    if not updates:
+        return
+    actor = actor_for(principal)
+    for parts in updates:
+        if len(parts) != 3:
+            continue
+        before, after, ref = parts
+        try:
+            commits = git.push_commits(repo.pk, ref=ref, before=before, after=after) if ref.startswith("refs/heads/") else []
+            services.on_push(repo=repo, ref=ref, before=before, after=after, actor=actor, commits=commits)
+        except Exception:  # one ref's hooks failing must not lose the others' events
+            logger.exception("on_push failed for %s %s", repo.pk, ref)
+
+
+__all__ = ["git_http"]

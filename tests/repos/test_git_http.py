@@ -1,0 +1,282 @@
+"""Stock `git clone/fetch/push` against a live Kizuna server (API.md §7, §3, §10)."""
+
+import base64
+import gzip
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from kizuna.accounts import services as account_services
+from kizuna.accounts.models import Role, Token
+from kizuna.events.models import Event
+from repos import git
+from repos.models import Repository
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def ref_sha(repo, ref):
+    return git.resolve_ref(repo.pk, ref)
+
+
+def push(client, workdir, url, refspec, *extra):
+    return client.run("push", "--porcelain", *extra, url, refspec, cwd=workdir, check=False)
+
+
+def output(proc):
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def seeded(world, make_repo, git_client, tmp_path):
+    """A public and a private auto-initialised repository and a working copy with one new commit."""
+    world.pub2 = make_repo(world.org, "Pub2", visibility="public", auto_init=True)
+    world.priv2 = make_repo(world.org, "Priv2", visibility="private", auto_init=True)
+    work = tmp_path / "work"
+    git_client.run("clone", "-q", git_client.url("w-org/priv2", world.tokens["reader"]), str(work))
+    git_client.commit(work, "src/app.py", "print('hi')\n", message="Add app")
+    return world, work
+
+
+def test_anonymous_clone_public_and_401_for_private(seeded, git_client, tmp_path):
+    world, _ = seeded
+    dest = tmp_path / "anon"
+    git_client.run("clone", "-q", git_client.url("W-ORG/PUB2"), str(dest))  # names are case-insensitive
+    assert (dest / "README.md").read_text().startswith("# Pub2")
+    proc = git_client.run("clone", "-q", git_client.url("w-org/priv2"), str(tmp_path / "p"), check=False)
+    assert proc.returncode != 0
+    assert "could not read Username" in proc.stderr or "Authentication failed" in proc.stderr
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(git_client.base_url + "/w-org/priv2.git/info/refs?service=git-upload-pack")
+    assert err.value.code == 401
+    assert err.value.headers["WWW-Authenticate"] == 'Basic realm="kizuna"'
+    # A missing repository looks exactly like a private one to anonymous callers.
+    with pytest.raises(urllib.error.HTTPError) as err2:
+        urllib.request.urlopen(git_client.base_url + "/w-org/nope.git/info/refs?service=git-upload-pack")
+    assert err2.value.code == 401
+
+
+def test_writer_pushes_and_rest_shows_history(seeded, git_client, api):
+    world, work = seeded
+    before = ref_sha(world.priv2, "main")
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:main")
+    assert proc.returncode == 0, output(proc)
+    after = ref_sha(world.priv2, "main")
+    assert after != before
+    world.priv2.refresh_from_db()
+    assert world.priv2.pushed_at is not None
+    event = Event.objects.filter(type="push", repository=world.priv2).get()
+    assert event.payload["ref"] == "refs/heads/main"
+    assert (event.payload["before"], event.payload["after"]) == (before, after)
+    assert [c["message"].strip() for c in event.payload["commits"]] == ["Add app"]
+    assert event.payload["commits"][0]["author"]["email"] == "tester@example.com"
+    assert event.actor.login == "w-writer"
+
+    reader = api(world.tokens["reader"])
+    commits = reader.get("/repos/w-org/priv2/commits").json()
+    assert [c["sha"] for c in commits][:1] == [after] and len(commits) == 2
+    detail = reader.get(f"/repos/w-org/priv2/commits/{after}").json()
+    assert detail["files"] == [{"filename": "src/app.py", "status": "added", "additions": 1, "deletions": 0}]
+    content = reader.get("/repos/w-org/priv2/contents/src/app.py").json()
+    assert base64.b64decode(content["content"]) == b"print('hi')\n"
+    assert [b["name"] for b in reader.get("/repos/w-org/priv2/branches").json()] == ["main"]
+
+    # A fetch from another clone sees it.
+    other = work.parent / "other"
+    git_client.run("clone", "-q", git_client.url("w-org/priv2", world.tokens["reader"]), str(other))
+    git_client.commit(work, "b.txt", message="second")
+    assert push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:main").returncode == 0
+    git_client.run("fetch", "-q", "origin", cwd=other)
+    assert git_client.run("rev-parse", "origin/main", cwd=other).stdout.strip() == ref_sha(world.priv2, "main")
+
+
+def test_refused_pushes_say_why_and_write_nothing(seeded, git_client, make_user, make_token):
+    world, work = seeded
+    main = ref_sha(world.priv2, "main")
+    objects_before = git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk))
+
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["reader"]), "HEAD:feature")
+    assert proc.returncode != 0
+    assert "remote: kizuna: This needs the 'write' role on w-org/Priv2" in output(proc)
+    assert "[remote rejected]" in output(proc) or "remote rejected" in output(proc)
+    assert ref_sha(world.priv2, "feature") is None
+
+    # An outsider and a missing repository: git reports "not found".
+    for name in ("w-org/priv2", "w-org/missing"):
+        proc = push(git_client, work, git_client.url(name, world.tokens["outsider"]), "HEAD:main")
+        assert proc.returncode != 0 and "not found" in proc.stderr.lower(), output(proc)
+    # Anonymous push: 401, and git (unable to prompt) gives up.
+    proc = push(git_client, work, git_client.url("w-org/pub2"), "HEAD:main")
+    assert proc.returncode != 0
+
+    # A revoked token is refused for clone and push alike.
+    raw = make_token(world.writer)
+    token = Token.objects.get(hint=raw[:8])
+    account_services.token_revoke(token=token, actor=account_services.actor_for_user(world.writer))
+    proc = push(git_client, work, git_client.url("w-org/priv2", raw), "HEAD:main")
+    assert proc.returncode != 0 and "Authentication failed" in proc.stderr, output(proc)
+
+    # Refs outside refs/heads and refs/tags are refused.
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:refs/pull/1/head")
+    assert proc.returncode != 0 and "only branches" in output(proc)
+
+    assert ref_sha(world.priv2, "main") == main
+    assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects_before
+    assert not Event.objects.filter(type="push").exists()
+
+
+def test_default_branch_is_protected_from_force_push_and_deletion(seeded, git_client):
+    world, work = seeded
+    url = git_client.url("w-org/priv2", world.tokens["writer"])
+    assert push(git_client, work, url, "HEAD:main").returncode == 0
+    pushed = ref_sha(world.priv2, "main")
+    git_client.run("reset", "-q", "--hard", "HEAD~1", cwd=work)
+    git_client.commit(work, "other.txt", message="diverge")
+    proc = push(git_client, work, url, "+HEAD:main")
+    assert proc.returncode != 0
+    assert "non-fast-forward pushes need the admin role" in output(proc)
+    proc = push(git_client, work, url, ":main")
+    assert proc.returncode != 0
+    assert ref_sha(world.priv2, "main") == pushed
+    # Other branches take force pushes and deletions from writers.
+    assert push(git_client, work, url, "HEAD:topic").returncode == 0
+    git_client.run("reset", "-q", "--hard", "HEAD~1", cwd=work)
+    assert push(git_client, work, url, "+HEAD:topic").returncode == 0
+    assert push(git_client, work, url, ":topic").returncode == 0
+    assert ref_sha(world.priv2, "topic") is None
+    # The repository admin may force-push the default branch.
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["admin"]), "+HEAD:main")
+    assert proc.returncode == 0, output(proc)
+    assert Event.objects.filter(type="push", payload__ref="refs/heads/topic").count() == 3
+
+
+def test_deploy_tokens_read_and_write(seeded, git_client, make_token, tmp_path):
+    world, work = seeded
+    read = make_token(kind=Token.Kind.DEPLOY, repository=world.priv2, scopes=["read"])
+    write = make_token(kind=Token.Kind.DEPLOY, repository=world.priv2, scopes=["read", "write"])
+    other_repo = make_token(kind=Token.Kind.DEPLOY, repository=world.pub2, scopes=["read", "write"])
+    git_client.run("clone", "-q", git_client.url("w-org/priv2", read), str(tmp_path / "d"))
+    proc = push(git_client, work, git_client.url("w-org/priv2", read), "HEAD:feature")
+    assert proc.returncode != 0 and "lacks the 'write' scope" in output(proc)
+    proc = push(git_client, work, git_client.url("w-org/priv2", other_repo), "HEAD:feature")
+    assert proc.returncode != 0 and "not found" in proc.stderr.lower()
+    proc = push(git_client, work, git_client.url("w-org/priv2", write), "HEAD:main")
+    assert proc.returncode == 0, output(proc)
+    assert Event.objects.get(type="push").actor.type == "Deploy"
+
+
+@pytest.mark.parametrize(
+    "trust, allowed",
+    [
+        (0, set()),
+        (1, {"agent"}),
+        (2, {"agent", "feature"}),
+        (4, {"agent", "feature", "main"}),
+    ],
+)
+def test_git_push_trust_levels(seeded, git_client, make_agent, trust, allowed):
+    """The git-push rows of the trust table (API.md §10)."""
+    world, work = seeded
+    agent, raw = make_agent(world.writer, trust_level=trust)
+    url = git_client.url("w-org/priv2", raw)
+    targets = {"agent": f"agent/{agent.name}/fix", "feature": "feature/x", "main": "main"}
+    for key, branch in targets.items():
+        proc = push(git_client, work, url, f"HEAD:{branch}")
+        assert (proc.returncode == 0) == (key in allowed), (key, output(proc))
+        if key not in allowed:
+            assert "remote: kizuna:" in output(proc)
+            if key == "feature" and trust == 1:
+                assert f"agent/{agent.name}/" in output(proc)
+        assert (ref_sha(world.priv2, branch) == ref_sha(world.priv2, "HEAD") or key != "main") or key not in allowed
+    pushes = Event.objects.filter(type="push")
+    assert pushes.count() == len(allowed)
+    assert {e.actor.login for e in pushes} <= {agent.name}
+
+
+def test_agent_operator_role_still_applies(seeded, git_client, make_agent):
+    world, work = seeded
+    agent, raw = make_agent(world.reader, trust_level=4)
+    proc = push(git_client, work, git_client.url("w-org/priv2", raw), f"HEAD:agent/{agent.name}/x")
+    assert proc.returncode != 0 and "'write' role" in output(proc)
+
+
+def test_archived_repository_refuses_pushes(seeded, git_client):
+    world, work = seeded
+    Repository.objects.filter(pk=world.priv2.pk).update(archived=True)
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["admin"]), "HEAD:feature")
+    assert proc.returncode != 0 and "archived" in output(proc)
+
+
+def test_rename_keeps_repository_reachable(seeded, git_client, api, tmp_path):
+    world, _ = seeded
+    response = api(world.tokens["admin"]).patch("/repos/w-org/priv2", {"name": "renamed"})
+    assert response.status_code == 200, response.json()
+    git_client.run("clone", "-q", git_client.url("w-org/renamed", world.tokens["reader"]), str(tmp_path / "r"))
+    assert (tmp_path / "r" / "README.md").exists()
+
+
+def _pkt(data: bytes) -> bytes:
+    return b"%04x" % (len(data) + 4) + data
+
+
+def _post(url, body, headers):
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, response.read()
+
+
+def _basic(token):
+    return "Basic " + base64.b64encode(f"x:{token}".encode()).decode()
+
+
+def test_truncated_or_corrupt_pack_changes_nothing(seeded, git_client):
+    world, work = seeded
+    repo_dir = git.repo_path(world.priv2.pk)
+    main = ref_sha(world.priv2, "main")
+    new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    pack = subprocess.run(["git", "pack-objects", "--stdout", "--revs"], input=f"{new}\n^{main}\n".encode(),
+                          cwd=work, capture_output=True, check=True).stdout
+    objects_before = git.run_git(["count-objects", "-v"], cwd=repo_dir)
+    url = git_client.base_url + "/w-org/priv2.git/git-receive-pack"
+    headers = {"Authorization": _basic(world.tokens["writer"]),
+               "Content-Type": "application/x-git-receive-pack-request"}
+    commands = _pkt(f"{main} {new} refs/heads/main\x00 report-status\n".encode()) + b"0000"
+    corrupt = bytearray(pack)
+    corrupt[len(corrupt) // 2] ^= 0xFF
+    for body in (commands + pack[: len(pack) // 2], commands + bytes(corrupt), commands[:10]):
+        try:
+            status, answer = _post(url, body, headers)
+        except urllib.error.HTTPError as exc:
+            status, answer = exc.code, exc.read()
+        assert status in (200, 400)
+        if status == 200:
+            assert b"unpack ok" not in answer
+        assert ref_sha(world.priv2, "main") == main
+        assert git.run_git(["count-objects", "-v"], cwd=repo_dir) == objects_before
+    assert not Event.objects.filter(type="push").exists()
+    # The same push, whole and gzip-encoded, goes through.
+    status, answer = _post(url, gzip.compress(commands + pack), {**headers, "Content-Encoding": "gzip"})
+    assert status == 200 and b"unpack ok" in answer and b"ok refs/heads/main" in answer
+    assert ref_sha(world.priv2, "main") == new
+    assert Event.objects.filter(type="push").count() == 1
+
+
+def test_gzip_encoded_upload_pack_request(seeded, git_client):
+    world, _ = seeded
+    main = ref_sha(world.pub2, "main")
+    body = _pkt(f"want {main}\n".encode()) + b"0000" + _pkt(b"done\n")
+    status, answer = _post(git_client.base_url + "/w-org/pub2.git/git-upload-pack", gzip.compress(body),
+                           {"Content-Type": "application/x-git-upload-pack-request", "Content-Encoding": "gzip"})
+    assert status == 200
+    assert answer.startswith(b"0008NAK\n") and b"PACK" in answer
+
+
+def test_dumb_protocol_and_bad_methods_are_refused(seeded, git_client):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(git_client.base_url + "/w-org/pub2.git/info/refs")
+    assert err.value.code == 403
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(git_client.base_url + "/w-org/pub2.git/git-upload-pack")
+    assert err.value.code == 405
