@@ -275,11 +275,16 @@ def issue_create(
     labels: list[str] | None = None,
     assignees: list[str] | None = None,
     milestone: int | None = None,
+    assignee: str | None = None,
 ) -> Issue:
+    """`assignee` (one login) is the single form of `assignees`; `assignees` wins when both are given."""
     title = _validate_title(title)
     # Validate everything before taking a number: bad input changes nothing (and burns no number).
     label_rows = resolve_labels(repo, labels or [])
-    assignee_rows = resolve_assignees(repo, assignees or [])
+    if assignees is None and assignee:
+        assignee_rows = resolve_assignees(repo, [assignee], field="assignee")
+    else:
+        assignee_rows = resolve_assignees(repo, assignees or [])
     milestone_row = resolve_milestone(repo, milestone)
     now = timezone.now()
     issue = Issue.objects.create(

@@ -89,12 +89,10 @@ class IssueViewSet(IssuesBase):
         serializer = IssueCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        assignees = data.get("assignees")
-        if assignees is None and data.get("assignee"):
-            assignees = [data["assignee"]]
         issue = services.issue_create(
             repo=self.repository, actor=self.actor, title=data["title"], body=data.get("body") or "",
-            labels=data.get("labels"), assignees=assignees, milestone=data.get("milestone"),
+            labels=data.get("labels"), assignees=data.get("assignees"), assignee=data.get("assignee"),
+            milestone=data.get("milestone"),
         )
         response = self.issue_response(issue, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
