@@ -83,9 +83,7 @@ class IssueViewSet(IssuesBase):
 
     @extend_schema(tags=ISSUE_TAG, request=IssueCreateSerializer, responses={201: IssueSerializer}, summary="Open an issue")
     def create(self, request, org, repo):
-        self.require(Action.COMMENT)
-        if any(field in _body(request) for field in TRIAGE_FIELDS):
-            self.require(Action.TRIAGE)
+        self.require(Action.TRIAGE if any(field in _body(request) for field in TRIAGE_FIELDS) else Action.COMMENT)
         serializer = IssueCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -107,10 +105,9 @@ class IssueViewSet(IssuesBase):
     def partial_update(self, request, org, repo, number):
         issue = self.get_issue(number)
         body = _body(request)
-        self.require(Action.COMMENT)
-        if any(field in body for field in TRIAGE_FIELDS) or issue.author_id != self.actor.pk:
-            # Labels, assignees, milestones, and anything on someone else's issue (API.md §3).
-            self.require(Action.TRIAGE)
+        # Labels, assignees, milestones, and anything on someone else's issue need triage (API.md §3).
+        triage = any(field in body for field in TRIAGE_FIELDS) or issue.author_id != self.actor.pk
+        self.require(Action.TRIAGE if triage else Action.COMMENT)
         serializer = IssueWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
@@ -198,9 +195,7 @@ class CommentViewSet(IssuesBase):
         return comment
 
     def _require_own_or(self, comment: Comment, action: str) -> None:
-        self.require(Action.COMMENT)
-        if comment.author_id != self.actor.pk:
-            self.require(action)
+        self.require(Action.COMMENT if comment.author_id == self.actor.pk else action)
 
     @extend_schema(tags=ISSUE_TAG, summary="Get a comment")
     def retrieve(self, request, org, repo, comment_id):
