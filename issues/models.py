@@ -83,6 +83,12 @@ class Issue(models.Model):
             models.Index(fields=["repository", "is_pull_request", "state", "comments_count"]),
             models.Index(fields=["repository", "is_pull_request", "author"]),
             models.Index(fields=["repository", "is_pull_request", "milestone"]),
+            # state=all: the sorts without the state column in front.
+            models.Index(fields=["repository", "is_pull_request", "created_at"]),
+            models.Index(fields=["repository", "is_pull_request", "updated_at"]),
+            models.Index(fields=["repository", "is_pull_request", "comments_count"]),
+            # Milestone counts (open_issues / closed_issues).
+            models.Index(fields=["milestone", "state"]),
         ]
 
     def __str__(self):

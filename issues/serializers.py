@@ -1,0 +1,130 @@
+"""Representations of API.md §8, and the request bodies they accept.
+
+Serializers validate and shape; services decide. URLs come from the `repository` in the context
+(the view's, already loaded) so a list never queries per row; without it they fall back to the row's.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kizuna.api.fields import ActorField, ActorSerializer, api_url
+
+from .models import Comment, Issue, Label, Milestone, color_validator
+
+
+class RepoUrlField(serializers.Field):
+    """`/repos/<full_name>` + `suffix(obj)`, the repository taken from the context when present."""
+
+    def __init__(self, suffix, repo_of, **kwargs):
+        self.suffix, self.repo_of = suffix, repo_of
+        kwargs.update(read_only=True, source="*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        repo = self.context.get("repository") or self.repo_of(obj)
+        return api_url(self.context.get("request"), f"/repos/{repo.full_name}{self.suffix(obj)}")
+
+
+extend_schema_field(OpenApiTypes.URI)(RepoUrlField)
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    """`{id, name, color, description}` — also used by pull requests."""
+
+    name = serializers.CharField(max_length=50)
+    color = serializers.CharField(validators=[color_validator], min_length=6, max_length=6)
+    description = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "color", "description"]
+        read_only_fields = ["id"]
+
+
+class LabelNamesSerializer(serializers.Serializer):
+    labels = serializers.ListField(child=serializers.CharField(max_length=50), allow_empty=True)
+
+
+class MilestoneBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["number", "title", "state", "due_on"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(max_length=256)
+    description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    state = serializers.ChoiceField(choices=Milestone.State.choices, required=False)
+    due_on = serializers.DateTimeField(required=False, allow_null=True)
+    open_issues = serializers.IntegerField(read_only=True)
+    closed_issues = serializers.IntegerField(read_only=True)
+    url = RepoUrlField(lambda m: f"/milestones/{m.number}", lambda m: m.repository)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "number", "title", "description", "state", "due_on", "open_issues", "closed_issues",
+                  "created_at", "updated_at", "closed_at", "url"]
+        read_only_fields = ["id", "number", "created_at", "updated_at", "closed_at"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """`{id, body, author, created_at, updated_at, url}` — also used by pull requests."""
+
+    body = serializers.CharField(allow_blank=False, trim_whitespace=False)
+    author = ActorField()
+    url = RepoUrlField(lambda c: f"/issues/comments/{c.pk}", lambda c: c.issue.repository)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "body", "author", "created_at", "updated_at", "url"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    labels = LabelSerializer(many=True, read_only=True)
+    assignees = serializers.SerializerMethodField()
+    milestone = MilestoneBriefSerializer(read_only=True, allow_null=True)
+    author = ActorField()
+    closed_by = ActorField(allow_null=True)
+    comments = serializers.IntegerField(source="comments_count", read_only=True)
+    url = RepoUrlField(lambda i: f"/issues/{i.number}", lambda i: i.repository)
+
+    class Meta:
+        model = Issue
+        fields = ["id", "number", "title", "body", "state", "state_reason", "labels", "assignees", "milestone",
+                  "author", "comments", "created_at", "updated_at", "closed_at", "closed_by", "url"]
+        read_only_fields = fields
+
+    # Labels and assignees are prefetched (IssueViewSet.get_queryset): sorted here, not by a query per issue.
+    @extend_schema_field(ActorSerializer(many=True))
+    def get_assignees(self, issue) -> list:
+        return [a.as_json() for a in sorted(issue.assignees.all(), key=lambda a: (a.login.lower(), a.pk))]
+
+    def to_representation(self, issue):
+        data = super().to_representation(issue)
+        data["labels"] = sorted(data["labels"], key=lambda label: (label["name"].lower(), label["id"]))
+        return data
+
+
+class IssueWriteSerializer(serializers.Serializer):
+    """POST and PATCH bodies (PATCH: every field optional)."""
+
+    title = serializers.CharField(max_length=256, allow_blank=False)
+    body = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    labels = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    assignees = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    assignee = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    milestone = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    # PATCH only
+    state = serializers.ChoiceField(choices=Issue.State.choices, required=False)
+    state_reason = serializers.ChoiceField(choices=Issue.StateReason.choices, required=False, allow_null=True)
+
+
+class IssueCreateSerializer(IssueWriteSerializer):
+    state = None
+    state_reason = None
+
+
+class CommentBodySerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=False, trim_whitespace=False)

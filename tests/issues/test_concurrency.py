@@ -1,0 +1,58 @@
+"""On PostgreSQL: concurrent creations get distinct, gapless numbers and exact counters."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from issues import services
+from issues.models import Comment, Issue
+from kizuna.accounts.services import actor_for_user
+from repos.models import Repository
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_threads(n, target):
+    barrier = threading.Barrier(n)
+    errors = []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            target(i)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_100_concurrent_creations_get_numbers_1_to_100(world):
+    repo, actor = world.public, actor_for_user(world.writer)
+    run_threads(100, lambda i: services.issue_create(repo=repo, actor=actor, title=f"issue {i}", labels=["bug"]))
+    numbers = sorted(Issue.objects.filter(repository=repo).values_list("number", flat=True))
+    assert numbers == list(range(1, 101))
+    repo = Repository.objects.get(pk=repo.pk)
+    assert repo.open_issues_count == 100 and repo.last_number == 100
+
+
+def test_concurrent_comments_keep_the_count_exact(world, make_issue):
+    issue = make_issue(world.public, world.writer)
+    actor = actor_for_user(world.reader)
+    run_threads(40, lambda i: services.comment_create(issue=issue, actor=actor, body=f"c{i}"))
+    issue.refresh_from_db()
+    assert issue.comments_count == Comment.objects.filter(issue=issue).count() == 40
+
+
+def test_concurrent_label_adds_do_not_collide(world, make_issue):
+    issue = make_issue(world.public, world.writer)
+    actor = actor_for_user(world.writer)
+    run_threads(20, lambda i: services.issue_add_labels(issue=issue, actor=actor, names=["bug", "feature"]))
+    assert sorted(issue.labels.values_list("name", flat=True)) == ["bug", "feature"]
