@@ -64,7 +64,7 @@ def _check_no_duplicate(repo: Repository, head: str, base: str, exclude_pk=None)
 
 def _lock(pr: PullRequest) -> tuple[Repository, PullRequest]:
     repo = Repository.objects.select_for_update().select_related("namespace").get(pk=pr.repository_id)
-    locked = PullRequest.objects.select_for_update().select_related("issue", "merged_by").get(pk=pr.pk)
+    locked = PullRequest.objects.select_for_update(of=("self",)).select_related("issue").get(pk=pr.pk)
     locked.repository = repo
     locked.issue.repository = repo
     return repo, locked
