@@ -478,3 +478,134 @@ class HttpBackend:
                 stream.close()
             except OSError:
                 pass
+
+
+# --- pull requests: diff stats, mergeability, merges ---------------------------------------------------
+# Everything below is written for pulls/services.py. Merges are computed in memory with libgit2 and
+# written into the object store (no working tree); the branch then moves with a compare-and-swap
+# `git update-ref <ref> <new> <old>`, which fails if anyone moved it in between.
+
+
+class MergeConflict(GitError):
+    """The merge (or one step of a rebase) conflicts; the branch is not touched."""
+
+
+def pull_compare(repo_id: int, base_sha: str, head_sha: str) -> dict:
+    """`commits` ahead of the base and the diff stats of head against the merge base (as GitHub shows)."""
+    repo = _open(repo_id)
+    base, head = repo.get(base_sha), repo.get(head_sha)
+    merge_base = repo.merge_base(base.id, head.id)
+    ahead, _behind = repo.ahead_behind(head.id, base.id)
+    if merge_base is None:  # unrelated histories: everything in head is new
+        diff = head.tree.diff_to_tree(swap=True)
+    else:
+        diff = repo.diff(repo.get(merge_base).tree, head.tree)
+    stats = diff.stats
+    return {
+        "commits": ahead,
+        "additions": stats.insertions,
+        "deletions": stats.deletions,
+        "changed_files": stats.files_changed,
+        "merge_base": str(merge_base) if merge_base is not None else None,
+    }
+
+
+def pull_mergeable(repo_id: int, base_sha: str, head_sha: str) -> bool:
+    """Whether head merges cleanly into base (a three-way merge in memory; no ref changes)."""
+    repo = _open(repo_id)
+    if repo.merge_base(base_sha, head_sha) is None:
+        return False
+    index = repo.merge_commits(base_sha, head_sha)
+    return index.conflicts is None
+
+
+def _signature_of(sig):
+    import pygit2
+
+    return pygit2.Signature(sig.name, sig.email, sig.time, sig.offset)
+
+
+def commits_between(repo_id: int, old: str, new: str) -> list[dict]:
+    """The commits reachable from `new` but not from `old`, oldest first, as on_push wants them."""
+    import pygit2
+    from datetime import UTC, datetime
+
+    repo = _open(repo_id)
+    walker = repo.walk(new, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    if old and old != ZERO_SHA:
+        walker.hide(old)
+    out = []
+    for commit in walker:
+        date = datetime.fromtimestamp(commit.author.time, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.append({"id": str(commit.id), "message": commit.message,
+                    "author": {"name": commit.author.name, "email": commit.author.email, "date": date}})
+    return out
+
+
+def _pull_commits(repo, base_sha: str, head_sha: str) -> list:
+    """The head's commits not on the base, oldest first (merge commits dropped, as `git rebase` does)."""
+    import pygit2
+
+    walker = repo.walk(head_sha, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    walker.hide(base_sha)
+    return list(walker)
+
+
+def pull_merge_commit(repo_id: int, *, method: str, base_sha: str, head_sha: str, message: str,
+                      merger: tuple[str, str]) -> str:
+    """Write the result of merging head into base with `method` and return the new tip's sha.
+
+    merge: one commit with parents [base, head], authored by the merger. squash: one commit with the PR's
+    changes on top of base, authored by the head commit's author (other authors become Co-authored-by
+    trailers). rebase: every head commit replayed on base with an explicit-ancestor three-way merge,
+    keeping its author and message. The committer is KIZUNA_GIT_COMMITTER_*. Raises MergeConflict before
+    any ref moves; no ref is written here (see update_ref_cas).
+    """
+    repo = _open(repo_id)
+    committer = committer_signature()
+    if repo.merge_base(base_sha, head_sha) is None:
+        raise MergeConflict("the branches have no common history")
+    if method in ("merge", "squash"):
+        index = repo.merge_commits(base_sha, head_sha)
+        if index.conflicts is not None:
+            raise MergeConflict("merge conflict")
+        tree = index.write_tree(repo)
+        if method == "merge":
+            author = _signature(*merger)
+            return str(repo.create_commit(None, author, committer, message, tree, [base_sha, head_sha]))
+        commits = _pull_commits(repo, base_sha, head_sha)
+        head = repo.get(head_sha)
+        author = _signature_of(head.author)
+        co_authors = []
+        for commit in commits:
+            pair = (commit.author.name, commit.author.email)
+            if pair != (author.name, author.email) and pair not in co_authors:
+                co_authors.append(pair)
+        if co_authors:
+            message = message.rstrip("\n") + "\n\n" + "\n".join(f"Co-authored-by: {n} <{e}>" for n, e in co_authors) + "\n"
+        return str(repo.create_commit(None, author, committer, message, tree, [base_sha]))
+    if method == "rebase":
+        tip = repo.get(base_sha)
+        for commit in _pull_commits(repo, base_sha, head_sha):
+            if len(commit.parents) > 1:
+                continue
+            ancestor = commit.parents[0].tree if commit.parents else None
+            index = repo.merge_trees(ancestor, tip.tree, commit.tree) if ancestor is not None else None
+            if index is None or index.conflicts is not None:
+                raise MergeConflict(f"conflict replaying {commit.id}")
+            tree = index.write_tree(repo)
+            if tree == tip.tree.id:  # the change is already on the base: drop it, as git rebase does
+                continue
+            oid = repo.create_commit(None, _signature_of(commit.author), committer, commit.message, tree, [tip.id])
+            tip = repo.get(oid)
+        return str(tip.id)
+    raise ValueError(f"unknown merge method {method!r}")
+
+
+def update_ref_cas(repo_id: int, ref: str, new: str, old: str) -> bool:
+    """Move `ref` from `old` to `new` atomically; False (nothing changed) if it no longer points at `old`."""
+    try:
+        run_git(["update-ref", "-m", "kizuna merge", ref, new, old], cwd=repo_path(repo_id))
+    except GitError:
+        return False
+    return True

@@ -1,0 +1,38 @@
+import django_filters
+
+from kizuna.api.filters import SortedFilterSet
+
+from .models import PullRequest
+
+
+class PullRequestFilter(SortedFilterSet):
+    SORTS = {"created": "issue__created_at", "updated": "issue__updated_at"}
+    DEFAULT_SORT = "created"
+
+    state = django_filters.ChoiceFilter(choices=[("open", "open"), ("closed", "closed"), ("all", "all")], method="_noop")
+    head = django_filters.CharFilter(method="filter_head", help_text="Head branch (`branch` or `owner:branch`)")
+    base = django_filters.CharFilter(field_name="base_ref")
+    author = django_filters.CharFilter(field_name="issue__author__login", lookup_expr="iexact")
+    draft = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_draft")
+    labels = django_filters.CharFilter(method="filter_labels", help_text="Comma-separated; PRs carrying all of them")
+
+    class Meta:
+        model = PullRequest
+        fields = []
+
+    def filter_head(self, queryset, name, value):
+        return queryset.filter(head_ref=value.split(":", 1)[-1])
+
+    def filter_draft(self, queryset, name, value):
+        return queryset.filter(draft=value == "true")
+
+    def filter_labels(self, queryset, name, value):
+        for label in {v.strip() for v in value.split(",") if v.strip()}:
+            queryset = queryset.filter(issue__labels__name__iexact=label)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        state = self.form.cleaned_data.get("state") or "open"
+        if state != "all":
+            queryset = queryset.filter(issue__state=state)
+        return super().filter_queryset(queryset)

@@ -1,0 +1,88 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from issues.serializers import LabelSerializer
+from kizuna.api.fields import ActorField, ActorSerializer, UrlField
+
+from .models import PullRequest
+from .services import MERGE_METHODS
+
+
+class RefSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    sha = serializers.CharField()
+
+
+class PullRequestSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.IntegerField(source="issue.number", read_only=True)
+    title = serializers.CharField(source="issue.title", read_only=True)
+    body = serializers.CharField(source="issue.body", read_only=True)
+    state = serializers.CharField(source="issue.state", read_only=True)
+    head = serializers.SerializerMethodField()
+    base = serializers.SerializerMethodField()
+    author = ActorField(source="issue.author")
+    labels = LabelSerializer(source="issue.labels", many=True, read_only=True)
+    assignees = serializers.SerializerMethodField()
+    merged_by = ActorField()
+    created_at = serializers.DateTimeField(source="issue.created_at", read_only=True)
+    updated_at = serializers.DateTimeField(source="issue.updated_at", read_only=True)
+    closed_at = serializers.DateTimeField(source="issue.closed_at", read_only=True)
+    url = UrlField(lambda pr: f"/repos/{pr.repository.full_name}/pulls/{pr.issue.number}")
+
+    class Meta:
+        model = PullRequest
+        fields = [
+            "id", "number", "title", "body", "state", "draft", "merged", "mergeable", "head", "base", "author",
+            "labels", "assignees", "commits", "additions", "deletions", "changed_files", "merged_at", "merged_by",
+            "merge_commit_sha", "created_at", "updated_at", "closed_at", "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RefSerializer)
+    def get_head(self, pr) -> dict:
+        return {"ref": pr.head_ref, "sha": pr.head_sha}
+
+    @extend_schema_field(RefSerializer)
+    def get_base(self, pr) -> dict:
+        return {"ref": pr.base_ref, "sha": pr.base_sha}
+
+    @extend_schema_field(ActorSerializer(many=True))
+    def get_assignees(self, pr) -> list:
+        return [a.as_json() for a in pr.issue.assignees.all()]
+
+
+class PullCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=256)
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    head = serializers.CharField(max_length=255)
+    base = serializers.CharField(max_length=255, required=False)
+    draft = serializers.BooleanField(required=False, default=False)
+
+
+class PullUpdateSerializer(serializers.Serializer):
+    """Writable fields of PATCH; anything else (merged, head, …) is read-only and ignored (API.md §2)."""
+
+    title = serializers.CharField(max_length=256, required=False)
+    body = serializers.CharField(required=False, allow_blank=True)
+    state = serializers.ChoiceField(choices=["open", "closed"], required=False)
+    base = serializers.CharField(max_length=255, required=False)
+    labels = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    assignees = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+
+
+class MergeSerializer(serializers.Serializer):
+    merge_method = serializers.ChoiceField(choices=list(MERGE_METHODS), required=False, default="merge")
+    sha = serializers.CharField(max_length=64, required=False)
+    commit_title = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    commit_message = serializers.CharField(required=False, allow_blank=True)
+
+
+class MergeResultSerializer(serializers.Serializer):
+    merged = serializers.BooleanField()
+    sha = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CommentBodySerializer(serializers.Serializer):
+    body = serializers.CharField()

@@ -1,0 +1,151 @@
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from issues import services as issue_services
+from issues.models import Comment
+from issues.serializers import CommentSerializer
+from kizuna.accounts.principals import principal_kind
+from kizuna.api.errors import NotFound, ValidationFailed
+from kizuna.api.permissions import Action
+from kizuna.api.views import KizunaViewSet, RepoScopedMixin
+
+from . import services
+from .filters import PullRequestFilter
+from .models import PullRequest
+from .serializers import (
+    CommentBodySerializer,
+    MergeResultSerializer,
+    MergeSerializer,
+    PullCreateSerializer,
+    PullRequestSerializer,
+    PullUpdateSerializer,
+)
+
+NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH)
+
+
+class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
+    serializer_class = PullRequestSerializer
+    filterset_class = PullRequestFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PullRequest.objects.none()
+        repo = self.repository
+        return (
+            PullRequest.objects.filter(issue__repository_id=repo.pk, issue__is_pull_request=True)
+            .select_related("issue", "issue__author", "merged_by", "repository__namespace")
+            .prefetch_related("issue__labels", "issue__assignees")
+        )
+
+    def get_object(self):
+        pr = self.get_queryset().filter(issue__number=self.kwargs["number"]).first()
+        if pr is None:
+            raise NotFound()
+        return pr
+
+    def _render(self, pr, code=status.HTTP_200_OK, headers=None):
+        pr = self.get_queryset().get(pk=pr.pk)  # fresh, with labels and assignees
+        return Response(PullRequestSerializer(pr, context={"request": self.request}).data, status=code, headers=headers)
+
+    def _is_author(self, pr) -> bool:
+        return pr.issue.author_id == self.actor.pk
+
+    def list(self, request, org, repo):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(PullRequestSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=PullCreateSerializer, responses={201: PullRequestSerializer})
+    def create(self, request, org, repo):
+        serializer = PullCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.require(Action.OPEN_DRAFT_PULL if data.get("draft") else Action.OPEN_PULL)
+        pr = services.pull_create(repo=self.repository, actor=self.actor, **data)
+        response = self._render(pr, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    @extend_schema(parameters=[NUMBER])
+    def retrieve(self, request, org, repo, number):
+        return Response(PullRequestSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(parameters=[NUMBER], request=PullUpdateSerializer, responses={200: PullRequestSerializer})
+    def partial_update(self, request, org, repo, number):
+        pr = self.get_object()
+        serializer = PullUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        labels, assignees = data.pop("labels", None), data.pop("assignees", None)
+        if data:
+            self.require(Action.COMMENT if self._is_author(pr) else Action.TRIAGE)
+        if labels is not None or assignees is not None:
+            self.require(Action.TRIAGE)
+        with transaction.atomic():
+            if data:
+                pr = services.pull_update(pull=pr, actor=self.actor, **data)
+            if labels is not None:
+                issue_services.issue_set_labels(issue=pr.issue, actor=self.actor, names=labels)
+            if assignees is not None:
+                issue_services.issue_set_assignees(issue=pr.issue, actor=self.actor, logins=assignees)
+        return self._render(pr)
+
+    @extend_schema(parameters=[NUMBER], request=None, responses={200: PullRequestSerializer})
+    def ready(self, request, org, repo, number):
+        pr = self.get_object()
+        self.require(Action.OPEN_PULL if self._is_author(pr) else Action.TRIAGE)
+        return self._render(services.pull_ready(pull=pr, actor=self.actor))
+
+    @extend_schema(parameters=[NUMBER], request=MergeSerializer, responses={200: MergeResultSerializer})
+    def merge(self, request, org, repo, number):
+        pr = self.get_object()
+        self.require(Action.MERGE_DEFAULT if pr.base_ref == self.repository.default_branch else Action.MERGE)
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if principal_kind(request.user) == "agent" and not data.get("sha"):
+            raise ValidationFailed({"sha": ["is required for agents"]})
+        result = services.pull_merge(pull=pr, actor=self.actor, **data)
+        return Response(MergeResultSerializer(result).data)
+
+
+class PullCommentViewSet(RepoScopedMixin, KizunaViewSet):
+    serializer_class = CommentSerializer
+    filterset_class = None
+
+    def _pull(self):
+        pr = (
+            PullRequest.objects.filter(issue__repository_id=self.repository.pk, issue__number=self.kwargs["number"])
+            .select_related("issue")
+            .first()
+        )
+        if pr is None:
+            raise NotFound()
+        pr.issue.repository = self.repository
+        return pr
+
+    def get_queryset(self):
+        return Comment.objects.none()
+
+    @extend_schema(parameters=[NUMBER])
+    def list(self, request, org, repo, number):
+        pr = self._pull()
+        queryset = (
+            Comment.objects.filter(issue_id=pr.issue_id)
+            .select_related("author", "issue__repository__namespace")
+            .order_by("created_at", "pk")
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CommentSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(parameters=[NUMBER], request=CommentBodySerializer, responses={201: CommentSerializer})
+    def create(self, request, org, repo, number):
+        pr = self._pull()
+        self.require(Action.COMMENT)
+        serializer = CommentBodySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = issue_services.comment_create(issue=pr.issue, actor=self.actor, body=serializer.validated_data["body"])
+        return Response(CommentSerializer(comment, context={"request": request}).data, status=status.HTTP_201_CREATED)

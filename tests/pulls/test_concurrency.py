@@ -1,0 +1,99 @@
+"""Ten pull requests merged at once into one base: every one lands, no commit is lost."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from kizuna.accounts.services import actor_for_user
+from pulls import services
+from pulls.models import PullRequest
+from repos import git as repo_git
+
+from .conftest import bare
+
+N = 10
+
+
+@pytest.mark.postgres  # SQLite's in-memory test database answers "table is locked" to concurrent writers
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("method", ["merge", "squash", "rebase"])
+def test_ten_concurrent_merges_all_land(pr_world, method):
+    w = pr_world
+    actor = actor_for_user(w.admin)
+    pulls = []
+    for i in range(N):
+        w.clone.branch(f"c{i}", "main")
+        w.clone.commit({f"file{i}.txt": f"{i}\n"}, f"change {i}")
+        w.clone.push(f"c{i}")
+        pulls.append(services.pull_create(repo=w.repo, actor=actor, title=f"PR {i}", head=f"c{i}"))
+    heads = [pr.head_sha for pr in pulls]
+    barrier = threading.Barrier(N)
+    results, errors = [], []
+
+    def merge(pr):
+        try:
+            barrier.wait()
+            results.append(services.pull_merge(pull=pr, actor=actor, merge_method=method, sha=pr.head_sha))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=merge, args=(pr,)) for pr in pulls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    close_old_connections()
+    assert errors == [] and len(results) == N
+    tip = repo_git.branch_sha(w.repo.pk, "main")
+    reachable = set(bare(w.repo, "rev-list", tip).split())
+    assert {r["sha"] for r in results} <= reachable  # every merge's commit is on the base
+    if method == "merge":
+        assert set(heads) <= reachable
+    files = set(bare(w.repo, "ls-tree", "--name-only", tip).split())
+    assert {f"file{i}.txt" for i in range(N)} <= files
+    assert PullRequest.objects.filter(merged=True).count() == N
+    first_parents = bare(w.repo, "rev-list", "--first-parent", "--count", tip)
+    assert int(first_parents) == 1 + N  # the initial commit + one per PR (each adds one commit)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["merge", "rebase"])
+def test_git_level_concurrent_cas_never_loses_a_commit(pr_world, method):
+    """The git half alone, with real threads on any database: compute, compare-and-swap, retry on a lost race."""
+    w = pr_world
+    heads = []
+    for i in range(N):
+        w.clone.branch(f"g{i}", "main")
+        w.clone.commit({f"g{i}.txt": f"{i}\n"}, f"git change {i}")
+        heads.append(w.clone.push(f"g{i}"))
+    barrier = threading.Barrier(N)
+    landed, errors, lost_races = [], [], []
+
+    def merge(head):
+        try:
+            barrier.wait()
+            while True:
+                base = repo_git.branch_sha(w.repo.pk, "main")
+                new = repo_git.pull_merge_commit(w.repo.pk, method=method, base_sha=base, head_sha=head,
+                                                 message="m\n", merger=("t", "t@example.com"))
+                if repo_git.update_ref_cas(w.repo.pk, "refs/heads/main", new, base):
+                    landed.append(new)
+                    return
+                lost_races.append(head)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=merge, args=(h,)) for h in heads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(landed) == N
+    tip = repo_git.branch_sha(w.repo.pk, "main")
+    reachable = set(bare(w.repo, "rev-list", tip).split())
+    assert set(landed) <= reachable
+    assert {f"g{i}.txt" for i in range(N)} <= set(bare(w.repo, "ls-tree", "--name-only", tip).split())
+    assert int(bare(w.repo, "rev-list", "--first-parent", "--count", tip)) == 1 + N
