@@ -92,6 +92,7 @@ class ClaimedJobSerializer(serializers.Serializer):
     timeout = serializers.IntegerField()
     attempt = serializers.IntegerField()
     lease_seconds = serializers.IntegerField()
+    log_offset = serializers.IntegerField(help_text="Bytes already in the job's log (earlier attempts)")
     job_token = serializers.CharField()
 
 
@@ -112,5 +113,6 @@ def claimed_job_data(request, job: Job, raw_token: str, lease_seconds: int) -> d
         "timeout": job.timeout,
         "attempt": job.attempt,
         "lease_seconds": lease_seconds,
+        "log_offset": job.log_size,
         "job_token": raw_token,
     }

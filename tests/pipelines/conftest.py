@@ -59,3 +59,8 @@ def make_agent(db, make_token):
 def runner_agent(world, make_agent):
     """A CI agent operated by the org's writer: (agent, token)."""
     return make_agent(world.writer, name="ci-bot")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
