@@ -264,8 +264,8 @@ def _claim_once(agent) -> tuple[Job, str] | None:
         Job.objects.filter(pk=job.pk).update(job_token=token)
         job.job_token = token
         _job_event(job, job.pipeline, actor_for_agent(agent))
-    pipeline = refresh_pipeline(job.pipeline_id, actor_for_agent(agent))
-    job.pipeline = pipeline
+    if job.pipeline.status == Status.PENDING:  # a claim can only move a pipeline from pending to running
+        job.pipeline = refresh_pipeline(job.pipeline_id, actor_for_agent(agent))
     return job, raw
 
 
