@@ -68,8 +68,13 @@ class ClaimSerializer(serializers.Serializer):
 
 
 class FinishSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[Status.SUCCESS, Status.FAILED])
+    status = serializers.ChoiceField(choices=Status.choices, help_text="`success` or `failed`")
     exit_code = serializers.IntegerField(required=False, allow_null=True, min_value=-255, max_value=255)
+
+    def validate_status(self, value):
+        if value not in (Status.SUCCESS, Status.FAILED):
+            raise serializers.ValidationError("must be 'success' or 'failed'")
+        return value
 
 
 class HeartbeatSerializer(serializers.Serializer):

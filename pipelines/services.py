@@ -150,6 +150,8 @@ def _advance(pipeline: Pipeline, actor: Actor) -> None:
 
 def _set_pipeline_status(pipeline: Pipeline, statuses: list[str], actor: Actor) -> None:
     new = compute_status(statuses)
+    if new == Status.PENDING and pipeline.started_at is not None:
+        new = Status.RUNNING  # a started pipeline whose job was re-queued stays running
     if new == pipeline.status:
         return
     now = timezone.now()

@@ -290,3 +290,18 @@ def test_trigger_for_pull_request(world):
     assert pipeline.trigger == "pull_request" and pipeline.ref == "feature"
     # `deploy`'s condition is false for this ref: it is skipped once its needs succeed
     assert pipeline.jobs.count() == 4
+
+
+def test_requeued_single_job_keeps_pipeline_running_and_sweep_command(api, world, ci_repo, runner_agent):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    pipeline_id = trigger(api, world).json()["id"]
+    job = claim(api, runner_agent[1]).json()
+    Job.objects.filter(pk=job["id"]).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+    call_command("sweep_job_leases", stdout=out)
+    assert out.getvalue().strip() == "1"
+    assert Job.objects.get(pk=job["id"]).status == "pending"
+    assert Pipeline.objects.get(pk=pipeline_id).status == "running"
