@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
         "TokenScopeEnum": ["read", "write", "admin"],
         "DeployTokenScopeEnum": ["read", "write"],
         "AgentStatusEnum": "agents.models.Agent.Status",
+        "PipelineStatusEnum": "pipelines.models.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }

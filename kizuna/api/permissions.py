@@ -307,3 +307,34 @@ def check_create_repo(principal, namespace, *, token=None) -> None:
         raise Forbidden(f"Creating repositories in {namespace.login} needs the 'write' role", details={"required_role": "write"})
     if kind == "agent" and principal.trust_level < CREATE_REPO_TRUST:
         raise trust_denied(principal, CREATE_REPO_TRUST)
+
+
+# Pipeline jobs (API.md §11): agents with capability `ci` and Standard trust run them, for repositories
+# whose operator has a role (read or more) — public visibility alone does not let strangers' agents
+# receive a repository's jobs and variables.
+RUN_JOBS_TRUST = 2
+RUN_JOBS_CAPABILITY = "ci"
+
+
+def check_job_runner(principal) -> None:
+    """Raise unless the caller is an agent that may claim and run pipeline jobs."""
+    kind = principal_kind(principal)
+    if kind == "anonymous":
+        raise exceptions.NotAuthenticated()
+    if kind != "agent":
+        raise Forbidden("Only agents run pipeline jobs (use an agent token)")
+    if RUN_JOBS_CAPABILITY not in (principal.capabilities or []):
+        raise Forbidden("Running pipeline jobs needs the 'ci' capability", details={"required_capability": RUN_JOBS_CAPABILITY})
+    if principal.trust_level < RUN_JOBS_TRUST:
+        raise trust_denied(principal, RUN_JOBS_TRUST)
+
+
+def job_repos_q(agent, prefix: str = "") -> Q:
+    """Repositories whose jobs `agent` may run: those where its operator has a role."""
+    user = _acting_user(agent)
+    if user is None:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    member_of = Membership.objects.filter(user_id=user.pk).values("namespace_id")
+    return Q(**{f"{prefix}namespace__user_id": user.pk}) | Q(**{f"{prefix}namespace_id__in": member_of})

@@ -1,0 +1,406 @@
+"""`.kizuna/pipeline.yml`: safe loading, validation against a small schema, and `if` conditions.
+
+Schema (unknown keys are refused at every level)::
+
+    on: push | pull_request | [push, pull_request]        # optional automatic triggers
+    env: {NAME: "value"}                                   # optional, for every job
+    variables: {NAME: "value"}                             # optional defaults; API variables override
+    jobs:                                                  # required, at least one
+      <name>:                                              # 1-100 of A-Z a-z 0-9 _ -
+        steps:                                             # required, at least one
+          - run: "shell command"                           # required
+            name: "label"                                  # optional
+        needs: [<job>, …] | <job>                          # optional; must form a DAG
+        if: "ref == 'main' && event != 'pull_request'"     # optional, see below
+        env: {NAME: "value"}                               # optional; scalars are turned into strings
+        timeout: 600                                       # optional seconds, 1-86400, default 3600
+
+`if` grammar (a hand-written parser; nothing is ever evaluated as code)::
+
+    expr       := and ( "||" and )*
+    and        := unary ( "&&" unary )*
+    unary      := "!" unary | primary
+    primary    := "(" expr ")" | "true" | "false" | operand ( "==" | "!=" ) operand
+    operand    := "ref" | "event" | "variables.NAME" | "vars.NAME" | 'string' | "string"
+
+`ref` is the pipeline's ref as given (`main`, `v1.0`, or a sha), `event` is `api`, `push` or
+`pull_request`; an unset variable compares as the empty string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+PATH = ".kizuna/pipeline.yml"
+MAX_BYTES = 256 * 1024
+DEFAULT_TIMEOUT = 3600
+MAX_TIMEOUT = 86400
+EVENTS = ("push", "pull_request")
+JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+
+TOP_KEYS = {"on", "env", "variables", "jobs"}
+JOB_KEYS = {"steps", "needs", "if", "env", "timeout"}
+STEP_KEYS = {"run", "name"}
+
+
+class DefinitionError(Exception):
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("; ".join(messages))
+
+
+@dataclass
+class JobSpec:
+    name: str
+    steps: list[dict]
+    needs: list[str] = field(default_factory=list)
+    condition: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: int = DEFAULT_TIMEOUT
+
+
+@dataclass
+class Definition:
+    on: list[str]
+    env: dict[str, str]
+    variables: dict[str, str]
+    jobs: dict[str, JobSpec]
+
+    def ordered_jobs(self) -> list[JobSpec]:
+        """Jobs in a topological order (stable: file order among equals)."""
+        done: list[str] = []
+        remaining = list(self.jobs)
+        while remaining:
+            for name in remaining:
+                if all(n in done for n in self.jobs[name].needs):
+                    done.append(name)
+                    remaining.remove(name)
+                    break
+        return [self.jobs[n] for n in done]
+
+
+# --- loading and validation --------------------------------------------------------------------------
+def _type_name(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _string_map(value, where: str, errors: list[str], *, strict: bool) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append(f"{where}: must be a mapping of NAME: \"value\", not {_type_name(value)}")
+        return {}
+    out = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not ENV_NAME_RE.match(key):
+            errors.append(f"{where}: {key!r} is not a valid name (letters, digits and _, not starting with a digit)")
+            continue
+        if isinstance(item, str):
+            out[key] = item
+        elif not strict and isinstance(item, bool):
+            out[key] = "true" if item else "false"
+        elif not strict and isinstance(item, int | float):
+            out[key] = str(item)
+        else:
+            errors.append(f"{where}.{key}: must be a string, not {_type_name(item)}")
+    return out
+
+
+def parse(text: bytes | str) -> Definition:
+    """Load and validate a definition; raises DefinitionError listing every problem found."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise DefinitionError([f"{PATH}: larger than {MAX_BYTES} bytes"])
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DefinitionError([f"{PATH}: not valid UTF-8"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DefinitionError([f"{PATH}: invalid YAML{where}: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise DefinitionError([f"{PATH}: the top level must be a mapping, not {_type_name(data)}"])
+    # YAML 1.1 reads a bare `on` key as the boolean true.
+    if True in data and "on" not in data:
+        data["on"] = data.pop(True)
+    errors: list[str] = []
+    for key in data:
+        if key not in TOP_KEYS:
+            errors.append(f"{key}: unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
+
+    on = data.get("on")
+    events: list[str] = []
+    if on is not None:
+        items = [on] if isinstance(on, str) else on
+        if not isinstance(items, list):
+            errors.append(f"on: must be an event name or a list of them, not {_type_name(on)}")
+        else:
+            for i, item in enumerate(items):
+                if item not in EVENTS:
+                    errors.append(f"on[{i}]: unknown event {item!r} (allowed: {', '.join(EVENTS)})")
+                elif item not in events:
+                    events.append(item)
+
+    env = _string_map(data.get("env"), "env", errors, strict=False)
+    variables = _string_map(data.get("variables"), "variables", errors, strict=True)
+
+    jobs_raw = data.get("jobs")
+    jobs: dict[str, JobSpec] = {}
+    if jobs_raw is None:
+        errors.append("jobs: is required")
+    elif not isinstance(jobs_raw, dict) or not jobs_raw:
+        errors.append("jobs: must be a mapping with at least one job")
+    else:
+        for name, raw in jobs_raw.items():
+            spec = _job(name, raw, errors)
+            if spec is not None:
+                jobs[spec.name] = spec
+    if not errors:
+        _check_dag(jobs, errors)
+    if errors:
+        raise DefinitionError(errors)
+    return Definition(on=events, env=env, variables=variables, jobs=jobs)
+
+
+def _job(name, raw, errors: list[str]) -> JobSpec | None:
+    if not isinstance(name, str) or not JOB_NAME_RE.match(name):
+        errors.append(f"jobs: {name!r} is not a valid job name (1-100 of A-Z a-z 0-9 _ -)")
+        return None
+    where = f"jobs.{name}"
+    if not isinstance(raw, dict):
+        errors.append(f"{where}: must be a mapping, not {_type_name(raw)}")
+        return None
+    for key in raw:
+        if key not in JOB_KEYS:
+            errors.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(JOB_KEYS))})")
+    steps: list[dict] = []
+    raw_steps = raw.get("steps")
+    if raw_steps is None:
+        errors.append(f"{where}: 'steps' is required")
+    elif not isinstance(raw_steps, list) or not raw_steps:
+        errors.append(f"{where}.steps: must be a list with at least one step")
+    else:
+        for i, step in enumerate(raw_steps):
+            at = f"{where}.steps[{i}]"
+            if not isinstance(step, dict):
+                errors.append(f"{at}: must be a mapping with 'run', not {_type_name(step)}")
+                continue
+            for key in step:
+                if key not in STEP_KEYS:
+                    errors.append(f"{at}: unknown key {key!r} (allowed: {', '.join(sorted(STEP_KEYS))})")
+            if "run" not in step:
+                errors.append(f"{at}: 'run' is required")
+            elif not isinstance(step["run"], str) or not step["run"].strip():
+                errors.append(f"{at}.run: must be a non-empty string")
+            if "name" in step and not isinstance(step["name"], str):
+                errors.append(f"{at}.name: must be a string")
+            steps.append({"run": step.get("run"), **({"name": step["name"]} if "name" in step else {})})
+    needs_raw = raw.get("needs", [])
+    needs: list[str] = []
+    if isinstance(needs_raw, str):
+        needs_raw = [needs_raw]
+    if not isinstance(needs_raw, list) or not all(isinstance(n, str) for n in needs_raw):
+        errors.append(f"{where}.needs: must be a job name or a list of job names")
+    else:
+        needs = list(dict.fromkeys(needs_raw))
+    condition = raw.get("if", "")
+    if condition is None:
+        condition = ""
+    if not isinstance(condition, str):
+        errors.append(f"{where}.if: must be a string, not {_type_name(condition)}")
+        condition = ""
+    elif condition.strip():
+        try:
+            parse_condition(condition)
+        except ConditionError as exc:
+            errors.append(f"{where}.if: {exc}")
+    env = _string_map(raw.get("env"), f"{where}.env", errors, strict=False)
+    timeout = raw.get("timeout", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
+        errors.append(f"{where}.timeout: must be an integer number of seconds between 1 and {MAX_TIMEOUT}")
+        timeout = DEFAULT_TIMEOUT
+    return JobSpec(name=name, steps=steps, needs=needs, condition=condition.strip(), env=env, timeout=timeout)
+
+
+def _check_dag(jobs: dict[str, JobSpec], errors: list[str]) -> None:
+    for spec in jobs.values():
+        for need in spec.needs:
+            if need not in jobs:
+                errors.append(f"jobs.{spec.name}.needs: unknown job {need!r}")
+            elif need == spec.name:
+                errors.append(f"jobs.{spec.name}.needs: a job cannot need itself")
+    if errors:
+        return
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name: str, path: list[str]) -> list[str] | None:
+        state[name] = 1
+        for need in jobs[name].needs:
+            if state.get(need) == 1:
+                return path + [name, need]
+            if need not in state:
+                cycle = visit(need, path + [name])
+                if cycle:
+                    return cycle
+        state[name] = 2
+        return None
+
+    for name in jobs:
+        if name not in state:
+            cycle = visit(name, [])
+            if cycle:
+                start = cycle.index(cycle[-1])
+                errors.append(f"jobs: 'needs' form a cycle: {' -> '.join(cycle[start:])}")
+                return
+
+
+# --- `if` conditions ----------------------------------------------------------------------------------
+class ConditionError(ValueError):
+    pass
+
+
+_TOKEN_RE = re.compile(
+    r"""\s*(?:
+        (?P<op>==|!=|&&|\|\||!|\(|\))
+      | (?P<str>'[^']*'|"[^"]*")
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
+    )""",
+    re.VERBOSE,
+)
+MAX_CONDITION_LENGTH = 1000
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    if len(text) > MAX_CONDITION_LENGTH:
+        raise ConditionError(f"longer than {MAX_CONDITION_LENGTH} characters")
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN_RE.match(text, pos)
+        if not match or match.end() == pos:
+            raise ConditionError(f"unexpected character {text[pos:].lstrip()[:1]!r} at position {pos + len(text[pos:]) - len(text[pos:].lstrip())}")
+        kind = match.lastgroup
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens = _tokenize(text)
+        self.i = 0
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
+
+    def take(self):
+        token = self.peek()
+        self.i += 1
+        return token
+
+    def parse(self):
+        if not self.tokens:
+            raise ConditionError("is empty")
+        node = self.expr(0)
+        if self.i != len(self.tokens):
+            raise ConditionError(f"unexpected {self.peek()[1]!r}")
+        return node
+
+    def expr(self, depth):
+        if depth > 50:
+            raise ConditionError("nested too deeply")
+        node = self.conj(depth)
+        while self.peek() == ("op", "||"):
+            self.take()
+            node = ("or", node, self.conj(depth))
+        return node
+
+    def conj(self, depth):
+        node = self.unary(depth)
+        while self.peek() == ("op", "&&"):
+            self.take()
+            node = ("and", node, self.unary(depth))
+        return node
+
+    def unary(self, depth):
+        if self.peek() == ("op", "!"):
+            self.take()
+            if depth > 50:
+                raise ConditionError("nested too deeply")
+            return ("not", self.unary(depth + 1))
+        return self.primary(depth)
+
+    def primary(self, depth):
+        kind, value = self.peek()
+        if (kind, value) == ("op", "("):
+            self.take()
+            node = self.expr(depth + 1)
+            if self.take() != ("op", ")"):
+                raise ConditionError("missing ')'")
+            return node
+        if kind == "name" and value in ("true", "false"):
+            self.take()
+            return ("const", value == "true")
+        left = self.operand()
+        op_kind, op = self.take()
+        if op_kind != "op" or op not in ("==", "!="):
+            raise ConditionError(f"expected '==' or '!=' after {left[1]!r}" if op is None else f"expected '==' or '!=', got {op!r}")
+        right = self.operand()
+        return (op, left, right)
+
+    def operand(self):
+        kind, value = self.take()
+        if kind == "str":
+            return ("lit", value[1:-1])
+        if kind == "name":
+            if value in ("ref", "event"):
+                return ("ctx", value)
+            head, _, tail = value.partition(".")
+            if head in ("variables", "vars") and tail:
+                return ("var", tail)
+            raise ConditionError(f"unknown name {value!r} (use ref, event, variables.NAME or a quoted string)")
+        raise ConditionError("expected a value" if value is None else f"expected a value, got {value!r}")
+
+
+def parse_condition(text: str):
+    return _Parser(text).parse()
+
+
+def evaluate(text: str, *, ref: str, event: str, variables: dict[str, str]) -> bool:
+    """True when the condition holds (an empty condition always does)."""
+    if not text or not text.strip():
+        return True
+    context = {"ref": ref, "event": event}
+
+    def value(node):
+        kind, arg = node
+        if kind == "lit":
+            return arg
+        if kind == "ctx":
+            return context[arg]
+        return variables.get(arg, "")
+
+    def run(node) -> bool:
+        op = node[0]
+        if op == "const":
+            return node[1]
+        if op == "not":
+            return not run(node[1])
+        if op == "and":
+            return run(node[1]) and run(node[2])
+        if op == "or":
+            return run(node[1]) or run(node[2])
+        equal = value(node[1]) == value(node[2])
+        return equal if op == "==" else not equal
+
+    return run(parse_condition(text))

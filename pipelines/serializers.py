@@ -1,0 +1,123 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kizuna.api.fields import ActorField, ActorSerializer, UrlField, absolute_url
+
+from .models import Job, Pipeline, Status
+
+
+def _pipeline_path(pipeline: Pipeline) -> str:
+    return f"/repos/{pipeline.repository.full_name}/pipelines/{pipeline.pk}"
+
+
+class JobSerializer(serializers.ModelSerializer):
+    agent = serializers.SerializerMethodField()
+    log_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["id", "name", "status", "needs", "agent", "attempt", "exit_code", "started_at", "finished_at", "log_url"]
+
+    @extend_schema_field(ActorSerializer(allow_null=True))
+    def get_agent(self, job):
+        if job.agent_id is None:
+            return None
+        return {"id": str(job.agent_id), "login": job.agent.name, "type": "Agent"}
+
+    def get_log_url(self, job) -> str:
+        from kizuna.api.fields import api_url
+
+        return api_url(self.context.get("request"), f"{_pipeline_path(job.pipeline)}/jobs/{job.pk}/log")
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    triggered_by = ActorField()
+    variables = serializers.SerializerMethodField()
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    jobs = serializers.SerializerMethodField()
+    url = UrlField(_pipeline_path)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "number", "status", "ref", "sha", "trigger", "triggered_by", "variables", "created_at",
+                  "started_at", "finished_at", "duration_seconds", "jobs", "url"]
+
+    def get_variables(self, pipeline) -> list[str]:
+        return sorted(pipeline.variables or {})
+
+    @extend_schema_field(JobSerializer(many=True))
+    def get_jobs(self, pipeline):
+        jobs = list(pipeline.jobs.all())
+        for job in jobs:
+            job.pipeline = pipeline  # rendered from the prefetch, no query per job
+        return JobSerializer(jobs, many=True, context=self.context).data
+
+
+class PipelineTriggerSerializer(serializers.Serializer):
+    ref = serializers.CharField(required=False, max_length=255, help_text="Branch, tag or sha (default: the default branch)")
+    variables = serializers.JSONField(required=False, help_text='{NAME: "value"}: strings only')
+
+
+class ClaimSerializer(serializers.Serializer):
+    wait = serializers.IntegerField(required=False, min_value=0, max_value=30, default=0)
+
+    def validate_wait(self, value):
+        if isinstance(self.initial_data.get("wait"), bool | str | float):
+            raise serializers.ValidationError("must be an integer number of seconds from 0 to 30")
+        return value
+
+
+class FinishSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, help_text="`success` or `failed`")
+    exit_code = serializers.IntegerField(required=False, allow_null=True, min_value=-255, max_value=255)
+
+    def validate_status(self, value):
+        if value not in (Status.SUCCESS, Status.FAILED):
+            raise serializers.ValidationError("must be 'success' or 'failed'")
+        return value
+
+
+class HeartbeatSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+
+
+class ClaimedJobSerializer(serializers.Serializer):
+    """The job handed to an agent by POST /agent/jobs/claim."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    pipeline = serializers.DictField()
+    repository = serializers.DictField()
+    clone_url = serializers.CharField()
+    ref = serializers.CharField()
+    sha = serializers.CharField()
+    steps = serializers.ListField(child=serializers.DictField())
+    env = serializers.DictField(child=serializers.CharField())
+    variables = serializers.DictField(child=serializers.CharField())
+    timeout = serializers.IntegerField()
+    attempt = serializers.IntegerField()
+    lease_seconds = serializers.IntegerField()
+    log_offset = serializers.IntegerField(help_text="Bytes already in the job's log (earlier attempts)")
+    job_token = serializers.CharField()
+
+
+def claimed_job_data(request, job: Job, raw_token: str, lease_seconds: int) -> dict:
+    pipeline = job.pipeline
+    repo = pipeline.repository
+    return {
+        "id": job.pk,
+        "name": job.name,
+        "pipeline": {"id": pipeline.pk, "number": pipeline.number, "trigger": pipeline.trigger},
+        "repository": {"id": repo.pk, "full_name": repo.full_name},
+        "clone_url": absolute_url(request, f"/{repo.full_name}.git"),
+        "ref": pipeline.ref,
+        "sha": pipeline.sha,
+        "steps": job.steps,
+        "env": job.env,
+        "variables": pipeline.variables or {},
+        "timeout": job.timeout,
+        "attempt": job.attempt,
+        "lease_seconds": lease_seconds,
+        "log_offset": job.log_size,
+        "job_token": raw_token,
+    }

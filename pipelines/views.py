@@ -1,0 +1,155 @@
+"""Pipelines API (API.md §11): repository endpoints and the agent job protocol."""
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from kizuna.api import permissions
+from kizuna.api.errors import NotFound, ValidationFailed
+from kizuna.api.parsers import PlainTextParser
+from kizuna.api.renderers import KizunaJSONRenderer, PlainTextRenderer
+from kizuna.api.views import KizunaViewSet, RepoScopedMixin
+
+from . import services
+from .filters import PipelineFilter
+from .models import Job, Pipeline
+from .serializers import (
+    ClaimedJobSerializer,
+    ClaimSerializer,
+    FinishSerializer,
+    HeartbeatSerializer,
+    JobSerializer,
+    PipelineSerializer,
+    PipelineTriggerSerializer,
+    claimed_job_data,
+)
+
+
+def pipelines_with_jobs():
+    return Pipeline.objects.select_related("repository__namespace", "triggered_by").prefetch_related(
+        Prefetch("jobs", queryset=Job.objects.select_related("agent").order_by("id"))
+    )
+
+
+class PipelineViewSet(RepoScopedMixin, KizunaViewSet):
+    serializer_class = PipelineSerializer
+    filterset_class = PipelineFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Pipeline.objects.none()
+        return pipelines_with_jobs().filter(repository=self.repository).order_by("-id")
+
+    def get_object(self):
+        pipeline = self.get_queryset().filter(pk=self.kwargs["pipeline_id"]).first()
+        if pipeline is None:
+            raise NotFound()
+        return pipeline
+
+    def _data(self, pipeline):
+        return PipelineSerializer(pipeline, context={"request": self.request}).data
+
+    @extend_schema(summary="List pipelines, newest first")
+    def list(self, request, org, repo):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(PipelineSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(summary="Trigger a pipeline", request=PipelineTriggerSerializer, responses={201: PipelineSerializer})
+    def create(self, request, org, repo):
+        self.require(permissions.Action.PIPELINE)
+        serializer = PipelineTriggerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pipeline = services.pipeline_trigger(repo=self.repository, actor=self.actor, **serializer.validated_data)
+        data = self._data(self.get_queryset().get(pk=pipeline.pk))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    @extend_schema(summary="Get a pipeline with its jobs")
+    def retrieve(self, request, org, repo, pipeline_id):
+        return Response(self._data(self.get_object()))
+
+    @extend_schema(summary="Cancel a pipeline", request=None, responses={202: PipelineSerializer})
+    def cancel(self, request, org, repo, pipeline_id):
+        pipeline = self.get_object()
+        self.require(permissions.Action.PIPELINE)
+        services.pipeline_cancel(pipeline=pipeline, actor=self.actor)
+        return Response(self._data(self.get_object()), status=status.HTTP_202_ACCEPTED)
+
+
+class JobLogView(RepoScopedMixin, KizunaViewSet):
+    renderer_classes = [PlainTextRenderer, KizunaJSONRenderer]
+
+    def handle_exception(self, exc):
+        # Errors keep the JSON envelope and its content type on this text endpoint.
+        self.request.accepted_renderer = KizunaJSONRenderer()
+        self.request.accepted_media_type = KizunaJSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        summary="A job's log",
+        parameters=[OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                                     description="`bytes=N-` (or `bytes=N-M`) → 206 with that part")],
+        responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR},
+    )
+    def retrieve(self, request, org, repo, pipeline_id, job_id):
+        job = Job.objects.filter(pk=job_id, pipeline_id=pipeline_id, pipeline__repository=self.repository).first()
+        if job is None:
+            raise NotFound()
+        size = job.log_size
+        wanted = services.parse_range(request.headers.get("Range"), size)
+        headers = {"Accept-Ranges": "bytes"}
+        if wanted is None:
+            return Response(services.job_log_read(job), headers=headers, content_type="text/plain; charset=utf-8")
+        start, end = wanted
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        return Response(services.job_log_read(job, start, end), status=status.HTTP_206_PARTIAL_CONTENT,
+                        headers=headers, content_type="text/plain; charset=utf-8")
+
+
+class AgentJobViewSet(KizunaViewSet):
+    """The agent job protocol: agent tokens with capability `ci` and trust ≥ 2."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        permissions.check_job_runner(request.user)
+
+    @extend_schema(summary="Claim a job", request=ClaimSerializer,
+                   responses={201: ClaimedJobSerializer, 204: OpenApiResponse(description="No job available")})
+    def claim(self, request):
+        serializer = ClaimSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claimed = services.job_claim(agent=request.user, wait=serializer.validated_data["wait"])
+        if claimed is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        job, raw = claimed
+        return Response(claimed_job_data(request, job, raw, services.lease_seconds()), status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Heartbeat a held job", request=None, responses={200: HeartbeatSerializer})
+    def heartbeat(self, request, job_id):
+        return Response({"status": services.job_heartbeat(agent=request.user, job_id=job_id)})
+
+    @extend_schema(
+        summary="Append to a held job's log",
+        request={"text/plain": OpenApiTypes.STR},
+        parameters=[OpenApiParameter("X-Log-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True,
+                                     description="Bytes of the log already accepted")],
+        responses={202: OpenApiResponse(description="Accepted; `X-Log-Offset` carries the new size")},
+    )
+    def log(self, request, job_id):
+        raw = request.headers.get("X-Log-Offset")
+        if raw is None or not raw.strip().isdigit():
+            raise ValidationFailed({"X-Log-Offset": ["a non-negative integer header is required"]})
+        size = services.job_log_append(agent=request.user, job_id=job_id, offset=int(raw), data=request.data or b"")
+        return Response(status=status.HTTP_202_ACCEPTED, headers={"X-Log-Offset": str(size)})
+
+    @extend_schema(summary="Finish a held job", request=FinishSerializer, responses={200: JobSerializer})
+    def finish(self, request, job_id):
+        serializer = FinishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.job_finish(agent=request.user, job_id=job_id, **serializer.validated_data)
+        return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class AgentJobLogViewSet(AgentJobViewSet):
+    parser_classes = [PlainTextParser]

@@ -1,0 +1,359 @@
+"""`kizuna-runner`: the reference pipeline runner (API.md §11).
+
+    kizuna-runner --url https://kizuna.example.com --token kza_… [--once] [--workdir DIR]
+
+It claims a job (long-polling), clones the repository at the job's sha with the job token (git over
+HTTP, basic auth `x:<job_token>`), runs each step with `bash -e` in a fresh directory holding the
+clone, with the job's `env` and `variables` in the environment, streams the output in chunks with byte
+offsets, heartbeats in a background thread, kills the step's process group on cancel or timeout, and
+reports the result. `--once` handles at most one job (waiting up to `--wait` seconds for it) and exits.
+
+Every HTTP call to the server lives in `JobApi`, so it can move to the SDK client later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger("kizuna.runner")
+
+LOG_CHUNK_BYTES = 64 * 1024
+LOG_FLUSH_SECONDS = 0.5
+KILL_GRACE_SECONDS = 5
+# Tests only: clone from `<root>/<repository id>.git` on disk instead of the HTTP clone URL.
+TEST_GIT_ROOT_ENV = "KIZUNA_RUNNER_TEST_GIT_ROOT"
+# The parts of the runner's own environment that steps inherit (never its token).
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER", "SHELL")
+
+
+class JobGone(Exception):
+    """The server no longer gives this runner the job (re-queued, or another agent holds it)."""
+
+
+class JobApi:
+    """The agent job protocol over HTTP."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 60.0):
+        self.base = url.rstrip("/") + "/api/v1"
+        self.headers = {"Authorization": f"Bearer {token}", "User-Agent": "kizuna-runner/0.1"}
+        self.timeout = timeout
+
+    def _client(self) -> httpx.Client:
+        # One client per calling thread (the heartbeat thread has its own).
+        return httpx.Client(base_url=self.base, headers=self.headers, timeout=self.timeout)
+
+    def claim(self, wait: int) -> dict | None:
+        with self._client() as client:
+            response = client.post("/agent/jobs/claim", json={"wait": wait}, timeout=wait + self.timeout)
+        if response.status_code == 204:
+            return None
+        response.raise_for_status()
+        return response.json()
+
+    def heartbeat(self, job_id: int, client: httpx.Client | None = None) -> str:
+        own = client is None
+        client = client or self._client()
+        try:
+            response = client.post(f"/agent/jobs/{job_id}/heartbeat")
+        finally:
+            if own:
+                client.close()
+        if response.status_code == 404:
+            raise JobGone()
+        response.raise_for_status()
+        return response.json()["status"]
+
+    def append_log(self, client: httpx.Client, job_id: int, offset: int, data: bytes) -> int:
+        """Send a chunk at `offset`; returns the server's new size (resynchronising on 416)."""
+        response = client.post(
+            f"/agent/jobs/{job_id}/log", content=data,
+            headers={"Content-Type": "text/plain; charset=utf-8", "X-Log-Offset": str(offset)},
+        )
+        if response.status_code == 416:
+            right = response.json()["error"]["details"]["offset"]
+            raise LogOffsetMismatch(right)
+        if response.status_code == 404:
+            raise JobGone()
+        if response.status_code == 409:
+            return offset + len(data)  # finished meanwhile; nothing more to keep
+        response.raise_for_status()
+        return int(response.headers.get("X-Log-Offset", offset + len(data)))
+
+    def finish(self, job_id: int, status: str, exit_code: int | None) -> bool:
+        with self._client() as client:
+            response = client.post(f"/agent/jobs/{job_id}/finish", json={"status": status, "exit_code": exit_code})
+        if response.status_code in (404, 409):
+            return False
+        response.raise_for_status()
+        return True
+
+
+class LogOffsetMismatch(Exception):
+    def __init__(self, offset: int):
+        self.offset = offset
+
+
+class LogStreamer:
+    """Buffers output and ships it in chunks with byte offsets, from its own thread."""
+
+    def __init__(self, api: JobApi, job_id: int, offset: int = 0):
+        self.api, self.job_id = api, job_id
+        self.buffer = bytearray()
+        self.sent = offset  # bytes the server has accepted (earlier attempts' output included)
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.closed = False
+        self.thread = threading.Thread(target=self._run, name=f"log-{job_id}", daemon=True)
+        self.thread.start()
+
+    def write(self, data: bytes) -> None:
+        with self.lock:
+            self.buffer += data
+            if len(self.buffer) >= LOG_CHUNK_BYTES:
+                self.wake.set()
+
+    def _flush(self, client: httpx.Client) -> None:
+        while True:
+            with self.lock:
+                chunk = bytes(self.buffer[:LOG_CHUNK_BYTES])
+            if not chunk:
+                return
+            try:
+                new = self.api.append_log(client, self.job_id, self.sent, chunk)
+            except LogOffsetMismatch as exc:
+                if exc.offset == self.sent + len(chunk):  # an earlier try of this very chunk landed
+                    with self.lock:
+                        del self.buffer[:len(chunk)]
+                self.sent = exc.offset  # otherwise carry on from where the server is
+                continue
+            except JobGone:
+                with self.lock:
+                    self.buffer.clear()
+                return
+            with self.lock:
+                del self.buffer[:len(chunk)]
+            self.sent = new
+
+    def _run(self) -> None:
+        with self.api._client() as client:
+            while True:
+                self.wake.wait(LOG_FLUSH_SECONDS)
+                self.wake.clear()
+                try:
+                    self._flush(client)
+                except httpx.HTTPError as exc:
+                    log.warning("log upload failed (will retry): %s", exc)
+                if self.closed:
+                    try:
+                        self._flush(client)
+                    except httpx.HTTPError:
+                        pass
+                    return
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+        self.thread.join(timeout=60)
+
+
+class Heartbeat:
+    """Heartbeats in the background; sets `stop` when the job was canceled or taken away."""
+
+    def __init__(self, api: JobApi, job_id: int, interval: float):
+        self.api, self.job_id, self.interval = api, job_id, interval
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self.reason = ""
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with self.api._client() as client:
+            while not self.done.wait(self.interval):
+                try:
+                    status = self.api.heartbeat(self.job_id, client)
+                except JobGone:
+                    self.reason = "gone"
+                    self.stop.set()
+                    return
+                except httpx.HTTPError as exc:
+                    log.warning("heartbeat failed: %s", exc)
+                    continue
+                if status != "running":
+                    self.reason = status
+                    self.stop.set()
+                    return
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=10)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=KILL_GRACE_SECONDS)
+            # the shell may be gone while children linger in the group: make sure of them too
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _run_process(args: list[str], *, cwd: Path, env: dict, out: LogStreamer, stop: threading.Event,
+                 deadline: float) -> tuple[int | None, str]:
+    """Run one process in its own process group; returns (exit code, 'ok'|'canceled'|'timeout')."""
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def pump():
+        for chunk in iter(lambda: proc.stdout.read1(8192), b""):
+            out.write(chunk)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    outcome = "ok"
+    while proc.poll() is None:
+        if stop.is_set():
+            outcome = "canceled"
+        elif time.monotonic() >= deadline:
+            outcome = "timeout"
+        if outcome != "ok":
+            _kill_group(proc)
+            break
+        stop.wait(0.1)
+    proc.wait()
+    try:  # background processes the step left behind in its group go with it
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    reader.join(timeout=5)
+    return proc.returncode, outcome
+
+
+def _git_env(base: dict) -> dict:
+    env = dict(base)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false"})
+    return env
+
+
+def run_job(api: JobApi, job: dict, workdir: Path) -> str:
+    """Run one claimed job to the end; returns the final status reported (or 'canceled'/'gone')."""
+    job_id = job["id"]
+    lease = int(job.get("lease_seconds") or 60)
+    heartbeat = Heartbeat(api, job_id, interval=max(0.5, lease / 4))
+    out = LogStreamer(api, job_id, int(job.get("log_offset") or 0))
+    deadline = time.monotonic() + int(job.get("timeout") or 3600)
+    job_dir = Path(tempfile.mkdtemp(prefix=f"job-{job_id}-", dir=workdir))
+    src = job_dir / "src"
+    base_env = {k: os.environ[k] for k in INHERITED_ENV if k in os.environ}
+    status, exit_code = "failed", None
+    try:
+        out.write(f"kizuna-runner: job {job['name']} (#{job_id}, attempt {job.get('attempt', 1)}) at {job['sha']}\n".encode())
+        # Clone with the job token: basic auth as an extra header, never written into .git/config.
+        test_root = os.environ.get(TEST_GIT_ROOT_ENV)
+        source = str(Path(test_root) / f"{job['repository']['id']}.git") if test_root else job["clone_url"]
+        auth = base64.b64encode(f"x:{job['job_token']}".encode()).decode()
+        git = ["git", "-c", f"http.extraHeader=Authorization: Basic {auth}", "-c", "advice.detachedHead=false"]
+        code, outcome = _run_process([*git, "clone", "--quiet", "--no-checkout", "--", source, str(src)], cwd=job_dir,
+                                     env=_git_env(base_env), out=out, stop=heartbeat.stop, deadline=deadline)
+        if code == 0 and outcome == "ok":
+            code, outcome = _run_process([*git, "checkout", "--quiet", "--detach", job["sha"]], cwd=src,
+                                         env=_git_env(base_env), out=out, stop=heartbeat.stop, deadline=deadline)
+        if code != 0 or outcome != "ok":
+            out.write(b"kizuna-runner: could not check out the commit\n")
+            exit_code = code if outcome == "ok" else None
+        else:
+            env = {**base_env, "CI": "true", "KIZUNA_JOB_ID": str(job_id), "KIZUNA_JOB_NAME": job["name"],
+                   "KIZUNA_JOB_ATTEMPT": str(job.get("attempt", 1)), "KIZUNA_REF": job["ref"], "KIZUNA_SHA": job["sha"],
+                   "KIZUNA_REPOSITORY": job["repository"]["full_name"], **job.get("env", {}), **job.get("variables", {})}
+            status, exit_code = "success", 0
+            for index, step in enumerate(job["steps"]):
+                label = step.get("name") or step["run"].splitlines()[0]
+                out.write(f"\n==> step {index + 1}: {label}\n".encode())
+                code, outcome = _run_process(["bash", "-e", "-c", step["run"]], cwd=src, env=env, out=out,
+                                             stop=heartbeat.stop, deadline=deadline)
+                if outcome == "timeout":
+                    out.write(f"\nkizuna-runner: timed out after {job.get('timeout')} s\n".encode())
+                    status, exit_code = "failed", 124
+                    break
+                if outcome == "canceled":
+                    out.write(b"\nkizuna-runner: stopped (" + heartbeat.reason.encode() + b")\n")
+                    status, exit_code = heartbeat.reason or "canceled", None
+                    break
+                if code != 0:
+                    out.write(f"\nkizuna-runner: step {index + 1} exited with {code}\n".encode())
+                    status, exit_code = "failed", code
+                    break
+        if heartbeat.stop.is_set() and status in ("success", "failed") and exit_code is None:
+            status = heartbeat.reason or "canceled"
+    finally:
+        heartbeat.close()
+        out.close()
+        shutil.rmtree(job_dir, ignore_errors=True)
+    if status in ("success", "failed"):
+        api.finish(job_id, status, exit_code)
+    log.info("job %s: %s (exit code %s)", job_id, status, exit_code)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kizuna-runner", description="Run Kizuna pipeline jobs as an agent.")
+    parser.add_argument("--url", required=True, help="the server's root URL, e.g. https://kizuna.example.com")
+    parser.add_argument("--token", default=os.environ.get("KIZUNA_AGENT_TOKEN"), help="agent token (kza_…); or $KIZUNA_AGENT_TOKEN")
+    parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
+    parser.add_argument("--workdir", default=None, help="where job directories are made (default: a temporary directory)")
+    parser.add_argument("--wait", type=int, default=30, help="seconds each claim long-polls (0-30)")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("--token is required")
+    logging.basicConfig(level=os.environ.get("KIZUNA_RUNNER_LOG_LEVEL", "INFO"), format="%(asctime)s %(message)s")
+    api = JobApi(args.url, args.token)
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kizuna-runner-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    while not stopping.is_set():
+        try:
+            job = api.claim(max(0, min(30, args.wait)))
+        except httpx.HTTPStatusError as exc:
+            log.error("claim refused: %s %s", exc.response.status_code, exc.response.text[:500])
+            return 2
+        except httpx.HTTPError as exc:
+            log.warning("claim failed: %s", exc)
+            if args.once:
+                return 1
+            time.sleep(5)
+            continue
+        if job is None:
+            if args.once:
+                return 0
+            continue
+        status = run_job(api, job, workdir)
+        if args.once:
+            return 0 if status == "success" else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
