@@ -136,7 +136,8 @@ def send(hook: Webhook, delivery: WebhookDelivery) -> dict:
     try:
         with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
             request = client.build_request("POST", target.address_url, content=body, headers=headers, extensions=extensions)
-            with client.send(request, stream=True) as response:
+            response = client.send(request, stream=True)
+            try:
                 result["status_code"] = response.status_code
                 result["headers"] = dict(response.headers)
                 chunks, size = [], 0
@@ -151,6 +152,8 @@ def send(hook: Webhook, delivery: WebhookDelivery) -> dict:
                 result["success"] = 200 <= response.status_code < 300
                 if 300 <= response.status_code < 400:
                     result["error"] = f"redirect to {response.headers.get('location', '?')} not followed"
+            finally:
+                response.close()
     except httpx.TimeoutException:
         result["error"] = f"timed out after {timeout} s"
         result["success"] = False
