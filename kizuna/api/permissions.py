@@ -338,3 +338,21 @@ def job_repos_q(agent, prefix: str = "") -> Q:
         return Q()
     member_of = Membership.objects.filter(user_id=user.pk).values("namespace_id")
     return Q(**{f"{prefix}namespace__user_id": user.pk}) | Q(**{f"{prefix}namespace_id__in": member_of})
+
+
+def check_namespace_admin(principal, namespace, *, token=None) -> None:
+    """Organisation-level settings (org webhooks): the namespace's `admin` role, a personal token's
+    `admin` scope, an agent at the ADMIN action's trust level; deploy tokens never."""
+    kind = principal_kind(principal)
+    if kind == "anonymous":
+        raise exceptions.NotAuthenticated()
+    if kind == "deploy":
+        raise Forbidden("Deploy tokens cannot manage organisations")
+    scopes = set(token.scopes or []) if token is not None and token.kind == "personal" else None
+    if scopes is not None and "admin" not in scopes:
+        raise Forbidden("This token lacks the 'admin' scope", details={"required_scope": "admin", "scopes": sorted(scopes)})
+    if not role_at_least(namespace_role(principal, namespace), Role.ADMIN):
+        raise Forbidden(f"This needs the 'admin' role in {namespace.login}", details={"required_role": "admin"})
+    trust = Action.RULES[Action.ADMIN].trust
+    if kind == "agent" and principal.trust_level < trust:
+        raise trust_denied(principal, trust)

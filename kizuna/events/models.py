@@ -24,6 +24,7 @@ class Event(models.Model):
             models.Index(fields=["actor", "-id"]),
             models.Index(fields=["subject", "-id"]),
             models.Index(fields=["namespace", "-id"]),
+            models.Index(fields=["repository", "actor", "-id"]),  # GET …/events?actor=
         ]
 
     def __str__(self):
@@ -37,3 +38,95 @@ class Event(models.Model):
     def webhook_action(self) -> str | None:
         parts = self.type.split(".", 1)
         return parts[1] if len(parts) == 2 else None
+
+
+class Webhook(models.Model):
+    """A URL that receives signed POSTs for the events it subscribes to (API.md §12).
+
+    Exactly one of `repository` (a repository hook) and `namespace` (an organisation hook) is set.
+    The secret is stored as given (it keys the HMACs) and never rendered; `previous_secret` keeps
+    signing beside the new one for a day after a rotation (Standard Webhooks' several `v1,` entries).
+    """
+
+    repository = models.ForeignKey("repos.Repository", null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks")
+    namespace = models.ForeignKey("accounts.Namespace", null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    content_type = models.CharField(max_length=16, default="json")
+    secret = models.CharField(max_length=255, blank=True, default="")
+    previous_secret = models.CharField(max_length=255, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey("accounts.Actor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A delivery that exhausts its retries with no success since it was created deactivates the hook.
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(repository__isnull=False, namespace__isnull=True)
+                           | models.Q(repository__isnull=True, namespace__isnull=False)),
+                name="webhook_repo_xor_org",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["repository", "active"]),
+            models.Index(fields=["namespace", "active"]),
+        ]
+
+    def __str__(self):
+        return f"hook #{self.pk} → {self.url}"
+
+    def signing_secrets(self) -> list[str]:
+        secrets = [self.secret] if self.secret else []
+        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > timezone.now():
+            secrets.append(self.previous_secret)
+        return secrets
+
+    def wants(self, event_name: str) -> bool:
+        return "*" in self.events or event_name in self.events
+
+
+class WebhookDelivery(models.Model):
+    """One event (or ping, or redelivery) to one hook. Written in the event's own transaction.
+
+    `next_attempt_at` is both the retry schedule and the claim: a worker claims a due row by moving
+    it forward by the lease (a compare-and-swap), so a worker that dies mid-delivery only delays it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"  # every retry failed
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    guid = models.UUIDField(db_index=True)  # X-Kizuna-Delivery / webhook-id: the same on every retry
+    event_name = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, null=True, blank=True)
+    redelivery = models.BooleanField(default=False)
+    body = models.TextField()  # the exact bytes sent (UTF-8 JSON), so retries sign the same body
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempt = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    success = models.BooleanField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)  # the last attempt's time
+    error = models.CharField(max_length=500, blank=True, default="")
+    request_headers = models.JSONField(default=dict)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["webhook", "-id"]),
+            models.Index(fields=["state", "next_attempt_at"]),
+        ]
+
+    def __str__(self):
+        return f"delivery {self.guid} ({self.event_name}, {self.state})"

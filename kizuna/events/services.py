@@ -1,16 +1,37 @@
-"""Appending to the event log. Every write service calls `emit_event` inside its transaction."""
+"""Appending to the event log, and every write to webhooks.
 
+Every write service calls `emit_event` inside its transaction. Listeners in EVENT_LISTENERS run in
+that same transaction: the webhook listener writes the delivery rows there (so a crash after commit
+loses nothing), and schedules the delivery task and the SSE notification with `on_commit`.
+"""
+
+import json
+import logging
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from kizuna.accounts.models import Actor
 
-from .models import Event
+from .models import Event, Webhook, WebhookDelivery
+
+logger = logging.getLogger("kizuna.events")
 
 # Called with each new event inside the same transaction (webhook delivery rows, SSE fan-out on
 # commit). Apps register here in AppConfig.ready(); the list is fixed after start-up.
 EVENT_LISTENERS: list[Callable[[Event], None]] = []
+
+# Event names a hook may subscribe to: §12's list plus the other prefixes of §13's event types.
+WEBHOOK_EVENTS = (
+    "push", "pull_request", "issue", "comment", "pipeline", "agent", "repository", "ping",
+    "member", "job", "token", "webhook", "organization",
+)
+# How long the previous secret keeps signing beside a new one after a rotation.
+SECRET_ROTATION_GRACE = timedelta(hours=24)
 
 
 def emit_event(
@@ -45,3 +66,154 @@ def emit_event(
     return event
 
 
+# --- delivery rows --------------------------------------------------------------------------------
+def _dumps(body: dict) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _enqueue_on_commit(delivery_ids: list[int]) -> None:
+    if not delivery_ids:
+        return
+
+    def enqueue():
+        from .tasks import enqueue_deliveries
+
+        enqueue_deliveries(delivery_ids)
+
+    transaction.on_commit(enqueue)
+
+
+def create_deliveries_for_event(event: Event) -> list[WebhookDelivery]:
+    """The EVENT_LISTENERS hook: one pending delivery per active hook that wants this event.
+
+    Repository events go to the repository's hooks and its organisation's hooks; events without a
+    repository (member.*, organization.*) go to the organisation's hooks.
+    """
+    scope = Q(namespace_id=event.namespace_id) if event.namespace_id else Q(pk__in=[])
+    if event.repository_id:
+        scope |= Q(repository_id=event.repository_id)
+    hooks = [h for h in Webhook.objects.filter(scope, active=True) if h.wants(event.webhook_event)]
+    if not hooks:
+        return []
+    from .payloads import webhook_body
+
+    body = _dumps(webhook_body(event))
+    now = timezone.now()
+    rows = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                webhook=hook, event=event, guid=uuid.uuid4(), event_name=event.webhook_event,
+                action=event.webhook_action, body=body, next_attempt_at=now, created_at=now,
+            )
+            for hook in hooks
+        ]
+    )
+    ids = [r.pk for r in rows if r.pk is not None]
+    if len(ids) != len(rows):  # backends that don't return ids from bulk_create
+        ids = list(WebhookDelivery.objects.filter(event=event).values_list("pk", flat=True))
+    _enqueue_on_commit(ids)
+    return rows
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+def hook_json(hook: Webhook) -> dict:
+    return {"id": hook.pk, "url": hook.url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}
+
+
+@transaction.atomic
+def webhook_create(
+    *, actor: Actor, url: str, events: list[str], secret: str = "", active: bool = True,
+    content_type: str = "json", repository=None, namespace=None,
+) -> Webhook:
+    now = timezone.now()
+    return Webhook.objects.create(
+        repository=repository, namespace=None if repository is not None else namespace, url=url,
+        content_type=content_type, secret=secret or "", events=events, active=active, created_by=actor,
+        created_at=now, updated_at=now, deactivated_at=None if active else now,
+    )
+
+
+@transaction.atomic
+def webhook_update(*, actor: Actor, hook: Webhook, **changes) -> Webhook:
+    hook = Webhook.objects.select_for_update().get(pk=hook.pk)
+    now = timezone.now()
+    if "secret" in changes:
+        new = changes.pop("secret") or ""
+        if new != hook.secret:
+            if hook.secret:
+                hook.previous_secret = hook.secret
+                hook.previous_secret_expires_at = now + SECRET_ROTATION_GRACE
+            hook.secret = new
+    if "active" in changes and changes["active"] != hook.active:
+        hook.deactivated_at = None if changes["active"] else now
+    for field in ("url", "events", "active", "content_type"):
+        if field in changes:
+            setattr(hook, field, changes[field])
+    hook.updated_at = now
+    hook.save()
+    return hook
+
+
+@transaction.atomic
+def webhook_delete(*, actor: Actor, hook: Webhook) -> None:
+    hook.delete()
+
+
+@transaction.atomic
+def webhook_ping(*, actor: Actor, hook: Webhook) -> WebhookDelivery:
+    """A `ping` delivery, sent whatever the hook subscribes to (and even if it is inactive)."""
+    from .payloads import repository_summary
+
+    body = {
+        "event": "ping", "action": None,
+        "repository": repository_summary(hook.repository) if hook.repository_id else None,
+        "sender": actor.as_json(), "zen": "Keep it logically awesome.", "hook_id": hook.pk, "hook": hook_json(hook),
+    }
+    if hook.namespace_id:
+        body["organization"] = {"id": hook.namespace.pk, "login": hook.namespace.login}
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook, guid=uuid.uuid4(), event_name="ping", action=None, body=_dumps(body), next_attempt_at=now,
+        created_at=now,
+    )
+    _enqueue_on_commit([delivery.pk])
+    return delivery
+
+
+@transaction.atomic
+def webhook_redeliver(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    """A new delivery row with the same body and the same X-Kizuna-Delivery id (as GitHub does)."""
+    now = timezone.now()
+    copy = WebhookDelivery.objects.create(
+        webhook_id=delivery.webhook_id, event_id=delivery.event_id, guid=delivery.guid,
+        event_name=delivery.event_name, action=delivery.action, redelivery=True, body=delivery.body,
+        next_attempt_at=now, created_at=now,
+    )
+    _enqueue_on_commit([copy.pk])
+    return copy
+
+
+def _system_actor_for(hook: Webhook) -> Actor:
+    if hook.created_by_id:
+        return hook.created_by
+    from kizuna.accounts.models import Membership, Role
+    from kizuna.accounts.services import actor_for_user
+
+    namespace = hook.namespace or hook.repository.namespace
+    user = namespace.user or Membership.objects.filter(namespace=namespace, role=Role.ADMIN).select_related("user").first().user
+    return actor_for_user(user)
+
+
+@transaction.atomic
+def webhook_deactivate(*, hook: Webhook, reason: str) -> bool:
+    """Turn off a hook that keeps failing, and say so with a `webhook.deactivated` event."""
+    updated = Webhook.objects.filter(pk=hook.pk, active=True).update(active=False, deactivated_at=timezone.now())
+    if not updated:
+        return False
+    hook.refresh_from_db()
+    emit_event(
+        type="webhook.deactivated", actor=_system_actor_for(hook), repository=hook.repository,
+        namespace=hook.namespace if hook.repository_id is None else None,
+        payload={"hook": hook_json(hook), "reason": reason},
+    )
+    return True

@@ -1,0 +1,115 @@
+import json
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kizuna.api.fields import ActorSerializer
+
+from . import ssrf
+from .models import Webhook, WebhookDelivery
+from .services import WEBHOOK_EVENTS
+
+
+class RepositorySummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class EventSerializer(serializers.Serializer):
+    """Documents `payloads.event_json` (the list renders with that function directly)."""
+
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    repository = RepositorySummarySerializer(allow_null=True)
+    actor = ActorSerializer()
+    on_behalf_of = ActorSerializer(allow_null=True)
+    payload = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(max_length=2000)
+    content_type = serializers.ChoiceField(choices=["json"], required=False, default="json")
+    secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=255)
+    has_secret = serializers.SerializerMethodField()
+    events = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False, required=False)
+    active = serializers.BooleanField(required=False, default=True)
+    type = serializers.SerializerMethodField()
+    repository = serializers.SerializerMethodField()
+    organization = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Webhook
+        fields = [
+            "id", "type", "url", "content_type", "secret", "has_secret", "events", "active", "repository",
+            "organization", "last_success_at", "deactivated_at", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "last_success_at", "deactivated_at", "created_at", "updated_at"]
+
+    def get_has_secret(self, hook) -> bool:
+        return bool(hook.secret)
+
+    def get_type(self, hook) -> str:
+        return "Repository" if hook.repository_id else "Organization"
+
+    def get_repository(self, hook) -> str | None:
+        return f"{hook.repository.namespace.login}/{hook.repository.name}" if hook.repository_id else None
+
+    def get_organization(self, hook) -> str | None:
+        return hook.namespace.login if hook.namespace_id else None
+
+    def validate_url(self, value):
+        try:
+            ssrf.resolve(value)
+        except ssrf.UnsafeTarget as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return value
+
+    def validate_events(self, value):
+        unknown = sorted({e for e in value if e != "*" and e not in WEBHOOK_EVENTS})
+        if unknown:
+            raise serializers.ValidationError(
+                f"unknown event(s): {', '.join(unknown)}; known: *, {', '.join(WEBHOOK_EVENTS)}"
+            )
+        return list(dict.fromkeys(value))
+
+
+class WebhookCreateSerializer(WebhookSerializer):
+    events = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False, required=False,
+                                   default=lambda: ["push"])
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField()
+    guid = serializers.UUIDField()
+    event = serializers.CharField(source="event_name")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "guid", "event", "action", "redelivery", "state", "attempt", "status_code", "success",
+            "duration_ms", "delivered_at", "next_attempt_at", "created_at",
+        ]
+
+
+class DeliveryDetailSerializer(DeliverySerializer):
+    request = serializers.SerializerMethodField()
+    response = serializers.SerializerMethodField()
+    error = serializers.CharField()
+
+    class Meta(DeliverySerializer.Meta):
+        fields = DeliverySerializer.Meta.fields + ["error", "request", "response"]
+
+    @extend_schema_field({"type": "object", "properties": {"headers": {"type": "object"}, "payload": {"type": "object"}, "body": {"type": "string"}}})
+    def get_request(self, delivery):
+        try:
+            payload = json.loads(delivery.body)
+        except ValueError:
+            payload = None
+        return {"headers": delivery.request_headers, "payload": payload, "body": delivery.body}
+
+    @extend_schema_field({"type": "object", "properties": {"headers": {"type": "object"}, "body": {"type": "string"}}})
+    def get_response(self, delivery):
+        return {"headers": delivery.response_headers, "body": delivery.response_body}

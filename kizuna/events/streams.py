@@ -1,0 +1,494 @@
+"""Server-Sent Events: `/repos/:org/:repo/events/stream` and `/user/events/stream` (API.md §13).
+
+Async Django views: an open stream is a coroutine, not a thread. One `Hub` per event loop (so per
+server process) reads new events from the database once, in id order, into a bounded buffer, and
+wakes every stream; each stream filters the buffer by what its caller may read. Streams that resume
+from further back than the buffer reach read their own catch-up pages from the database.
+
+Fan-out: with `KIZUNA_REDIS_URL` an `on_commit` listener publishes each new event id on a Redis
+channel and every hub wakes at once (latency ≈ one DB read, a few ms); without Redis hubs poll the
+event table every `KIZUNA_SSE_POLL_SECONDS` (default 1 s, so ≈ 0.5 s on average). Either way the
+events themselves come from the database by id, so order and resumption are exact.
+
+Ids are assigned before commit, so on PostgreSQL a smaller id can become visible after a larger one.
+The hub only moves past a gap in the ids once the event after it is `KIZUNA_SSE_GAP_SECONDS` old
+(default 10 s); a transaction that stays open longer than that after appending its event could be
+skipped by live streams (it is still in the log and in `GET …/events`).
+"""
+
+import asyncio
+import bisect
+import json
+import logging
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from asgiref.sync import SyncToAsync, sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.http import JsonResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.views import APIView
+
+from kizuna.api import permissions
+from kizuna.api.errors import ValidationFailed, exception_handler
+from kizuna.api.views import get_repository
+
+from .filters import parse_event_id
+from .models import Event
+from .payloads import event_json
+
+logger = logging.getLogger("kizuna.events.streams")
+REDIS_CHANNEL = "kizuna:events"
+BATCH = 500
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def db(fn):
+    """Run ORM code off the event loop on the shared pool (never a per-request thread)."""
+
+    def wrapped(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(wrapped, thread_sensitive=False)
+
+
+def release_request_thread() -> None:
+    """Django runs sync middleware on a per-request thread; a stream does not need it any more."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is not None:
+        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+
+# --- who may see what -----------------------------------------------------------------------------
+@dataclass
+class Viewer:
+    principal: object
+    token: object
+    repo_id: int | None = None  # a repository stream
+    everything: bool = False  # superusers
+    namespace_ids: set = field(default_factory=set)
+    repo_ids: set = field(default_factory=set)  # deploy tokens
+
+    def sees(self, meta: tuple) -> bool:
+        repo_id, namespace_id, visibility = meta
+        if repo_id is None:
+            return False
+        if self.repo_id is not None:
+            return repo_id == self.repo_id
+        return (self.everything or visibility == "public" or namespace_id in self.namespace_ids
+                or repo_id in self.repo_ids)
+
+    def queryset(self):
+        qs = Event.objects.filter(repository__isnull=False)
+        if self.repo_id is not None:
+            return qs.filter(repository_id=self.repo_id)
+        return qs.filter(permissions.visible_repos_q(self.principal, "repository__"))
+
+
+def authenticate(request):
+    """(principal, token) from a bearer token (checked afresh each call) or the session."""
+    from kizuna.api.authentication import bearer_token, lookup_token
+
+    raw = bearer_token(request)
+    if raw is not None:
+        if not raw:
+            raise exceptions.AuthenticationFailed("Bad credentials")
+        principal, token = lookup_token(raw)
+        if token.kind in ("personal", "deploy", "job") and "read" not in (token.scopes or []):
+            raise permissions.Forbidden("This token lacks the 'read' scope", details={"required_scope": "read"})
+        return principal, token
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    user_id = request.session.get("_auth_user_id") if hasattr(request, "session") else None
+    if user_id is not None:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is not None:
+            return user, None
+    return AnonymousUser(), None
+
+
+def authorize(request, *, org=None, repo=None) -> Viewer:
+    """Raise the envelope's errors (401/403/404) unless the caller may open this stream."""
+    from kizuna.accounts.models import Membership, Namespace
+    from kizuna.accounts.principals import principal_kind
+
+    principal, token = authenticate(request)
+    if org is not None:
+        repository = get_repository(org, repo)
+        permissions.check(principal, repository, permissions.Action.READ, token=token)
+        return Viewer(principal, token, repo_id=repository.pk)
+    kind = principal_kind(principal)
+    if kind == "anonymous":
+        raise exceptions.NotAuthenticated()
+    if kind == "deploy":
+        return Viewer(principal, token, repo_ids={principal.repository_id})
+    user = principal.operator if kind == "agent" else principal
+    if user.is_superuser:
+        return Viewer(principal, token, everything=True)
+    ids = set(Membership.objects.filter(user_id=user.pk).values_list("namespace_id", flat=True))
+    ids |= set(Namespace.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    return Viewer(principal, token, namespace_ids=ids)
+
+
+# --- the per-process hub --------------------------------------------------------------------------
+@dataclass
+class Entry:
+    id: int
+    meta: tuple  # (repository_id, repository's namespace_id, visibility)
+    data: dict  # event_json with path-only URLs
+    rendered: dict = field(default_factory=dict)  # base URL -> SSE frame
+
+
+def _entry(event) -> Entry:
+    repo = event.repository
+    meta = (repo.pk, repo.namespace_id, repo.visibility) if repo is not None else (None, None, None)
+    return Entry(event.pk, meta, event_json(event))
+
+
+def render(entry: Entry, base: str) -> str:
+    frame = entry.rendered.get(base)
+    if frame is None:
+        data = entry.data
+        if data["repository"] is not None and not settings.KIZUNA_PUBLIC_URL:
+            data = {**data, "repository": {**data["repository"], "url": base + data["repository"]["url"]}}
+        frame = f"id: {entry.id}\nevent: {entry.data['type']}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+        if len(entry.rendered) < 8:
+            entry.rendered[base] = frame
+    return frame
+
+
+def _events():
+    return Event.objects.select_related("repository__namespace", "actor", "on_behalf_of")
+
+
+def fetch_settled(cursor: int) -> tuple[list[Entry], int, bool]:
+    """Events after `cursor` in id order, stopping at a gap younger than the gap wait.
+
+    Returns (entries, new cursor, whether a young gap is pending)."""
+    gap = timedelta(seconds=_setting("KIZUNA_SSE_GAP_SECONDS", 10))
+    rows = list(_events().filter(pk__gt=cursor).order_by("pk")[:BATCH])
+    from django.utils import timezone
+
+    old_enough = timezone.now() - gap
+    out, expected = [], cursor + 1
+    for event in rows:
+        if event.pk != expected and event.created_at > old_enough:
+            return out, (out[-1].id if out else cursor), True
+        out.append(_entry(event))
+        expected = event.pk + 1
+    return out, (out[-1].id if out else cursor), False
+
+
+def start_cursor() -> int:
+    """Where a hub starts: the last event older than the gap wait (newer ones are re-read)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    gap = timedelta(seconds=_setting("KIZUNA_SSE_GAP_SECONDS", 10))
+    newest_old = Event.objects.filter(created_at__lte=timezone.now() - gap).aggregate(m=Max("pk"))["m"]
+    if newest_old is None:
+        first = Event.objects.order_by("pk").values_list("pk", flat=True).first()
+        return (first - 1) if first else 0
+    return newest_old
+
+
+def max_event_id() -> int:
+    from django.db.models import Max
+
+    return Event.objects.aggregate(m=Max("pk"))["m"] or 0
+
+
+def event_exists(pk: int) -> bool:
+    return pk == 0 or Event.objects.filter(pk=pk).exists()
+
+
+def catch_up(viewer: Viewer, cursor: int, upper: int) -> tuple[list[Entry], int]:
+    rows = list(_events().filter(pk__gt=cursor, pk__lte=upper).filter(pk__in=viewer.queryset().filter(
+        pk__gt=cursor, pk__lte=upper).values("pk")).order_by("pk")[:BATCH])
+    entries = [_entry(e) for e in rows]
+    return entries, (upper if len(rows) < BATCH else rows[-1].pk)
+
+
+class Hub:
+    def __init__(self):
+        self.cursor: int | None = None  # every event with id <= cursor has been read (or skipped)
+        self.covered_from: int | None = None  # the buffer holds every event with id > covered_from
+        self.buffer: deque[Entry] = deque()
+        self.ids: list[int] = []
+        self.subscribers = 0
+        self.changed = asyncio.Event()
+        self.poke = asyncio.Event()
+        self.ready = asyncio.Event()
+        self.task = None
+        self.redis_task = None
+
+    def notify(self):
+        changed, self.changed = self.changed, asyncio.Event()
+        changed.set()
+
+    async def run(self):
+        try:
+            self.cursor = self.covered_from = await db(start_cursor)()
+            self.ready.set()
+            if settings.REDIS_URL:
+                self.redis_task = asyncio.create_task(self.listen_redis())
+            poll = _setting("KIZUNA_SSE_POLL_SECONDS", 1.0)
+            if settings.REDIS_URL:
+                poll = max(poll, _setting("KIZUNA_SSE_REDIS_POLL_SECONDS", 5.0))
+            pending_gap = False
+            idle_since = None
+            while True:
+                try:
+                    await asyncio.wait_for(self.poke.wait(), timeout=0.2 if pending_gap else poll)
+                except TimeoutError:
+                    pass
+                self.poke.clear()
+                while True:
+                    try:
+                        entries, cursor, pending_gap = await db(fetch_settled)(self.cursor)
+                    except Exception:  # noqa: BLE001 - a DB hiccup: try again on the next tick
+                        logger.exception("SSE hub could not read events")
+                        break
+                    if entries:
+                        self.append(entries)
+                    if cursor != self.cursor:
+                        self.cursor = cursor
+                        self.notify()
+                    if len(entries) < BATCH:
+                        break
+                if self.subscribers == 0:
+                    idle_since = idle_since or time.monotonic()
+                    if time.monotonic() - idle_since > _setting("KIZUNA_SSE_HUB_IDLE_SECONDS", 60):
+                        return
+                else:
+                    idle_since = None
+        finally:
+            if self.redis_task:
+                self.redis_task.cancel()
+            loop = asyncio.get_running_loop()
+            if _hubs.get(loop) is self:
+                del _hubs[loop]
+
+    def append(self, entries: list[Entry]):
+        limit = _setting("KIZUNA_SSE_BUFFER", 10000)
+        for entry in entries:
+            self.buffer.append(entry)
+            self.ids.append(entry.id)
+        drop = len(self.buffer) - limit
+        if drop > 0:
+            for _ in range(drop):
+                gone = self.buffer.popleft()
+                self.covered_from = gone.id
+            del self.ids[:drop]
+
+    def after(self, cursor: int) -> list[Entry]:
+        start = bisect.bisect_right(self.ids, cursor)
+        return list(self.buffer)[start:] if start < len(self.ids) else []
+
+    async def listen_redis(self):
+        import redis.asyncio as aioredis
+
+        delay = 1.0
+        while True:
+            client = None
+            try:
+                client = aioredis.from_url(settings.REDIS_URL)
+                pubsub = client.pubsub()
+                await pubsub.subscribe(REDIS_CHANNEL)
+                delay = 1.0
+                self.poke.set()  # read anything published while we were not listening
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self.poke.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - fall back to polling until Redis is back
+                logger.warning("SSE hub lost Redis; polling until it is back", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+            finally:
+                if client is not None:
+                    try:
+                        await client.aclose()
+                    except Exception:  # noqa: BLE001
+                        pass
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+async def get_hub() -> Hub:
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None or hub.task is None or hub.task.done():
+        hub = Hub()
+        _hubs[loop] = hub
+        hub.task = loop.create_task(hub.run())
+    await hub.ready.wait()
+    return hub
+
+
+# --- publishing (on commit) -----------------------------------------------------------------------
+_redis_client = None
+
+
+def publish_on_commit(event: Event) -> None:
+    """EVENT_LISTENERS hook (only with Redis): wake every hub once the event is committed."""
+
+    def publish():
+        global _redis_client
+        try:
+            if _redis_client is None:
+                import redis
+
+                _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+            _redis_client.publish(REDIS_CHANNEL, str(event.pk))
+        except Exception:  # noqa: BLE001 - hubs still poll
+            logger.warning("could not publish event %s to Redis", event.pk, exc_info=True)
+
+    transaction.on_commit(publish)
+
+
+# --- the views ------------------------------------------------------------------------------------
+def error_response(request, exc) -> JsonResponse:
+    response = exception_handler(exc, {"request": request})
+    if response is None:
+        raise exc
+    out = JsonResponse(response.data, status=response.status_code)
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-type",):
+            out[name] = value
+    return out
+
+
+def parse_last_event_id(request) -> int | None:
+    raw = request.headers.get("Last-Event-ID")
+    name = "Last-Event-ID"
+    if raw is None:
+        raw, name = request.GET.get("last_event_id"), "last_event_id"
+    if raw is None or raw.strip() == "":
+        return None
+    return parse_event_id(raw.strip(), name)
+
+
+async def stream(request, *, org=None, repo=None):
+    try:
+        viewer = await db(authorize)(request, org=org, repo=repo)
+        last_id = parse_last_event_id(request)
+        if last_id is not None and not await db(event_exists)(last_id):
+            raise ValidationFailed({"Last-Event-ID": ["is not an event id"]})
+        cursor = last_id if last_id is not None else await db(max_event_id)()
+    except exceptions.APIException as exc:
+        return error_response(request, exc)
+    base = settings.KIZUNA_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+    response = StreamingHttpResponse(
+        frames(request, viewer, cursor, base, org=org, repo=repo), content_type="text/event-stream; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, repo=None):
+    release_request_thread()
+    hub = await get_hub()
+    hub.subscribers += 1
+    keepalive = _setting("KIZUNA_SSE_KEEPALIVE_SECONDS", 15)
+    recheck = _setting("KIZUNA_SSE_ACCESS_RECHECK_SECONDS", 30)
+    try:
+        yield "retry: 3000\n\n"
+        last_write = last_check = time.monotonic()
+        while True:
+            changed = hub.changed
+            if cursor < hub.covered_from:
+                entries, cursor = await db(catch_up)(viewer, cursor, hub.covered_from)
+                out = [render(e, base) for e in entries]
+            else:
+                out = [render(e, base) for e in hub.after(cursor) if viewer.sees(e.meta)]
+                cursor = max(cursor, hub.cursor)
+            if out:
+                yield "".join(out)
+                last_write = time.monotonic()
+            if cursor < hub.covered_from:
+                continue  # more catching up to do
+            now = time.monotonic()
+            if now - last_check >= recheck:
+                try:
+                    fresh = await db(authorize)(request, org=org, repo=repo)
+                except exceptions.APIException:
+                    return  # access revoked: the stream ends
+                viewer.namespace_ids, viewer.repo_ids, viewer.principal = fresh.namespace_ids, fresh.repo_ids, fresh.principal
+                last_check = now
+            if now - last_write >= keepalive:
+                yield ": keepalive\n\n"
+                last_write = now
+            timeout = max(0.01, min(keepalive - (now - last_write), recheck - (now - last_check)))
+            try:
+                await asyncio.wait_for(changed.wait(), timeout=timeout)
+            except TimeoutError:
+                pass
+            if hub.task.done():  # the hub went idle or died: attach to a fresh one
+                hub.subscribers -= 1
+                hub = await get_hub()
+                hub.subscribers += 1
+    finally:
+        hub.subscribers -= 1
+
+
+async def repo_event_stream(request, org: str, repo: str):
+    return await stream(request, org=org, repo=repo)
+
+
+async def user_event_stream(request):
+    return await stream(request)
+
+
+# --- OpenAPI: these async views are not DRF views; schema-only twins document them -----------------
+STREAM_PARAMETERS = [
+    OpenApiParameter("Last-Event-ID", OpenApiTypes.INT, OpenApiParameter.HEADER, required=False,
+                     description="Resume after this event id (the `id:` of the last frame received)."),
+    OpenApiParameter("last_event_id", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+                     description="Same as the Last-Event-ID header, for clients that cannot set headers."),
+]
+STREAM_RESPONSE = {
+    (200, "text/event-stream"): OpenApiResponse(
+        OpenApiTypes.STR,
+        description="`retry: 3000`, then frames `id: <event id>` / `event: <type>` / `data: <event JSON>`, "
+                    "and a `: keepalive` comment every 15 s.",
+    )
+}
+
+
+class _RepoStreamSchema(APIView):
+    @extend_schema(operation_id="repos_events_stream", parameters=STREAM_PARAMETERS, responses=STREAM_RESPONSE,
+                   summary="Server-Sent Events of one repository")
+    def get(self, request, org: str, repo: str):  # pragma: no cover - documentation only
+        raise NotImplementedError
+
+
+class _UserStreamSchema(APIView):
+    @extend_schema(operation_id="user_events_stream", parameters=STREAM_PARAMETERS, responses=STREAM_RESPONSE,
+                   summary="Server-Sent Events of every repository the caller can read")
+    def get(self, request):  # pragma: no cover - documentation only
+        raise NotImplementedError
+
+
+for _view, _schema in ((repo_event_stream, _RepoStreamSchema), (user_event_stream, _UserStreamSchema)):
+    _view.cls = _schema  # drf-spectacular documents a URL whose callback carries a DRF view class
+    _view.initkwargs = {}
