@@ -123,3 +123,34 @@ export async function hasRoute(server, path) {
 }
 
 export const unique = (prefix = 'x') => `${prefix}-${Math.random().toString(16).slice(2, 10)}`;
+
+/** Commit `files` on `branch` and push it with stock git over HTTP (token as the Basic password). */
+export async function gitPush(cloneUrl, token, branch, files, message = 'change') {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'kizuna-js-git-'));
+  const url = new URL(cloneUrl);
+  url.username = 'x';
+  url.password = token;
+  const env = {
+    PATH: process.env.PATH, HOME: dir, GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com',
+  };
+  const work = join(dir, 'work');
+  const git = (...args) => execFileSync('git', args, { cwd: existsSync(work) ? work : dir, env, encoding: 'utf8', timeout: 60000 });
+  try {
+    git('clone', '-q', url.toString(), work);
+    git('checkout', '-q', '-B', branch);
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(work, path)), { recursive: true });
+      writeFileSync(join(work, path), content);
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', message);
+    git('push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+    return git('rev-parse', 'HEAD').trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
