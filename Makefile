@@ -31,6 +31,8 @@ worker: migrate
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q sdk/python/tests
+	node --test sdk/js/test/
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null

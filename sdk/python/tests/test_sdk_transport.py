@@ -3,6 +3,8 @@ silence, refused connections, Retry-After handling. Uses tiny local stub servers
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import envelope, ok
@@ -249,3 +251,38 @@ def test_resource_is_a_read_only_mapping_with_attributes():
     copy = r.to_dict()
     copy["owner"]["login"] = "changed"
     assert r.owner.login == "o"
+
+
+def test_contents_paths(stub):
+    s = stub([ok([]), ok({}), ok({})])
+    client = make(s.url)
+    client.repos.contents("o", "r")
+    client.repos.contents("o", "r", "/docs/read me.md", ref="main")
+    client.repos.commit("o", "r", "abc")
+    assert [r["path"] for r in s.requests] == [
+        "/api/v1/repos/o/r/contents",
+        "/api/v1/repos/o/r/contents/docs/read%20me.md?ref=main",
+        "/api/v1/repos/o/r/commits/abc",
+    ]
+
+
+def test_webhook_paths_repo_and_org(stub):
+    s = stub([ok([]), ok([]), ok({}), ok({})])
+    client = make(s.url)
+    client.webhooks.list("o", "r").all()
+    client.webhooks.list("o").all()
+    client.webhooks.create("o", url="https://example.com/h", events=["push"], secret="s")
+    client.webhooks.get("o", None, 5)
+    assert [(r["method"], r["path"]) for r in s.requests] == [
+        ("GET", "/api/v1/repos/o/r/webhooks?per_page=100"),
+        ("GET", "/api/v1/orgs/o/webhooks?per_page=100"),
+        ("POST", "/api/v1/orgs/o/webhooks"),
+        ("GET", "/api/v1/orgs/o/webhooks/5"),
+    ]
+    assert json.loads(s.requests[2]["body"]) == {"url": "https://example.com/h", "events": ["push"], "secret": "s", "content_type": "json"}
+
+
+def test_update_sends_exactly_the_given_fields(stub):
+    s = stub([ok({"number": 1})])
+    make(s.url).issues.update("o", "r", 1, milestone=None, title="t")
+    assert json.loads(s.requests[0]["body"]) == {"milestone": None, "title": "t"}
