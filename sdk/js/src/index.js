@@ -675,7 +675,15 @@ export class KizunaClient {
 
   async _decode(response, method) {
     if (response.status === 204) return null;
-    const text = await response.text();
+    let text;
+    try {
+      text = await response.text();
+    } catch (err) {
+      if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+        throw new KizunaTimeoutError(`${method} ${response.url} timed out after ${this.timeout} ms while reading the body`, { code: 'TIMEOUT', cause: err });
+      }
+      throw new KizunaConnectionError(`${method} ${response.url}: the connection broke while reading the body (${err?.message || err})`, { code: 'CONNECTION_ERROR', cause: err });
+    }
     if (!text) return null;
     const contentType = (response.headers.get('content-type') || '').toLowerCase();
     if (contentType.includes('json')) {

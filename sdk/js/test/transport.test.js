@@ -149,3 +149,28 @@ test('baseUrl may include /api/v1; segments are encoded; list params', async () 
   assert.equal(s.requests[0].headers.authorization, 'Bearer kzp_test');
   assert.equal(s.requests[1].url, '/api/v1/repos/o/r/issues?state=all&labels=bug%2Cui&per_page=100');
 });
+
+test('a body that stalls mid-way times out instead of hanging', async () => {
+  const s = await stubServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    res.write('{"partial": ');
+    // never finishes
+  });
+  stubs.push(s);
+  const err = await client(s.url, { timeout: 300 }).request('GET', '/user').catch((e) => e);
+  assert.ok(err instanceof KizunaTimeoutError, String(err));
+});
+
+test('webhook paths: repository and organisation hooks', async () => {
+  const s = await stub([[200, {}, []], [200, {}, []], [201, {}, {}], [200, {}, {}]]);
+  const c = client(s.url);
+  await c.webhooks.list('o', 'r');
+  await c.webhooks.list('o');
+  await c.webhooks.create('o', { url: 'https://example.com/h', events: ['push'], secret: 's' });
+  await c.webhooks.get('o', null, 5);
+  assert.deepEqual(s.requests.map((r) => `${r.method} ${r.url}`), [
+    'GET /api/v1/repos/o/r/webhooks?per_page=100', 'GET /api/v1/orgs/o/webhooks?per_page=100',
+    'POST /api/v1/orgs/o/webhooks', 'GET /api/v1/orgs/o/webhooks/5',
+  ]);
+  assert.deepEqual(JSON.parse(s.requests[2].body), { content_type: 'json', url: 'https://example.com/h', events: ['push'], secret: 's' });
+});

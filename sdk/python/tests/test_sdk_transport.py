@@ -286,3 +286,20 @@ def test_update_sends_exactly_the_given_fields(stub):
     s = stub([ok({"number": 1})])
     make(s.url).issues.update("o", "r", 1, milestone=None, title="t")
     assert json.loads(s.requests[0]["body"]) == {"milestone": None, "title": "t"}
+
+
+def test_a_body_that_stalls_times_out(stub):
+    import time as _time
+
+    def answer(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        handler.wfile.write(b'{"partial": ')
+        handler.wfile.flush()
+        _time.sleep(3)  # never finishes within the client's timeout
+
+    s = stub(answer)
+    with pytest.raises(KizunaTimeoutError):
+        make(s.url, timeout=0.3).request("GET", "/user")
