@@ -23,7 +23,6 @@ from .models import (
     Pipeline,
     PullRequest,
     Repository,
-    Resource,
     Token,
     Webhook,
 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from .errors import KizunaConnectionError, KizunaError, error_from_response, parse_retry_after
-from .models import Event, Resource
+from .models import Event
 
 if TYPE_CHECKING:
     from .client import KizunaClient
@@ -119,4 +119,4 @@ class _Reconnect(Exception):
     pass
 
 
-__all__ = ["stream_events", "parse_frames", "Resource"]
+__all__ = ["stream_events", "parse_frames"]
