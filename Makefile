@@ -36,6 +36,8 @@ browser-deps:
 
 test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q sdk/python/tests
+	node --test sdk/js/test/
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null

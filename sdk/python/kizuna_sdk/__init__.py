@@ -1,3 +1,48 @@
-"""Python client for the Kizuna REST API (API.md §15)."""
+"""Python client for the Kizuna REST API v1 (API.md §15).
+
+    from kizuna_sdk import KizunaClient
+    client = KizunaClient("https://kizuna.example.com", token)
+    for repo in client.repos.list("my-org"):
+        print(repo.full_name)
+"""
 
 __version__ = "0.1.0"
+API_VERSION = "v1"
+
+from .client import KizunaClient, Paginator, RateLimit  # noqa: E402
+from .errors import (  # noqa: E402
+    ConflictError,
+    ForbiddenError,
+    KizunaConnectionError,
+    KizunaError,
+    KizunaTimeoutError,
+    NotFoundError,
+    NotMergeableError,
+    RateLimitedError,
+    ServerError,
+    UnauthorizedError,
+    ValidationError,
+)
+from .models import Resource  # noqa: E402
+from .webhooks import verify_signature  # noqa: E402
+
+__all__ = [
+    "API_VERSION",
+    "ConflictError",
+    "ForbiddenError",
+    "KizunaClient",
+    "KizunaConnectionError",
+    "KizunaError",
+    "KizunaTimeoutError",
+    "NotFoundError",
+    "NotMergeableError",
+    "Paginator",
+    "RateLimit",
+    "RateLimitedError",
+    "Resource",
+    "ServerError",
+    "UnauthorizedError",
+    "ValidationError",
+    "verify_signature",
+    "__version__",
+]
