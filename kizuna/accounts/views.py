@@ -25,14 +25,11 @@ from .serializers import (
 
 
 def agent_identity(request) -> dict:
-    """An agent's `/user`: the agents app's representation when it exists, else the actor fields."""
+    """An agent's `/user`: the agent's representation plus the actor fields `login` and `type`."""
+    from agents.serializers import AgentSerializer
+
     agent = request.user
-    try:
-        from agents.serializers import AgentSerializer
-    except ImportError:
-        return {"id": str(agent.pk), "login": agent.name, "type": "Agent", "trust_level": agent.trust_level,
-                "operator": {"login": agent.operator.username, "type": "User"}}
-    return {**AgentSerializer(agent, context={"request": request}).data, "type": "Agent"}
+    return {**AgentSerializer(agent, context={"request": request}).data, "login": agent.name, "type": "Agent"}
 
 
 class CurrentUserView(APIView):
