@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.accounts import services as account_services
 from kizuna.accounts.models import Token
-from kizuna.api.errors import ValidationFailed
+from kizuna.api.errors import Forbidden, ValidationFailed
 
-from .forms import TokenForm
+from .forms import AgentForm, TokenForm, TrustForm, trust_choices_for
 
 
 class LoginView(auth_views.LoginView):
@@ -69,3 +69,68 @@ def token_revoke(request, token_id: int):
     account_services.token_revoke(token=token, actor=account_services.actor_for_user(request.user))
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("web-tokens")
+
+
+def _operated_agents(user):
+    from agents.models import Agent
+
+    agents = Agent.objects.select_related("operator").order_by("name")
+    return agents if user.is_staff else agents.filter(operator=user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agents(request):
+    from agents import services as agent_services
+
+    new_token = new_token_agent = None
+    form = AgentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agent, new_token = agent_services.agent_register(
+                operator=request.user, actor=account_services.actor_for_user(request.user), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        except Forbidden as exc:
+            form.add_error("trust_level", exc.message)
+        else:
+            new_token_agent = agent
+            messages.success(request, f"Agent “{agent.name}” registered. Copy its token now: it will not be shown again.")
+            form = AgentForm(user=request.user)
+    rotated = request.session.pop("kizuna_new_agent_token", None)  # shown once, after the redirect
+    if rotated:
+        new_token, new_token_agent = rotated["token"], {"name": rotated["agent"]}
+    return render(request, "web/agents.html", {
+        "form": form, "agents": _operated_agents(request.user), "new_token": new_token,
+        "new_token_agent": new_token_agent, "trust_choices": trust_choices_for(request.user),
+    })
+
+
+@login_required
+@require_POST
+def agent_action(request, agent_id, action: str):
+    """Change trust, rotate the token, suspend or reactivate — through the agents services."""
+    from agents import services as agent_services
+
+    agent = get_object_or_404(_operated_agents(request.user), pk=agent_id)
+    actor = account_services.actor_for_user(request.user)
+    try:
+        if action == "trust":
+            form = TrustForm(request.POST, user=request.user)
+            if not form.is_valid():
+                messages.error(request, "Choose a trust level you may grant.")
+                return redirect("web-agents")
+            agent_services.agent_update(agent=agent, actor=actor, by=request.user, trust_level=form.cleaned_data["trust_level"])
+            messages.success(request, f"“{agent.name}” now has trust level {form.cleaned_data['trust_level']}.")
+        elif action == "rotate":
+            _, raw = agent_services.agent_rotate_token(agent=agent, actor=actor, by=request.user)
+            request.session["kizuna_new_agent_token"] = {"agent": agent.name, "token": raw}
+            messages.success(request, f"New token for “{agent.name}”; the old one stopped working. Copy it now.")
+        elif action in ("suspend", "activate"):
+            status = agent.Status.SUSPENDED if action == "suspend" else agent.Status.ACTIVE
+            agent_services.agent_update(agent=agent, actor=actor, by=request.user, status=status)
+            messages.success(request, f"“{agent.name}” is {status}.")
+    except (ValidationFailed, Forbidden) as exc:
+        messages.error(request, exc.message if isinstance(exc, Forbidden) else "; ".join(sum(exc.details.values(), [])))
+    return redirect("web-agents")

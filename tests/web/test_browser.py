@@ -83,3 +83,39 @@ def test_wrong_password_is_refused_in_the_page(browser_page, live_server, make_u
     page.click("button[type=submit]")
     assert "correct" in page.inner_text("[role=alert]")
     assert page.url == base + "/login"
+
+
+def test_register_an_agent_change_trust_rotate_and_suspend(browser_page, live_server, make_user):
+    page, base = browser_page, live_server.url
+    make_user("operator1")
+    sign_in(page, base, "operator1")
+    page.click("text=Agents")
+    page.wait_for_url(base + "/settings/agents")
+    page.fill("input[name=name]", "review-bot")
+    page.fill("input[name=model_family]", "claude")
+    page.fill("input[name=model_version]", "4.5")
+    page.fill("input[name=capabilities]", "ci, review")
+    page.select_option("select[name=trust_level]", "2")
+    page.click("text=Register agent")
+    secret = page.input_value("#new-token")
+    assert secret.startswith("kza_")
+    page.screenshot(path=str(SCREENSHOTS / "agents-registered.png"), full_page=True)
+    status, body = call_api(base, "/user", secret)
+    assert (status, body["login"], body["trust_level"]) == (200, "review-bot", 2)
+
+    row = page.locator("tr[data-agent=review-bot]")
+    row.locator("select[name=trust_level]").select_option("3")
+    row.locator("text=Set").click()
+    page.wait_for_selector("text=now has trust level 3")
+    assert call_api(base, "/user", secret)[1]["trust_level"] == 3
+
+    page.locator("tr[data-agent=review-bot]").locator("text=Rotate token").click()
+    rotated = page.locator("#new-token").input_value()
+    assert rotated.startswith("kza_") and rotated != secret
+    assert call_api(base, "/user", secret)[0] == 401
+
+    page.locator("tr[data-agent=review-bot]").locator("text=Suspend").click()
+    page.wait_for_selector("tr.suspended")
+    page.screenshot(path=str(SCREENSHOTS / "agents-suspended.png"), full_page=True)
+    status, body = call_api(base, "/user", rotated)
+    assert (status, body["error"]["code"]) == (403, "FORBIDDEN")
