@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AgentsConfig(AppConfig):
     name = "agents"
     verbose_name = "Agents"
+
+    def ready(self):
+        from kizuna.events.services import EVENT_LISTENERS
+
+        from .services import reputation_listener
+
+        if reputation_listener not in EVENT_LISTENERS:
+            EVENT_LISTENERS.append(reputation_listener)

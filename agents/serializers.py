@@ -41,6 +41,16 @@ class AgentSerializer(serializers.ModelSerializer):
         return {"id": operator.pk, "login": operator.username, "type": "User"}
 
 
+class AgentIdentitySerializer(AgentSerializer):
+    """`GET /user` with an agent token: the agent plus `type: "Agent"` (for the schema; see accounts.views)."""
+
+    type = serializers.ChoiceField(choices=["Agent"], read_only=True, default="Agent")
+
+    class Meta(AgentSerializer.Meta):
+        fields = AgentSerializer.Meta.fields + ["type"]
+        read_only_fields = fields
+
+
 class AgentCreateSerializer(serializers.Serializer):
     """The body of `POST /agents`. Shape only; the services decide (names taken, trust 4 for staff)."""
 

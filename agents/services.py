@@ -288,6 +288,56 @@ def recompute_reputation(agent: Agent, *, now: datetime | None = None) -> Agent:
     return agent
 
 
+def agents_concerned_by(event: Event) -> list[Agent]:
+    """The agents whose reputation an outcome event may change: the PR's opener, the pipeline's trigger."""
+    agent_ids = set()
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if event.type in ("pull_request.merged", "pull_request.closed"):
+        number = (payload.get("pull_request") or {}).get("number")
+        if number is not None and event.repository_id is not None:
+            opened = Event.objects.filter(
+                repository_id=event.repository_id, type="pull_request.opened", payload__pull_request__number=number,
+                actor__type=Actor.Type.AGENT,
+            ).values_list("actor__agent_id", flat=True)
+            agent_ids.update(opened)
+    elif event.type == "pipeline.status_changed":
+        by = (payload.get("pipeline") or {}).get("triggered_by") or {}
+        if by.get("type") == "Agent" and by.get("id"):
+            agent_ids.add(by["id"])
+    return list(Agent.objects.select_related("operator").filter(pk__in=[a for a in agent_ids if a]))
+
+
+def recompute_for_event(event_id: int) -> list[Agent]:
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        return []
+    return [recompute_reputation(agent) for agent in agents_concerned_by(event)]
+
+
+OUTCOME_EVENT_TYPES = {"pull_request.merged", "pull_request.closed", "pipeline.status_changed"}
+
+
+def reputation_listener(event: Event) -> None:
+    """An EVENT_LISTENERS hook: after an outcome event commits, recompute the concerned agents in the background.
+
+    No query runs inside the change's transaction; a failed enqueue is logged, never raised.
+    """
+    if event.type not in OUTCOME_EVENT_TYPES:
+        return
+    if event.type == "pipeline.status_changed":
+        status = ((event.payload or {}).get("pipeline") or {}).get("status")
+        if status not in FINAL_PIPELINE_STATUSES:
+            return
+    event_id = event.pk
+
+    def enqueue():
+        from .tasks import recompute_reputation_for_event
+
+        recompute_reputation_for_event.enqueue(event_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
 def recompute_all_reputations(*, now: datetime | None = None) -> int:
     count = 0
     for agent in Agent.objects.select_related("operator").order_by("created_at", "pk").iterator(chunk_size=200):

@@ -5,6 +5,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents.serializers import AgentIdentitySerializer
+
 from kizuna.api import permissions
 from kizuna.api.errors import Forbidden, NotFound, ValidationFailed
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
@@ -38,7 +40,8 @@ class CurrentUserView(APIView):
     @extend_schema(
         operation_id="user_get",
         responses=PolymorphicProxySerializer(
-            component_name="Caller", serializers=[UserSerializer, DeployIdentitySerializer], resource_type_field_name=None
+            component_name="Caller", resource_type_field_name=None,
+            serializers=[UserSerializer, DeployIdentitySerializer, AgentIdentitySerializer],
         ),
         summary="The caller: a user, an agent or a deploy token's identity",
     )

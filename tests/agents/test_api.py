@@ -505,3 +505,24 @@ def test_admin_scope_token_events(make_user, make_agent, make_token, api):
     client.patch(f"/agents/{agent.pk}", {"status": "suspended"})
     types = [e["type"] for e in client.get(f"/agents/{agent.pk}/events").json()]
     assert types == ["agent.suspended", "agent.token_rotated", "agent.updated", "agent.trust_changed", "agent.registered"]
+
+
+def test_user_endpoint_with_an_agent_token_matches_the_schema(make_agent, api):
+    from agents.serializers import AgentIdentitySerializer
+
+    agent, token = make_agent(capabilities=["ci"])
+    body = api(token).get("/user").json()
+    assert set(body) == set(AgentIdentitySerializer.Meta.fields)
+    assert body["type"] == "Agent" and body["name"] == agent.name and body["capabilities"] == ["ci"]
+    assert body["operator"]["type"] == "User"
+
+
+def test_agent_json_shape(make_agent, make_token, api):
+    agent, _ = make_agent()
+    body = api(make_token(agent.operator)).get(f"/agents/{agent.pk}").json()
+    assert set(body) == {
+        "id", "name", "description", "operator", "model_family", "model_version", "capabilities", "trust_level",
+        "trust_level_name", "reputation_score", "status", "created_at", "updated_at", "last_seen_at",
+        "last_audited", "url",
+    }
+    assert body["created_at"].endswith("Z") and body["url"].endswith(f"/api/v1/agents/{agent.pk}")

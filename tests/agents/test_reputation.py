@@ -180,3 +180,67 @@ def test_task_recomputes_everyone(make_agent):
     make_agent()
     assert recompute_reputations.call() == 2
     assert not Agent.objects.filter(last_audited__isnull=True).exists()
+
+
+def test_outcome_events_enqueue_a_recompute_after_commit(make_agent, repo, make_user, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from agents import tasks
+    from kizuna.events.services import emit_event
+
+    enqueued = []
+    real_task = tasks.recompute_reputation_for_event
+
+    class FakeTask:
+        @staticmethod
+        def enqueue(event_id):
+            enqueued.append(event_id)
+
+    monkeypatch.setattr(tasks, "recompute_reputation_for_event", FakeTask)
+    agent, _ = make_agent()
+    me, user = actor_for_agent(agent), actor_for_user(make_user())
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            emit_event(type="pull_request.opened", actor=me, repository=repo, payload={"pull_request": {"number": 1}})
+            running = emit_event(type="pipeline.status_changed", actor=user, repository=repo,
+                                 payload={"pipeline": {"id": 1, "status": "running", "triggered_by": me.as_json()}})
+    assert enqueued == []  # neither is an outcome
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            merged = emit_event(type="pull_request.merged", actor=user, repository=repo, payload={"pull_request": {"number": 1}})
+            passed = emit_event(type="pipeline.status_changed", actor=user, repository=repo,
+                                payload={"pipeline": {"id": 1, "status": "success", "triggered_by": me.as_json()}})
+    assert enqueued == [merged.pk, passed.pk] and running.pk not in enqueued
+    # The task recomputes the PR's opener and the pipeline's trigger.
+    assert real_task.call(merged.pk) == [str(agent.pk)]
+    agent.refresh_from_db()
+    assert agent.last_audited is not None and agent.reputation_score > 0.5
+    assert real_task.call(passed.pk) == [str(agent.pk)]
+    user_pr = emit_event_outside(user, repo)
+    assert real_task.call(user_pr.pk) == []
+    assert real_task.call(10**9) == []
+
+
+def emit_event_outside(actor, repo):
+    pr_event(actor, repo, "opened", 2)
+    return pr_event(actor, repo, "merged", 2)
+
+
+def test_real_enqueue_with_the_configured_backend(make_agent, repo, make_user, django_capture_on_commit_callbacks):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from django.conf import settings
+
+    from kizuna.events.services import emit_event
+
+    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        pytest.skip("another task backend is configured")
+    agent, _ = make_agent()
+    before = DBTaskResult.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            emit_event(type="pipeline.status_changed", actor=actor_for_user(make_user()), repository=repo,
+                       payload={"pipeline": {"id": 9, "status": "failed", "triggered_by": actor_for_agent(agent).as_json()}})
+    assert DBTaskResult.objects.count() == before + 1
