@@ -3,8 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kizuna.api.fields import ActorField, ActorSerializer, UrlField, api_url
-from kizuna.events.models import Event
+from kizuna.api.fields import ActorSerializer, UrlField
 
 from .models import AGENT_NAME_RE, Agent, TrustLevel
 
@@ -92,32 +91,3 @@ class NewAgentSerializer(AgentSerializer):
 
 class AgentTokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True, help_text="The new `kza_` token; shown once")
-
-
-class EventRepositorySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    full_name = serializers.CharField()
-    url = serializers.URLField()
-
-
-class EventSerializer(serializers.ModelSerializer):
-    """An event of the log: `{id, type, repository, actor, on_behalf_of, payload, created_at}`."""
-
-    repository = serializers.SerializerMethodField()
-    actor = ActorField()
-    on_behalf_of = ActorField(allow_null=True)
-    payload = serializers.JSONField()
-
-    class Meta:
-        model = Event
-        fields = ["id", "type", "repository", "actor", "on_behalf_of", "payload", "created_at"]
-        read_only_fields = fields
-
-    @extend_schema_field(EventRepositorySerializer(allow_null=True))
-    def get_repository(self, event):
-        repo = event.repository
-        if repo is None:
-            return None
-        return {"id": repo.pk, "name": repo.name, "full_name": repo.full_name,
-                "url": api_url(self.context.get("request"), f"/repos/{repo.full_name}")}

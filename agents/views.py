@@ -13,6 +13,8 @@ from kizuna.api import permissions
 from kizuna.api.errors import Forbidden, NotFound
 from kizuna.api.views import KizunaViewSet, reject_immutable
 from kizuna.events.models import Event
+from kizuna.events.payloads import event_json, request_base
+from kizuna.events.serializers import EventSerializer
 
 from . import services
 from .filters import AgentFilter
@@ -22,7 +24,6 @@ from .serializers import (
     AgentSerializer,
     AgentTokenSerializer,
     AgentUpdateSerializer,
-    EventSerializer,
     NewAgentSerializer,
 )
 
@@ -132,4 +133,5 @@ class AgentViewSet(KizunaViewSet):
             .order_by("-id")
         )
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(EventSerializer(page, many=True, context={"request": request}).data)
+        base = request_base(request)
+        return self.get_paginated_response([event_json(e, base) for e in page])

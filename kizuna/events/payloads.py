@@ -5,6 +5,11 @@ from datetime import timezone as dt_timezone
 from django.conf import settings
 
 
+def request_base(request) -> str:
+    """The server root as the caller reached it (KIZUNA_PUBLIC_URL wins in `_url`)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _url(path: str, base: str | None) -> str:
     root = settings.KIZUNA_PUBLIC_URL or (base or "")
     return f"{root}/api/v1{path}"

@@ -12,7 +12,7 @@ from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 from . import services
 from .filters import EventFilter
 from .models import Event, Webhook, WebhookDelivery
-from .payloads import event_json
+from .payloads import event_json, request_base
 from .serializers import (
     DeliveryDetailSerializer,
     DeliverySerializer,
@@ -20,10 +20,6 @@ from .serializers import (
     WebhookCreateSerializer,
     WebhookSerializer,
 )
-
-
-def request_base(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 class RepoEventViewSet(RepoScopedMixin, KizunaViewSet):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from kizuna.accounts.services import actor_for_user
 from kizuna.events import delivery as delivery_mod
-from kizuna.events.models import Event, Webhook, WebhookDelivery
+from kizuna.events.models import Event, WebhookDelivery
 from kizuna.events.services import webhook_create, webhook_redeliver
 from repos import services as repo_services
 

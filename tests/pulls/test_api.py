@@ -5,7 +5,6 @@ from kizuna.events.models import Event
 from repos import git as repo_git
 from repos.models import Repository
 
-from .conftest import ALICE, BOB, bare
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from kizuna.events.models import Event
 from repos import git as repo_git
 
-from .conftest import ALICE, BOB, bare
+from .conftest import BOB, bare
 
 pytestmark = pytest.mark.django_db
 

@@ -71,7 +71,6 @@ def test_permission_matrix(w, api, make_agent, operation, who, trust, expected, 
     if operation in ("open_draft", "open_ready"):
         response = client.post(BASE, {"title": "t", "head": branch, "draft": operation == "open_draft"})
     elif operation == "ready_own":
-        _agent, token = None, None
         # an agent opens its own draft at trust 1, then its trust is what the row says
         opened = client.post(BASE, {"title": "t", "head": branch, "draft": True})
         assert opened.status_code == 201, opened.json()

@@ -7,8 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kizuna.accounts import services as account_services
-from kizuna.accounts.models import Token
 from tests.api.conftest import make_agent, make_deploy_token  # noqa: F401
 
 

@@ -5,7 +5,6 @@ import json
 import pytest
 from django.utils import timezone
 
-from kizuna.accounts.models import Role
 from kizuna.events.models import Event
 from repos import git
 from repos.models import Repository

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from kizuna.accounts import services as account_services
-from kizuna.accounts.models import Role, Token
+from kizuna.accounts.models import Token
 from kizuna.events.models import Event
 from repos import git
 from repos.models import Repository
