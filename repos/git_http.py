@@ -260,6 +260,9 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         raise GitHttpError(404, "Repository not found")
     if push and anonymous:
         raise GitHttpError(401, "Authentication required")
+    if not git.repo_path(repo.pk).is_dir():
+        logger.error("repository %s has no git directory", repo.pk)
+        raise GitHttpError(404, "Repository not found")
 
     policy_dir = None
     commands = []

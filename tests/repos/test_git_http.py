@@ -182,14 +182,20 @@ def test_git_push_trust_levels(seeded, git_client, make_agent, trust, allowed):
     agent, raw = make_agent(world.writer, trust_level=trust)
     url = git_client.url("w-org/priv2", raw)
     targets = {"agent": f"agent/{agent.name}/fix", "feature": "feature/x", "main": "main"}
+    local = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    main_before = ref_sha(world.priv2, "main")
     for key, branch in targets.items():
         proc = push(git_client, work, url, f"HEAD:{branch}")
         assert (proc.returncode == 0) == (key in allowed), (key, output(proc))
-        if key not in allowed:
+        if key in allowed:
+            assert ref_sha(world.priv2, branch) == local
+        else:
             assert "remote: kizuna:" in output(proc)
+            assert ref_sha(world.priv2, branch) == (main_before if key == "main" else None)
             if key == "feature" and trust == 1:
                 assert f"agent/{agent.name}/" in output(proc)
-        assert (ref_sha(world.priv2, branch) == ref_sha(world.priv2, "HEAD") or key != "main") or key not in allowed
+            if trust == 0:
+                assert "needs trust level" in output(proc) and "has 0" in output(proc)
     pushes = Event.objects.filter(type="push")
     assert pushes.count() == len(allowed)
     assert {e.actor.login for e in pushes} <= {agent.name}
@@ -200,6 +206,19 @@ def test_agent_operator_role_still_applies(seeded, git_client, make_agent):
     agent, raw = make_agent(world.reader, trust_level=4)
     proc = push(git_client, work, git_client.url("w-org/priv2", raw), f"HEAD:agent/{agent.name}/x")
     assert proc.returncode != 0 and "'write' role" in output(proc)
+
+
+def test_suspended_agent_and_job_tokens(seeded, git_client, make_agent, make_token, tmp_path):
+    world, work = seeded
+    agent, raw = make_agent(world.writer, trust_level=4)
+    agent.status = "suspended"
+    agent.save(update_fields=["status"])
+    proc = git_client.run("clone", "-q", git_client.url("w-org/priv2", raw), str(tmp_path / "s"), check=False)
+    assert proc.returncode != 0 and "403" in proc.stderr
+    job = make_token(kind=Token.Kind.JOB, repository=world.priv2)
+    git_client.run("clone", "-q", git_client.url("w-org/priv2", job), str(tmp_path / "j"))
+    proc = push(git_client, work, git_client.url("w-org/priv2", job), "HEAD:feature")
+    assert proc.returncode != 0 and "remote: kizuna:" in output(proc)
 
 
 def test_archived_repository_refuses_pushes(seeded, git_client):
