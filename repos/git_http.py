@@ -327,7 +327,12 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                         break
                     yield chunk
             finally:
-                await sync_to_async(after, thread_sensitive=True)()
+                try:
+                    await sync_to_async(after, thread_sensitive=True)()
+                except BaseException:  # cancelled mid-way: never leave git running
+                    backend.close()
+                    _cleanup(policy_dir)
+                    raise
 
         content = stream()
     else:

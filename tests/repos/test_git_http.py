@@ -121,6 +121,10 @@ def test_refused_pushes_say_why_and_write_nothing(seeded, git_client, make_user,
     # Refs outside refs/heads and refs/tags are refused.
     proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:refs/pull/1/head")
     assert proc.returncode != 0 and "only branches" in output(proc)
+    # Names git's client lets through but that are not valid branch names here.
+    for bad in ("refs/heads/HEAD", "refs/tags/@"):
+        proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), f"HEAD:{bad}")
+        assert proc.returncode != 0 and "invalid ref name" in output(proc), output(proc)
 
     assert ref_sha(world.priv2, "main") == main
     assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects_before
