@@ -12,8 +12,9 @@ kizuna.wsgi) on 127.0.0.1 and a free port. Measured, median of --runs:
 
 - clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
 - push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
-  (with a write token: auth, per-ref permission check, pre-receive hook, on_push with its event) vs
-  the same push to the file:// twin.
+  (with a write token: auth, per-ref permission check, pre-receive hook, receive.fsckObjects, on_push
+  with its event) vs the same push to the file:// twin, and to a file:// twin with
+  receive.fsckObjects on (what Kizuna's receive does).
 
 Ratios are HTTP time / file:// time. Everything started here is stopped before exit.
 """
@@ -140,12 +141,16 @@ def main():
         git("push", "-q", info["path"], "main:main", cwd=src, env=genv)
         twin = tmp / "twin.git"
         git("clone", "-q", "--mirror", str(src), str(twin), env=genv)
+        # A second twin that checks objects on receive like Kizuna does (receive.fsckObjects).
+        twin_fsck = tmp / "twin-fsck.git"
+        git("clone", "-q", "--mirror", str(src), str(twin_fsck), env=genv)
+        git("config", "receive.fsckObjects", "true", cwd=twin_fsck, env=genv)
 
         server, url = start_server(args.server, env, "/benchorg/big.git/info/refs?service=git-upload-pack")
         http_url = url.replace("http://", f"http://x:{info['token']}@") + "/benchorg/big.git"
         file_url = f"file://{twin}"
 
-        results = {"clone": {"http": [], "file": []}, "push": {"http": [], "file": []}}
+        results = {"clone": {"http": [], "file": []}, "push": {"http": [], "file": [], "file_fsck": []}}
         for run in range(args.runs):
             for name, target in (("http", http_url), ("file", file_url)):
                 dest = tmp / f"clone-{name}-{run}"
@@ -158,13 +163,14 @@ def main():
             git("fast-import", "--quiet", cwd=work, env=genv,
                 input=fast_import_stream(args.push_commits, branch=f"new{run}", parent=tip, seed=f"run{run}",
                                          start_ts=1_800_000_000 + run * 10_000))
-            for name, target in (("http", http_url), ("file", file_url)):
+            for name, target in (("http", http_url), ("file", file_url), ("file_fsck", f"file://{twin_fsck}")):
                 results["push"][name].append(
                     timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv)))
             shutil.rmtree(work)
             # Next run's pushes start from the same base again on both sides.
             git("update-ref", "refs/heads/main", tip, cwd=info["path"], env=genv)
             git("update-ref", "refs/heads/main", tip, cwd=twin, env=genv)
+            git("update-ref", "refs/heads/main", tip, cwd=twin_fsck, env=genv)
 
         rows = []
         for op in ("clone", "push"):
@@ -177,6 +183,9 @@ def main():
         for op, h, f, ratio in rows:
             label = f"clone {args.commits} commits" if op == "clone" else f"push {args.push_commits} commits"
             print(f"| {label} | {h:.3f} | {f:.3f} | {ratio:.2f}x |")
+        fsck = statistics.median(results["push"]["file_fsck"])
+        h = statistics.median(results["push"]["http"])
+        print(f"| push {args.push_commits} commits vs file:// with receive.fsckObjects | {h:.3f} | {fsck:.3f} | {h / fsck:.2f}x |")
         print(json.dumps({"raw": results}))
     finally:
         if server is not None:

@@ -260,6 +260,9 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         raise GitHttpError(404, "Repository not found")
     if push and anonymous:
         raise GitHttpError(401, "Authentication required")
+    if not git.repo_path(repo.pk).is_dir():
+        logger.error("repository %s has no git directory", repo.pk)
+        raise GitHttpError(404, "Repository not found")
 
     policy_dir = None
     commands = []
@@ -324,7 +327,12 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                         break
                     yield chunk
             finally:
-                await sync_to_async(after, thread_sensitive=True)()
+                try:
+                    await sync_to_async(after, thread_sensitive=True)()
+                except BaseException:  # cancelled mid-way: never leave git running
+                    backend.close()
+                    _cleanup(policy_dir)
+                    raise
 
         content = stream()
     else:

@@ -121,6 +121,10 @@ def test_refused_pushes_say_why_and_write_nothing(seeded, git_client, make_user,
     # Refs outside refs/heads and refs/tags are refused.
     proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:refs/pull/1/head")
     assert proc.returncode != 0 and "only branches" in output(proc)
+    # Names git's client lets through but that are not valid branch names here.
+    for bad in ("refs/heads/HEAD", "refs/tags/@"):
+        proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), f"HEAD:{bad}")
+        assert proc.returncode != 0 and "invalid ref name" in output(proc), output(proc)
 
     assert ref_sha(world.priv2, "main") == main
     assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects_before
@@ -182,14 +186,20 @@ def test_git_push_trust_levels(seeded, git_client, make_agent, trust, allowed):
     agent, raw = make_agent(world.writer, trust_level=trust)
     url = git_client.url("w-org/priv2", raw)
     targets = {"agent": f"agent/{agent.name}/fix", "feature": "feature/x", "main": "main"}
+    local = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    main_before = ref_sha(world.priv2, "main")
     for key, branch in targets.items():
         proc = push(git_client, work, url, f"HEAD:{branch}")
         assert (proc.returncode == 0) == (key in allowed), (key, output(proc))
-        if key not in allowed:
+        if key in allowed:
+            assert ref_sha(world.priv2, branch) == local
+        else:
             assert "remote: kizuna:" in output(proc)
+            assert ref_sha(world.priv2, branch) == (main_before if key == "main" else None)
             if key == "feature" and trust == 1:
                 assert f"agent/{agent.name}/" in output(proc)
-        assert (ref_sha(world.priv2, branch) == ref_sha(world.priv2, "HEAD") or key != "main") or key not in allowed
+            if trust == 0:
+                assert "needs trust level" in output(proc) and "has 0" in output(proc)
     pushes = Event.objects.filter(type="push")
     assert pushes.count() == len(allowed)
     assert {e.actor.login for e in pushes} <= {agent.name}
@@ -200,6 +210,19 @@ def test_agent_operator_role_still_applies(seeded, git_client, make_agent):
     agent, raw = make_agent(world.reader, trust_level=4)
     proc = push(git_client, work, git_client.url("w-org/priv2", raw), f"HEAD:agent/{agent.name}/x")
     assert proc.returncode != 0 and "'write' role" in output(proc)
+
+
+def test_suspended_agent_and_job_tokens(seeded, git_client, make_agent, make_token, tmp_path):
+    world, work = seeded
+    agent, raw = make_agent(world.writer, trust_level=4)
+    agent.status = "suspended"
+    agent.save(update_fields=["status"])
+    proc = git_client.run("clone", "-q", git_client.url("w-org/priv2", raw), str(tmp_path / "s"), check=False)
+    assert proc.returncode != 0 and "403" in proc.stderr
+    job = make_token(kind=Token.Kind.JOB, repository=world.priv2)
+    git_client.run("clone", "-q", git_client.url("w-org/priv2", job), str(tmp_path / "j"))
+    proc = push(git_client, work, git_client.url("w-org/priv2", job), "HEAD:feature")
+    assert proc.returncode != 0 and "remote: kizuna:" in output(proc)
 
 
 def test_archived_repository_refuses_pushes(seeded, git_client):
