@@ -96,7 +96,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(parameters=[NUMBER], request=None, responses={200: PullRequestSerializer})
     def ready(self, request, org, repo, number):
         pr = self.get_object()
-        self.require(Action.OPEN_PULL if self._is_author(pr) else Action.TRIAGE)
+        self.require(Action.OPEN_PULL if self._is_author(pr) else Action.MARK_READY)
         return self._render(services.pull_ready(pull=pr, actor=self.actor))
 
     @extend_schema(parameters=[NUMBER], request=MergeSerializer, responses={200: MergeResultSerializer})
