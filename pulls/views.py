@@ -27,6 +27,8 @@ NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH)
 
 
 class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
+    """Pull requests of a repository (API.md §9)."""
+
     serializer_class = PullRequestSerializer
     filterset_class = PullRequestFilter
 
@@ -113,6 +115,8 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
 
 
 class PullCommentViewSet(RepoScopedMixin, KizunaViewSet):
+    """Comments on a pull request (shared with its issue)."""
+
     serializer_class = CommentSerializer
     filterset_class = None
 
