@@ -102,8 +102,8 @@ def main():
        input=fast_import_stream(opts.commits, opts.files, fork_back=50, feature_commits=20))
     sh(["git", "repack", "-adq"], cwd=bare)
     build = time.perf_counter() - t0
-    base = git.branch_sha(repo_id, "main")
-    head = git.branch_sha(repo_id, "feature")
+    base = git.pull_branch_sha(repo_id, "main")
+    head = git.pull_branch_sha(repo_id, "feature")
     count = sh(["git", "rev-list", "--count", "--all"], cwd=bare)
 
     clone = tmp / "clone"
@@ -124,7 +124,7 @@ def main():
         def run():
             new = git.pull_merge_commit(repo_id, method=method, base_sha=base, head_sha=head, message="bench\n",
                                         merger=("bench", "bench@example.com"))
-            assert git.update_ref_cas(repo_id, "refs/heads/bench", new, git.branch_sha(repo_id, "bench") or git.ZERO_SHA)
+            assert git.update_ref_cas(repo_id, "refs/heads/bench", new, git.pull_branch_sha(repo_id, "bench") or git.ZERO_SHA)
         return run
 
     rows = []

@@ -48,7 +48,7 @@ def _git_fields(repo_id: int, base_sha: str, head_sha: str) -> dict:
 
 
 def _branch(repo: Repository, name: str, field: str) -> str:
-    sha = git.branch_sha(repo.pk, name) if is_valid_branch_name(name or "") else None
+    sha = git.pull_branch_sha(repo.pk, name) if is_valid_branch_name(name or "") else None
     if sha is None:
         raise ValidationFailed({field: ["no such branch"]})
     return sha
@@ -146,8 +146,8 @@ def pull_update(*, pull: PullRequest, actor: Actor, title: str | None = None, bo
             else:
                 if pr.merged:
                     raise ValidationFailed({"state": ["a merged pull request cannot be reopened"]})
-                head_sha = git.branch_sha(repo.pk, pr.head_ref)
-                base_sha = git.branch_sha(repo.pk, pr.base_ref)
+                head_sha = git.pull_branch_sha(repo.pk, pr.head_ref)
+                base_sha = git.pull_branch_sha(repo.pk, pr.base_ref)
                 if head_sha is None or base_sha is None:
                     raise ValidationFailed({"state": ["the head or base branch no longer exists"]})
                 _check_no_duplicate(repo, pr.head_ref, pr.base_ref, exclude_pk=pr.pk)
@@ -224,14 +224,14 @@ def pull_merge(*, pull: PullRequest, actor: Actor, merge_method: str = "merge", 
             with transaction.atomic():
                 repo, pr = _lock(pull)
                 _refuse(pr)
-                head_sha = git.branch_sha(repo.pk, pr.head_ref)
-                base_sha = git.branch_sha(repo.pk, pr.base_ref)
+                head_sha = git.pull_branch_sha(repo.pk, pr.head_ref)
+                base_sha = git.pull_branch_sha(repo.pk, pr.base_ref)
                 if head_sha is None or base_sha is None:
                     raise NotMergeable("The head or base branch no longer exists", details={"reason": "missing_branch"})
                 if sha and sha != head_sha:
                     raise Conflict("Head branch was modified; review and try the merge again",
                                    details={"sha": sha, "head_sha": head_sha})
-                pr_commits = git.commits_between(repo.pk, base_sha, head_sha)
+                pr_commits = git.pull_push_commits(repo.pk, base_sha, head_sha)
                 message = _merge_message(pr, merge_method, pr_commits, commit_title, commit_message)
                 try:
                     new_sha = git.pull_merge_commit(repo.pk, method=merge_method, base_sha=base_sha, head_sha=head_sha,
@@ -251,7 +251,7 @@ def pull_merge(*, pull: PullRequest, actor: Actor, merge_method: str = "merge", 
                 pr.issue.save()
                 pr.save()
                 on_push(repo=repo, ref=ref, before=base_sha, after=new_sha, actor=actor,
-                        commits=git.commits_between(repo.pk, base_sha, new_sha))
+                        commits=git.pull_push_commits(repo.pk, base_sha, new_sha))
                 _emit("pull_request.merged", pr, actor, merge_method=merge_method)
                 _emit("pull_request.closed", pr, actor)
         except BaseException:

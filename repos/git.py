@@ -140,7 +140,7 @@ class MergeConflict(GitError):
     """The merge (or one step of a rebase) conflicts; the branch is not touched."""
 
 
-def branch_sha(repo_id: int, branch: str) -> str | None:
+def pull_branch_sha(repo_id: int, branch: str) -> str | None:
     """The commit a branch points to, or None if there is no such branch."""
     import pygit2
 
@@ -186,7 +186,7 @@ def _signature_of(sig):
     return pygit2.Signature(sig.name, sig.email, sig.time, sig.offset)
 
 
-def commits_between(repo_id: int, old: str, new: str) -> list[dict]:
+def pull_push_commits(repo_id: int, old: str, new: str) -> list[dict]:
     """The commits reachable from `new` but not from `old`, oldest first, as on_push wants them."""
     import pygit2
     from datetime import UTC, datetime

@@ -54,15 +54,15 @@ class Work:
 
     def push(self, branch: str, *, notify: bool = False, force: bool = False) -> str:
         """Push `branch`; with `notify` run repos.services.on_push as the git HTTP layer will."""
-        before = repo_git.branch_sha(self.repo.pk, branch) or repo_git.ZERO_SHA
+        before = repo_git.pull_branch_sha(self.repo.pk, branch) or repo_git.ZERO_SHA
         self.git("push", "-q", *(["-f"] if force else []), "origin", f"{branch}:{branch}")
-        after = repo_git.branch_sha(self.repo.pk, branch)
+        after = repo_git.pull_branch_sha(self.repo.pk, branch)
         if notify:
             from repos.services import on_push
 
             with transaction.atomic():
                 on_push(repo=self.repo, ref=f"refs/heads/{branch}", before=before, after=after,
-                        actor=actor_for_user(self.pusher), commits=repo_git.commits_between(self.repo.pk, before, after))
+                        actor=actor_for_user(self.pusher), commits=repo_git.pull_push_commits(self.repo.pk, before, after))
         return after
 
 

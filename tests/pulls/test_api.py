@@ -29,8 +29,8 @@ def w(pr_world, api):
 def test_create_reports_git_facts(w):
     pr = open_pr(w, body="please")
     assert pr["number"] == 1 and pr["state"] == "open" and pr["draft"] is False and pr["merged"] is False
-    assert pr["head"] == {"ref": "feature", "sha": repo_git.branch_sha(w.repo.pk, "feature")}
-    assert pr["base"] == {"ref": "main", "sha": repo_git.branch_sha(w.repo.pk, "main")}
+    assert pr["head"] == {"ref": "feature", "sha": repo_git.pull_branch_sha(w.repo.pk, "feature")}
+    assert pr["base"] == {"ref": "main", "sha": repo_git.pull_branch_sha(w.repo.pk, "main")}
     assert (pr["commits"], pr["additions"], pr["deletions"], pr["changed_files"]) == (1, 2, 0, 1)
     assert pr["mergeable"] is True
     assert pr["author"]["login"] == "w-admin" and pr["labels"] == [] and pr["assignees"] == []
@@ -123,7 +123,7 @@ def test_patch_labels_assignees_and_base(w):
     body = w.api.patch(f"{BASE}/{n}", {"labels": ["BUG"], "assignees": ["w-writer"], "base": "release"}).json()
     assert [label["name"] for label in body["labels"]] == ["bug"]
     assert [a["login"] for a in body["assignees"]] == ["w-writer"]
-    assert body["base"] == {"ref": "release", "sha": repo_git.branch_sha(w.repo.pk, "release")}
+    assert body["base"] == {"ref": "release", "sha": repo_git.pull_branch_sha(w.repo.pk, "release")}
     bad = w.api.patch(f"{BASE}/{n}", {"labels": ["nope"]})
     assert bad.status_code == 422 and "labels" in bad.json()["error"]["details"]
     assert w.api.patch(f"{BASE}/{n}", {"base": "feature"}).status_code == 422

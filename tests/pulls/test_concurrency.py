@@ -47,7 +47,7 @@ def test_ten_concurrent_merges_all_land(pr_world, method):
         t.join()
     close_old_connections()
     assert errors == [] and len(results) == N
-    tip = repo_git.branch_sha(w.repo.pk, "main")
+    tip = repo_git.pull_branch_sha(w.repo.pk, "main")
     reachable = set(bare(w.repo, "rev-list", tip).split())
     assert {r["sha"] for r in results} <= reachable  # every merge's commit is on the base
     if method == "merge":
@@ -76,7 +76,7 @@ def test_git_level_concurrent_cas_never_loses_a_commit(pr_world, method):
         try:
             barrier.wait()
             while True:
-                base = repo_git.branch_sha(w.repo.pk, "main")
+                base = repo_git.pull_branch_sha(w.repo.pk, "main")
                 new = repo_git.pull_merge_commit(w.repo.pk, method=method, base_sha=base, head_sha=head,
                                                  message="m\n", merger=("t", "t@example.com"))
                 if repo_git.update_ref_cas(w.repo.pk, "refs/heads/main", new, base):
@@ -92,7 +92,7 @@ def test_git_level_concurrent_cas_never_loses_a_commit(pr_world, method):
     for t in threads:
         t.join()
     assert errors == [] and len(landed) == N
-    tip = repo_git.branch_sha(w.repo.pk, "main")
+    tip = repo_git.pull_branch_sha(w.repo.pk, "main")
     reachable = set(bare(w.repo, "rev-list", tip).split())
     assert set(landed) <= reachable
     assert {f"g{i}.txt" for i in range(N)} <= set(bare(w.repo, "ls-tree", "--name-only", tip).split())

@@ -53,7 +53,7 @@ def test_merge_commit_has_two_parents(w):
     assert response.status_code == 200, response.json()
     result = response.json()
     assert result["merged"] is True and result["message"]
-    new = repo_git.branch_sha(w.repo.pk, "main")
+    new = repo_git.pull_branch_sha(w.repo.pk, "main")
     assert result["sha"] == new
     assert parents(w, new) == [old_base, head]
     assert bare(w.repo, "log", "-1", "--format=%B", new).strip() == "Ship it\n\nBody"
@@ -73,9 +73,9 @@ def test_merge_commit_has_two_parents(w):
 
 def test_merge_without_divergence_is_still_a_merge_commit(w):
     pr = open_pr(w)
-    old = repo_git.branch_sha(w.repo.pk, "main")
+    old = repo_git.pull_branch_sha(w.repo.pk, "main")
     assert w.api.post(f"{BASE}/{pr['number']}/merge", {}).status_code == 200
-    new = repo_git.branch_sha(w.repo.pk, "main")
+    new = repo_git.pull_branch_sha(w.repo.pk, "main")
     assert parents(w, new) == [old, pr["head"]["sha"]]  # never a fast-forward
 
 
@@ -83,11 +83,11 @@ def test_squash_is_one_commit_with_the_head_tree_and_kept_authors(w):
     w.clone.branch("feature")
     head = w.clone.commit({"app.txt": "one\ntwo\nthree\nfour\n"}, "feature part two", author=BOB)
     w.clone.push("feature")
-    old_base = repo_git.branch_sha(w.repo.pk, "main")
+    old_base = repo_git.pull_branch_sha(w.repo.pk, "main")
     pr = open_pr(w)
     response = w.api.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "squash", "sha": head})
     assert response.status_code == 200, response.json()
-    new = repo_git.branch_sha(w.repo.pk, "main")
+    new = repo_git.pull_branch_sha(w.repo.pk, "main")
     assert parents(w, new) == [old_base]
     assert tree(w, new) == tree(w, head)  # base had not moved: exactly the head's tree
     assert bare(w.repo, "log", "-1", "--format=%an <%ae>", new) == "Bob Builder <bob@example.com>"
@@ -102,7 +102,7 @@ def test_squash_onto_a_moved_base_keeps_both_sides(w):
     old_base = diverge(w)
     pr = open_pr(w)
     assert w.api.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "squash", "commit_title": "T"}).status_code == 200
-    new = repo_git.branch_sha(w.repo.pk, "main")
+    new = repo_git.pull_branch_sha(w.repo.pk, "main")
     assert parents(w, new) == [old_base]
     assert bare(w.repo, "log", "-1", "--format=%s", new) == "T"
     assert set(bare(w.repo, "ls-tree", "--name-only", new).split()) == {"README.md", "app.txt", "feature.txt", "main.txt"}
@@ -114,7 +114,7 @@ def test_rebase_replays_each_commit_linearly_with_original_authors(w):
     pr = open_pr(w)
     response = w.api.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "rebase", "sha": head})
     assert response.status_code == 200, response.json()
-    new = repo_git.branch_sha(w.repo.pk, "main")
+    new = repo_git.pull_branch_sha(w.repo.pk, "main")
     replayed = bare(w.repo, "rev-list", "--reverse", f"{old_base}..{new}").split()
     assert len(replayed) == 2 and head not in replayed  # new commits, not the head's own
     assert parents(w, replayed[0]) == [old_base] and parents(w, replayed[1]) == [replayed[0]]
@@ -132,7 +132,7 @@ def make_conflict(w):
 
 
 def assert_nothing_written(w, base_sha, number):
-    assert repo_git.branch_sha(w.repo.pk, "main") == base_sha
+    assert repo_git.pull_branch_sha(w.repo.pk, "main") == base_sha
     pr = w.api.get(f"{BASE}/{number}").json()
     assert pr["merged"] is False and pr["state"] == "open" and pr["merge_commit_sha"] is None
     assert not Event.objects.filter(type__in=["push", "pull_request.merged", "pull_request.closed"]).exists()
@@ -168,7 +168,7 @@ def test_rebase_conflicting_half_way_writes_nothing(w):
 
 def test_stale_sha_is_409(w):
     pr = open_pr(w)
-    base = repo_git.branch_sha(w.repo.pk, "main")
+    base = repo_git.pull_branch_sha(w.repo.pk, "main")
     response = w.api.post(f"{BASE}/{pr['number']}/merge", {"sha": base})
     assert response.status_code == 409 and response.json()["error"]["code"] == "CONFLICT"
     assert response.json()["error"]["details"]["head_sha"] == pr["head"]["sha"]
@@ -220,7 +220,7 @@ def test_base_moving_between_compute_and_update_is_retried(w, monkeypatch):
     monkeypatch.setattr(repo_git, "pull_merge_commit", racing)
     response = w.api.post(f"{BASE}/{pr['number']}/merge", {})
     assert response.status_code == 200, response.json()
-    new = repo_git.branch_sha(w.repo.pk, "main")
+    new = repo_git.pull_branch_sha(w.repo.pk, "main")
     assert parents(w, new) == [raced["sha"], pr["head"]["sha"]]
     assert bare(w.repo, "show", f"{new}:racer.txt") == "won the race"
 
@@ -240,7 +240,7 @@ def test_base_that_keeps_moving_gives_409_and_never_overwrites(w, monkeypatch):
     monkeypatch.setattr(repo_git, "pull_merge_commit", always_racing)
     response = w.api.post(f"{BASE}/{pr['number']}/merge", {})
     assert response.status_code == 409, response.json()
-    assert repo_git.branch_sha(w.repo.pk, "main") == pushed[-1]
+    assert repo_git.pull_branch_sha(w.repo.pk, "main") == pushed[-1]
     assert w.api.get(f"{BASE}/{pr['number']}").json()["merged"] is False
 
 
@@ -248,7 +248,7 @@ def test_failure_after_the_ref_moved_puts_it_back(w, monkeypatch):
     from pulls import services
 
     pr = open_pr(w)
-    base = repo_git.branch_sha(w.repo.pk, "main")
+    base = repo_git.pull_branch_sha(w.repo.pk, "main")
 
     def boom(**kwargs):
         raise RuntimeError("hook failed")
@@ -269,5 +269,5 @@ def test_merge_refreshes_other_open_prs_on_the_base(w):
     assert second["mergeable"] is True
     assert w.api.post(f"{BASE}/{first['number']}/merge", {}).status_code == 200
     refreshed = w.api.get(f"{BASE}/{second['number']}").json()
-    assert refreshed["base"]["sha"] == repo_git.branch_sha(w.repo.pk, "main")
+    assert refreshed["base"]["sha"] == repo_git.pull_branch_sha(w.repo.pk, "main")
     assert refreshed["mergeable"] is False

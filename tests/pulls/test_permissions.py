@@ -101,7 +101,7 @@ def test_agents_must_send_sha(w, api, make_agent):
     pr = w.api.post(BASE, {"title": "t", "head": branch}).json()
     response = client.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "squash"})
     assert response.status_code == 422 and response.json()["error"]["details"] == {"sha": ["is required for agents"]}
-    assert repo_git.branch_sha(w.repo.pk, "main") == pr["base"]["sha"]
+    assert repo_git.pull_branch_sha(w.repo.pk, "main") == pr["base"]["sha"]
     merged = client.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "squash", "sha": pr["head"]["sha"]})
     assert merged.status_code == 200
     assert w.api.get(f"{BASE}/{pr['number']}").json()["merged_by"]["type"] == "Agent"
