@@ -23,7 +23,6 @@ def issue_set_labels(*, issue: Issue, actor: Actor, names) -> list[Label]:
     before = {label.pk for label in issue.labels.all()}
     issue.labels.set(labels)
     Issue.objects.filter(pk=issue.pk).update(updated_at=timezone.now())
-    after = {label.pk for label in labels}
     for label in labels:
         if label.pk not in before:
             emit_event(type="issue.labeled", actor=actor, repository=issue.repository,

@@ -244,3 +244,17 @@ def test_push_to_head_synchronizes_and_base_push_recomputes(w):
     pr = w.api.get(f"{BASE}/{n}").json()
     assert pr["base"]["sha"] == new_base and pr["mergeable"] is False
     assert Event.objects.filter(type="pull_request.synchronize").count() == 1
+
+
+def test_admin_lists_and_shows_pull_requests(w, client):
+    from kizuna.accounts.services import user_create
+
+    pr = open_pr(w)
+    staff = user_create(login="staffer", password="pw", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    listing = client.get("/admin/pulls/pullrequest/")
+    assert listing.status_code == 200 and b"feature" in listing.content
+    from pulls.models import PullRequest
+
+    assert client.get(f"/admin/pulls/pullrequest/{PullRequest.objects.get().pk}/change/").status_code == 200
+    assert pr["number"] == 1
