@@ -231,7 +231,7 @@ def pull_merge(*, pull: PullRequest, actor: Actor, merge_method: str = "merge", 
                 if sha and sha != head_sha:
                     raise Conflict("Head branch was modified; review and try the merge again",
                                    details={"sha": sha, "head_sha": head_sha})
-                pr_commits = git.commits_between(repo.pk, base_sha, head_sha)
+                pr_commits = git.push_commits(repo.pk, ref=f"refs/heads/{pr.base_ref}", before=base_sha, after=head_sha)
                 message = _merge_message(pr, merge_method, pr_commits, commit_title, commit_message)
                 try:
                     new_sha = git.pull_merge_commit(repo.pk, method=merge_method, base_sha=base_sha, head_sha=head_sha,
@@ -251,7 +251,7 @@ def pull_merge(*, pull: PullRequest, actor: Actor, merge_method: str = "merge", 
                 pr.issue.save()
                 pr.save()
                 on_push(repo=repo, ref=ref, before=base_sha, after=new_sha, actor=actor,
-                        commits=git.commits_between(repo.pk, base_sha, new_sha))
+                        commits=git.push_commits(repo.pk, ref=ref, before=base_sha, after=new_sha))
                 _emit("pull_request.merged", pr, actor, merge_method=merge_method)
                 _emit("pull_request.closed", pr, actor)
         except BaseException:

@@ -27,6 +27,8 @@ NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH)
 
 
 class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
+    """Pull requests of a repository (API.md §9)."""
+
     serializer_class = PullRequestSerializer
     filterset_class = PullRequestFilter
 
@@ -96,7 +98,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(parameters=[NUMBER], request=None, responses={200: PullRequestSerializer})
     def ready(self, request, org, repo, number):
         pr = self.get_object()
-        self.require(Action.OPEN_PULL if self._is_author(pr) else Action.TRIAGE)
+        self.require(Action.OPEN_PULL if self._is_author(pr) else Action.MARK_READY)
         return self._render(services.pull_ready(pull=pr, actor=self.actor))
 
     @extend_schema(parameters=[NUMBER], request=MergeSerializer, responses={200: MergeResultSerializer})
@@ -113,6 +115,8 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
 
 
 class PullCommentViewSet(RepoScopedMixin, KizunaViewSet):
+    """Comments on a pull request (shared with its issue)."""
+
     serializer_class = CommentSerializer
     filterset_class = None
 

@@ -525,23 +525,6 @@ def _signature_of(sig):
     return pygit2.Signature(sig.name, sig.email, sig.time, sig.offset)
 
 
-def commits_between(repo_id: int, old: str, new: str) -> list[dict]:
-    """The commits reachable from `new` but not from `old`, oldest first, as on_push wants them."""
-    import pygit2
-    from datetime import UTC, datetime
-
-    repo = _open(repo_id)
-    walker = repo.walk(new, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
-    if old and old != ZERO_SHA:
-        walker.hide(old)
-    out = []
-    for commit in walker:
-        date = datetime.fromtimestamp(commit.author.time, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.append({"id": str(commit.id), "message": commit.message,
-                    "author": {"name": commit.author.name, "email": commit.author.email, "date": date}})
-    return out
-
-
 def _pull_commits(repo, base_sha: str, head_sha: str) -> list:
     """The head's commits not on the base, oldest first (merge commits dropped, as `git rebase` does)."""
     import pygit2

@@ -32,7 +32,8 @@ class Action:
     READ = "read"  # see the repository, its issues, PRs, pipelines…; clone
     COMMENT = "comment"  # comment, open issues, edit one's own issues and comments
     OPEN_DRAFT_PULL = "open_draft_pull"
-    OPEN_PULL = "open_pull"  # a ready (non-draft) pull request; mark ready
+    OPEN_PULL = "open_pull"  # a ready (non-draft) pull request; mark one's own ready
+    MARK_READY = "mark_ready"  # mark someone else's draft pull request ready for review
     PUSH_AGENT_BRANCH = "push_agent_branch"  # refs/heads/agent/<agent-name>/…
     PUSH = "push"  # any non-default branch
     PUSH_DEFAULT = "push_default"  # the protected default branch
@@ -50,6 +51,7 @@ class Action:
         COMMENT: Rule(role=None, trust=1, scope="write"),
         OPEN_DRAFT_PULL: Rule(role=None, trust=1, scope="write"),
         OPEN_PULL: Rule(role=None, trust=2, scope="write"),
+        MARK_READY: Rule(role=Role.WRITE, trust=2, scope="write"),
         PUSH_AGENT_BRANCH: Rule(role=Role.WRITE, trust=1, scope="write", deploy=True),
         PUSH: Rule(role=Role.WRITE, trust=2, scope="write", deploy=True),
         PUSH_DEFAULT: Rule(role=Role.WRITE, trust=4, scope="write", deploy=True),

@@ -62,7 +62,7 @@ class Work:
 
             with transaction.atomic():
                 on_push(repo=self.repo, ref=f"refs/heads/{branch}", before=before, after=after,
-                        actor=actor_for_user(self.pusher), commits=repo_git.commits_between(self.repo.pk, before, after))
+                        actor=actor_for_user(self.pusher), commits=repo_git.push_commits(self.repo.pk, ref=f"refs/heads/{branch}", before=before, after=after))
         return after
 
 

@@ -114,7 +114,7 @@ def test_patch_edits_closes_reopens_and_ignores_read_only(w):
 
 
 def test_patch_labels_assignees_and_base(w):
-    Label.objects.create(repository=w.repo, name="bug", color="d73a4a")
+    Label.objects.get_or_create(repository=w.repo, name="bug", defaults={"color": "d73a4a"})  # a default label
     w.clone.branch("release", "main")
     w.clone.commit({"release.txt": "r\n"}, "release notes")
     w.clone.push("release")
@@ -151,7 +151,7 @@ def test_ready_and_draft_rules(w):
 
 
 def test_list_filters(w):
-    Label.objects.create(repository=w.repo, name="bug", color="d73a4a")
+    Label.objects.get_or_create(repository=w.repo, name="bug", defaults={"color": "d73a4a"})  # a default label
     a = open_pr(w)["number"]
     w.clone.branch("other", "main")
     w.clone.commit({"o.txt": "o\n"}, "other")
@@ -180,7 +180,7 @@ def test_list_filters(w):
 
 
 def test_list_query_count_is_constant(w):
-    Label.objects.create(repository=w.repo, name="bug", color="d73a4a")
+    Label.objects.get_or_create(repository=w.repo, name="bug", defaults={"color": "d73a4a"})  # a default label
     for i in range(4):
         w.clone.branch(f"b{i}", "main")
         w.clone.commit({f"f{i}.txt": "x\n"}, f"c{i}")
@@ -243,3 +243,17 @@ def test_push_to_head_synchronizes_and_base_push_recomputes(w):
     pr = w.api.get(f"{BASE}/{n}").json()
     assert pr["base"]["sha"] == new_base and pr["mergeable"] is False
     assert Event.objects.filter(type="pull_request.synchronize").count() == 1
+
+
+def test_admin_lists_and_shows_pull_requests(w, client):
+    from kizuna.accounts.services import user_create
+
+    pr = open_pr(w)
+    staff = user_create(login="staffer", password="pw", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    listing = client.get("/admin/pulls/pullrequest/")
+    assert listing.status_code == 200 and b"feature" in listing.content
+    from pulls.models import PullRequest
+
+    assert client.get(f"/admin/pulls/pullrequest/{PullRequest.objects.get().pk}/change/").status_code == 200
+    assert pr["number"] == 1
