@@ -41,12 +41,13 @@ class AgentSerializer(serializers.ModelSerializer):
 
 
 class AgentIdentitySerializer(AgentSerializer):
-    """`GET /user` with an agent token: the agent plus `type: "Agent"` (for the schema; see accounts.views)."""
+    """`GET /user` with an agent token: the agent plus the actor fields `login` and `type: "Agent"`."""
 
+    login = serializers.CharField(source="name", read_only=True)
     type = serializers.ChoiceField(choices=["Agent"], read_only=True, default="Agent")
 
     class Meta(AgentSerializer.Meta):
-        fields = AgentSerializer.Meta.fields + ["type"]
+        fields = AgentSerializer.Meta.fields + ["login", "type"]
         read_only_fields = fields
 
 

@@ -27,11 +27,10 @@ from .serializers import (
 
 
 def agent_identity(request) -> dict:
-    """An agent's `/user`: the agent's representation plus the actor fields `login` and `type`."""
-    from agents.serializers import AgentSerializer
+    """An agent's `/user`: the agent plus the actor fields `login` and `type`."""
+    from agents.serializers import AgentIdentitySerializer
 
-    agent = request.user
-    return {**AgentSerializer(agent, context={"request": request}).data, "login": agent.name, "type": "Agent"}
+    return AgentIdentitySerializer(request.user, context={"request": request}).data
 
 
 class CurrentUserView(APIView):
