@@ -20,7 +20,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput -v0
 
 run: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \

@@ -89,6 +89,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/
     # WAL lets readers run beside the one writer; the timeout rides out short write locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
@@ -139,6 +140,8 @@ KIZUNA_RATE_LIMIT_DEFAULT = env_int("KIZUNA_RATE_LIMIT_DEFAULT", 1000)
 KIZUNA_RATE_LIMIT_AUTHENTICATED = env_int("KIZUNA_RATE_LIMIT_AUTHENTICATED", 5000)
 KIZUNA_RATE_LIMIT_INTERNAL = env_int("KIZUNA_RATE_LIMIT_INTERNAL", 10000)
 KIZUNA_RATE_LIMIT_WINDOW_SECONDS = 3600
+# Reverse proxies whose X-Forwarded-For is believed for the per-IP tier (comma-separated addresses).
+KIZUNA_TRUSTED_PROXIES = tuple(p.strip() for p in os.environ.get("KIZUNA_TRUSTED_PROXIES", "").split(",") if p.strip())
 # Prefix of the counters' keys (tests give each test its own, so runs sharing a Redis never collide).
 KIZUNA_RATE_LIMIT_NAMESPACE = os.environ.get("KIZUNA_RATE_LIMIT_NAMESPACE", "rl")
 KIZUNA_WEBHOOK_ALLOW_PRIVATE = env_bool("KIZUNA_WEBHOOK_ALLOW_PRIVATE", False)

@@ -4,6 +4,7 @@ a token's secret is shown once (a message after creating it) and its digest neve
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from kizuna.api.errors import ValidationFailed
 
@@ -11,8 +12,27 @@ from . import services
 from .models import Actor, Membership, Namespace, Token, User
 
 
+class KizunaUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if services.login_taken(username):  # users, organisations and agents share one name space
+            raise forms.ValidationError("This login is already taken.")
+        return username
+
+
+class KizunaUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    add_form = KizunaUserCreationForm
+    form = KizunaUserChangeForm
     list_display = ("username", "email", "is_staff", "is_active", "date_joined", "last_login")
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("username", "email", "first_name", "last_name")

@@ -80,3 +80,17 @@ def test_admin_repository_edit_goes_through_services(world, staff):
     world.public.refresh_from_db()
     assert world.public.archived and world.public.description == "from admin"
     assert Event.objects.filter(type="repository.updated", repository=world.public).exists()
+
+
+def test_admin_adds_a_user_with_namespace_and_actor(world, staff):
+    from kizuna.accounts.models import Actor, Namespace
+
+    response = staff.post("/admin/accounts/user/add/", {
+        "username": "newbie", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123", "usable_password": "true"})
+    assert response.status_code == 302, response.content[:2000]
+    user = User.objects.get(username="newbie")
+    assert Namespace.objects.filter(user=user, login="newbie").exists()
+    assert Actor.objects.filter(user=user).exists()
+    response = staff.post("/admin/accounts/user/add/", {
+        "username": "W-ORG", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123", "usable_password": "true"})
+    assert response.status_code == 200 and not User.objects.filter(username="W-ORG").exists()

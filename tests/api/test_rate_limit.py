@@ -176,3 +176,30 @@ def test_exact_under_concurrency_on_redis_through_the_middleware(settings):
         statuses = list(pool.map(one, range(n)))
     assert statuses.count(404) == 11
     assert statuses.count(429) == n - 11
+
+
+def test_forwarded_for_counts_only_from_trusted_proxies(world, api, settings):
+    client = api()
+    spoofed = client.get("/repos/w-org/pub", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert rl(spoofed)["used"] == 1
+    assert rl(client.get("/repos/w-org/pub", HTTP_X_FORWARDED_FOR="5.6.7.8"))["used"] == 2  # same peer bucket
+    settings.KIZUNA_TRUSTED_PROXIES = ("127.0.0.1",)
+    a = client.get("/repos/w-org/pub", HTTP_X_FORWARDED_FOR="9.9.9.9, 10.0.0.1")
+    b = client.get("/repos/w-org/pub", HTTP_X_FORWARDED_FOR="8.8.8.8, 10.0.0.2")
+    assert rl(a)["used"] == 1 and rl(b)["used"] == 1  # each client its own bucket
+    c = client.get("/repos/w-org/pub", HTTP_X_FORWARDED_FOR="spoof, 10.0.0.1")
+    assert rl(c)["used"] == 2  # the right-most untrusted hop is what counts
+
+
+@pytest.mark.redis
+def test_exact_across_processes_on_redis(settings):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tests.api.procs import hits_in_a_process
+
+    namespace = settings.KIZUNA_RATE_LIMIT_NAMESPACE
+    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        allowed = sum(pool.map(hits_in_a_process, [(namespace, 23, 20)] * 3))
+    assert allowed == 23
+    assert throttling.hit("user:processes", 23).used == 61

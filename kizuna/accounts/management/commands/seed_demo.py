@@ -13,9 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-token", action="store_true", help="print only the token")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the server will listen")
 
     @transaction.atomic
-    def handle(self, *args, quiet_token=False, **options):
+    def handle(self, *args, quiet_token=False, base_url="http://127.0.0.1:8000", **options):
         from repos import services as repo_services
         from repos.models import Repository
 
@@ -47,5 +48,5 @@ class Command(BaseCommand):
             "  web sign-in:   demo / demo   (admin: admin / admin at /admin/)\n"
             "  organisation:  demo-org      repository: demo-org/hello (public)\n"
             f"  API token:     {raw}\n\n"
-            f"  try:  curl -H 'Authorization: Bearer {raw}' http://127.0.0.1:8000/api/v1/user\n"
+            f"  try:  curl -H 'Authorization: Bearer {raw}' {base_url.rstrip('/')}/api/v1/user\n"
         )
