@@ -18,6 +18,7 @@ EXPECTED_TRUST = {
     Action.PUSH_AGENT_BRANCH: 1,  # agent/<agent-name>/…
     Action.PUSH: 2,  # any non-default branch
     Action.OPEN_PULL: 2,  # ready PRs, mark ready
+    Action.MARK_READY: 2,  # mark (someone else's) draft ready
     Action.PIPELINE: 2,  # trigger and cancel
     Action.RUN_JOB: 2,  # with capability `ci`
     Action.MERGE: 3,  # into non-default branches
