@@ -99,7 +99,8 @@ def test_suspended_agent_is_refused_even_if_it_reaches_check(setup, make_agent):
 @pytest.mark.parametrize(
     "role,allowed_actions",
     [
-        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL}),
+        # RUN_JOB needs only a role in the repo (job_repos_q: members' agents run its CI)
+        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL, Action.RUN_JOB}),
         (Role.WRITE, set(EXPECTED_TRUST) - {Action.MODERATE, Action.SETTINGS, Action.ADMIN}),
         (Role.MAINTAIN, set(EXPECTED_TRUST) - {Action.SETTINGS, Action.ADMIN}),
     ],
