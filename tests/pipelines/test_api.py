@@ -130,7 +130,7 @@ def test_claim_requires_ci_trust_and_agent(api, world, ci_repo, make_agent):
     _, suspended = make_agent(world.writer, status="suspended")
     for token in (no_ci, low, suspended, world.tokens["writer"]):
         assert claim(api, token).status_code == 403
-    assert claim(api, no_ci).json()["error"]["details"] == {"required_capability": "ci"}
+    assert claim(api, no_ci).json()["error"]["details"] == {"required_capability": "ci", "capabilities": ["review"]}
     assert claim(api, low).json()["error"]["details"]["required_trust_level"] == 2
     assert api().post("/agent/jobs/claim", {}).status_code == 401
 
