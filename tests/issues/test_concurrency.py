@@ -1,9 +1,10 @@
 """On PostgreSQL: concurrent creations get distinct, gapless numbers and exact counters."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from issues import services
 from issues.models import Comment, Issue
@@ -20,6 +21,12 @@ def run_threads(n, target):
     def worker(i):
         try:
             barrier.wait()
+            for attempt in range(50):
+                try:
+                    connection.ensure_connection()
+                    break
+                except OperationalError:  # "too many clients" on a shared server: wait for a slot
+                    time.sleep(0.1)
             target(i)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)

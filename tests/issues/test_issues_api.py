@@ -334,3 +334,20 @@ def test_trailing_slash_and_label_with_space_in_issue_path(world, api):
     assert writer.post(f"{BASE}/issues/", {"title": "t", "labels": ["good first issue"]}).status_code == 201
     response = writer.delete(f"{BASE}/issues/1/labels/good%20first%20issue")
     assert response.status_code == 200 and response.json() == []
+
+
+def test_hand_rendered_issue_equals_the_declared_fields(world, api, make_issue, make_agent):
+    from issues import services
+    from issues.serializers import IssueSerializer
+    from kizuna.accounts.services import actor_for_user
+
+    writer = api(world.tokens["writer"])
+    writer.post(f"{BASE}/milestones", {"title": "m", "due_on": "2027-05-01T12:30:00Z"})
+    make_agent(world.writer, trust_level=1, name="render-bot")
+    issue = make_issue(world.public, world.writer, labels=["feature", "bug"], assignees=["w-reader", "render-bot"], milestone=1)
+    services.issue_close(issue=issue, actor=actor_for_user(world.writer))
+    plain = make_issue(world.public, world.reader)
+    rows = Issue.objects.filter(pk__in=[issue.pk, plain.pk]).select_related("author", "closed_by", "milestone", "repository__namespace")
+    for row in rows:
+        serializer = IssueSerializer(row, context={"request": None})
+        assert serializer.to_representation(row) == serializer.declared_representation(row)
