@@ -13,6 +13,7 @@ from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
 from .models import Comment, Issue, Label, Milestone
+from .pagination import EstimatedCountPagination
 from .serializers import (
     CommentBodySerializer,
     CommentSerializer,
@@ -74,6 +75,7 @@ class IssueViewSet(IssuesBase):
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
     filter_backends = [RepoFilterBackend]
+    pagination_class = EstimatedCountPagination
 
     @extend_schema(tags=ISSUE_TAG, summary="List issues (pull requests excluded)")
     def list(self, request, org, repo):
