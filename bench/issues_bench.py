@@ -90,7 +90,7 @@ def floor_view(request, repo):
             cur.execute(f"EXPLAIN (FORMAT JSON) SELECT i.id FROM issues_issue i WHERE {where}", [repo_id, label_id])
             plan = cur.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
-            if plan[0]["Plan"]["Plan Rows"] <= 2 * settings.KIZUNA_PAGINATION_COUNT_LIMIT:
+            if plan[0]["Plan"]["Plan Rows"] <= 4 * settings.KIZUNA_PAGINATION_COUNT_LIMIT:
                 cur.execute(f"SELECT COUNT(*) FROM (SELECT i.id FROM issues_issue i WHERE {where} LIMIT %s) s",
                             [repo_id, label_id, settings.KIZUNA_PAGINATION_COUNT_LIMIT + 1])
                 count = cur.fetchone()[0]

@@ -15,7 +15,7 @@ from django.db import connections
 
 from kizuna.api.pagination import LinkHeaderPagination
 
-ESTIMATE_FACTOR = 2
+ESTIMATE_FACTOR = 4
 
 
 def estimated_rows(queryset) -> float | None:
