@@ -14,6 +14,7 @@ from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
 from .models import Comment, Issue, Label, Milestone
 from .pagination import EstimatedCountPagination
+from .serializers import attach_relations
 from .serializers import (
     CommentBodySerializer,
     CommentSerializer,
@@ -51,7 +52,6 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
         return (
             Issue.objects.filter(repository=self.repository, is_pull_request=False)
             .select_related("author", "closed_by", "milestone")
-            .prefetch_related("labels", "assignees")
         )
 
     def get_issue(self, number) -> Issue:
@@ -60,6 +60,7 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
         if issue is None:
             raise NotFound()
         issue.repository = self.repository
+        attach_relations([issue])
         return issue
 
     def issue_response(self, issue: Issue, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -80,7 +81,7 @@ class IssueViewSet(IssuesBase):
     @extend_schema(tags=ISSUE_TAG, summary="List issues (pull requests excluded)")
     def list(self, request, org, repo):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        page = attach_relations(self.paginate_queryset(queryset))
         return self.get_paginated_response(IssueSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(tags=ISSUE_TAG, request=IssueCreateSerializer, responses={201: IssueSerializer}, summary="Open an issue")
