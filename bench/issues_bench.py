@@ -210,26 +210,33 @@ def main():
     client = Client()
     results = {}
     with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
+        urls, samples, statements = {}, {}, {}
         for size, repo in repos.items():
             api_url = f"/api/v1/repos/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}"
             floor_url = f"/bench/floor/{repo.name}?labels={LABEL}"
             api_body, floor_body = client.get(api_url), client.get(floor_url)
             assert json.loads(api_body.content) == json.loads(floor_body.content), "floor JSON differs from the API's"
-            statements = []
-            with connection.execute_wrapper(lambda execute, sql, *a: statements.append(sql) or execute(sql, *a)):
+            statements[size] = []
+            with connection.execute_wrapper(lambda execute, sql, *a, _s=statements[size]: _s.append(sql) or execute(sql, *a)):
                 client.get(api_url)
+            urls[size] = (api_url, floor_url, api_body.get("X-Total-Count", "omitted"))
             timed(client, api_url, 20)
             timed(client, floor_url, 20)  # warm-up
-            api_s, floor_s = [], []
-            for _ in range(5):  # interleaved rounds: drift hits both alike
-                api_s += timed(client, api_url, args.requests // 5)
-                floor_s += timed(client, floor_url, args.requests // 5)
+            samples[size] = ([], [])
+        # Interleaved rounds over sizes and over API/floor: load drift on a shared machine hits all alike.
+        for _ in range(10):
+            for size in repos:
+                api_url, floor_url, _ = urls[size]
+                samples[size][0].extend(timed(client, api_url, max(1, args.requests // 10)))
+                samples[size][1].extend(timed(client, floor_url, max(1, args.requests // 10)))
+        for size in repos:
+            api_s, floor_s = samples[size]
             results[size] = {
                 "api_rps": len(api_s) / sum(api_s), "floor_rps": len(floor_s) / sum(floor_s),
                 "api_p50_ms": statistics.median(api_s) * 1000,
                 "api_p90_ms": statistics.quantiles(api_s, n=10)[-1] * 1000,
                 "floor_p50_ms": statistics.median(floor_s) * 1000,
-                "queries": len(statements), "total": api_body.get("X-Total-Count", "omitted"),
+                "queries": len(statements[size]), "total": urls[size][2],
             }
             r = results[size]
             print(f"{size:>9,} issues: API {r['api_rps']:7.1f} req/s (p50 {r['api_p50_ms']:.2f} ms, "
