@@ -360,3 +360,18 @@ def test_hand_rendered_issue_equals_the_declared_fields(world, api, make_issue, 
         assert serializer.to_representation(row) == expected
         attach_relations([row])  # the list's flat queries
         assert serializer.to_representation(row) == expected
+
+
+def test_admin_pages_and_close_action(world, make_issue, client):
+    from kizuna.accounts.services import user_create
+
+    staff = user_create(login="staff-admin", password="pw", is_staff=True, is_superuser=True)
+    issue = make_issue(world.public, world.writer)
+    client.force_login(staff)
+    for model in ("issue", "label", "milestone", "comment"):
+        assert client.get(f"/admin/issues/{model}/").status_code == 200
+    assert client.get(f"/admin/issues/issue/{issue.pk}/change/").status_code == 200
+    client.post("/admin/issues/issue/", {"action": "close_issues", "_selected_action": [issue.pk]})
+    issue.refresh_from_db()
+    assert issue.state == "closed" and issue.closed_by.login == "staff-admin"
+    assert Repository.objects.get(pk=world.public.pk).open_issues_count == 0
