@@ -375,3 +375,13 @@ def test_admin_pages_and_close_action(world, make_issue, client):
     issue.refresh_from_db()
     assert issue.state == "closed" and issue.closed_by.login == "staff-admin"
     assert Repository.objects.get(pk=world.public.pk).open_issues_count == 0
+
+
+def test_repository_with_issues_can_be_deleted(world, api):
+    admin = api(world.tokens["admin"])
+    admin.post("/repos/w-org/priv/milestones", {"title": "m"})
+    number = admin.post("/repos/w-org/priv/issues", {"title": "t", "labels": ["bug"], "milestone": 1,
+                                                      "assignees": ["w-reader"]}).json()["number"]
+    admin.post(f"/repos/w-org/priv/issues/{number}/comments", {"body": "c"})
+    assert admin.delete("/repos/w-org/priv").status_code == 204
+    assert not Issue.objects.filter(repository_id=world.private.pk).exists()
