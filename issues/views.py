@@ -14,7 +14,6 @@ from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
 from .models import Comment, Issue, Label, Milestone
 from .pagination import EstimatedCountPagination
-from .serializers import attach_relations
 from .serializers import (
     CommentBodySerializer,
     CommentSerializer,
@@ -24,6 +23,7 @@ from .serializers import (
     LabelNamesSerializer,
     LabelSerializer,
     MilestoneSerializer,
+    attach_relations,
 )
 
 TRIAGE_FIELDS = ("labels", "assignees", "assignee", "milestone")
