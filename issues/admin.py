@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from kizuna.accounts.services import actor_for_user
+
+from . import services
 from .models import Comment, Issue, Label, Milestone
 
 
@@ -36,10 +39,24 @@ class IssueAdmin(admin.ModelAdmin):
     list_select_related = ("repository", "repository__namespace", "author")
     search_fields = ("title", "=number", "repository__name", "author__login")
     raw_id_fields = ("repository", "author", "milestone", "closed_by", "labels", "assignees")
-    readonly_fields = ("comments_count",)
+    # Counters and state move only through the services (open_issues_count, events): use the actions.
+    readonly_fields = ("number", "is_pull_request", "state", "state_reason", "closed_at", "closed_by", "comments_count")
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = [CommentInline]
+    actions = ["close_issues", "reopen_issues"]
+
+    @admin.action(description="Close the selected issues (completed)")
+    def close_issues(self, request, queryset):
+        actor = actor_for_user(request.user)
+        for issue in queryset.filter(state=Issue.State.OPEN).select_related("repository__namespace", "author"):
+            services.issue_close(issue=issue, actor=actor)
+
+    @admin.action(description="Reopen the selected issues")
+    def reopen_issues(self, request, queryset):
+        actor = actor_for_user(request.user)
+        for issue in queryset.filter(state=Issue.State.CLOSED).select_related("repository__namespace", "author"):
+            services.issue_reopen(issue=issue, actor=actor)
 
 
 @admin.register(Comment)

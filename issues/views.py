@@ -13,6 +13,7 @@ from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
 from .models import Comment, Issue, Label, Milestone
+from .pagination import EstimatedCountPagination
 from .serializers import (
     CommentBodySerializer,
     CommentSerializer,
@@ -22,6 +23,7 @@ from .serializers import (
     LabelNamesSerializer,
     LabelSerializer,
     MilestoneSerializer,
+    attach_relations,
 )
 
 TRIAGE_FIELDS = ("labels", "assignees", "assignee", "milestone")
@@ -50,7 +52,6 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
         return (
             Issue.objects.filter(repository=self.repository, is_pull_request=False)
             .select_related("author", "closed_by", "milestone")
-            .prefetch_related("labels", "assignees")
         )
 
     def get_issue(self, number) -> Issue:
@@ -59,6 +60,7 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
         if issue is None:
             raise NotFound()
         issue.repository = self.repository
+        attach_relations([issue])
         return issue
 
     def issue_response(self, issue: Issue, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -74,11 +76,12 @@ class IssueViewSet(IssuesBase):
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
     filter_backends = [RepoFilterBackend]
+    pagination_class = EstimatedCountPagination
 
     @extend_schema(tags=ISSUE_TAG, summary="List issues (pull requests excluded)")
     def list(self, request, org, repo):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        page = attach_relations(self.paginate_queryset(queryset))
         return self.get_paginated_response(IssueSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(tags=ISSUE_TAG, request=IssueCreateSerializer, responses={201: IssueSerializer}, summary="Open an issue")

@@ -209,3 +209,9 @@ def test_label_list_query_count_is_the_same_at_1_and_100(world, api):
             assert len(client.get("/repos/w-org/pub/labels", {"per_page": per_page}).json()) == per_page
         counts[per_page] = len(ctx.captured_queries)
     assert counts[1] == counts[100], counts
+
+
+def test_since_accepts_a_date_and_an_offset(data, api):
+    assert numbers(api().get(URL, {"since": "2000-01-01"})) == [4, 3, 1]
+    assert numbers(api().get(URL, {"since": "2999-01-01T00:00:00+09:00"})) == []
+    assert api().get(URL, {"since": "2026-13-01"}).status_code == 422

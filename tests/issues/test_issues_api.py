@@ -224,21 +224,27 @@ def test_milestones_crud_counts_and_state_filter(world, api, make_issue):
     assert writer.post(f"{BASE}/milestones", {"title": "v3"}).json()["number"] == 3
 
 
-def test_milestone_list_query_count_is_constant(world, api, make_issue, django_assert_num_queries):
-    writer = api(world.tokens["writer"])
-    for n in range(5):
-        writer.post(f"{BASE}/milestones", {"title": f"m{n}"})
-        make_issue(world.public, world.writer, milestone=n + 1)
-    client = api(world.tokens["reader"])
+def test_milestone_list_query_count_is_constant(world, api, make_issue):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as one:
-        assert len(client.get(f"{BASE}/milestones", {"per_page": 1}).json()) == 1
-    with CaptureQueriesContext(connection) as hundred:
-        assert len(client.get(f"{BASE}/milestones", {"per_page": 100}).json()) == 5
-    # per_page=1 also counts (there is a next page); per_page=100 is the last page and skips COUNT.
-    assert len(hundred.captured_queries) <= len(one.captured_queries)
+    from issues import services
+    from kizuna.accounts.services import actor_for_user
+
+    actor = actor_for_user(world.writer)
+    for n in range(101):
+        services.milestone_create(repo=world.public, actor=actor, title=f"m{n}")
+    for n in range(5):
+        make_issue(world.public, world.writer, milestone=n + 1)
+    client = api(world.tokens["reader"])
+    client.get("/user")
+    counts = {}
+    for per_page in (1, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"{BASE}/milestones", {"per_page": per_page, "sort": "number"}).json()
+        assert len(body) == per_page and body[0]["open_issues"] == 1
+        counts[per_page] = len(ctx.captured_queries)
+    assert counts[1] == counts[100], counts
 
 
 @pytest.mark.parametrize("body, field", [
@@ -334,3 +340,48 @@ def test_trailing_slash_and_label_with_space_in_issue_path(world, api):
     assert writer.post(f"{BASE}/issues/", {"title": "t", "labels": ["good first issue"]}).status_code == 201
     response = writer.delete(f"{BASE}/issues/1/labels/good%20first%20issue")
     assert response.status_code == 200 and response.json() == []
+
+
+def test_hand_rendered_issue_equals_the_declared_fields(world, api, make_issue, make_agent):
+    from issues import services
+    from issues.serializers import IssueSerializer, attach_relations
+    from kizuna.accounts.services import actor_for_user
+
+    writer = api(world.tokens["writer"])
+    writer.post(f"{BASE}/milestones", {"title": "m", "due_on": "2027-05-01T12:30:00Z"})
+    make_agent(world.writer, trust_level=1, name="render-bot")
+    issue = make_issue(world.public, world.writer, labels=["feature", "bug"], assignees=["w-reader", "render-bot"], milestone=1)
+    services.issue_close(issue=issue, actor=actor_for_user(world.writer))
+    plain = make_issue(world.public, world.reader)
+    rows = Issue.objects.filter(pk__in=[issue.pk, plain.pk]).select_related("author", "closed_by", "milestone", "repository__namespace")
+    for row in rows:
+        serializer = IssueSerializer(row, context={"request": None})
+        expected = serializer.declared_representation(row)  # DRF's fields, relations through the ORM
+        assert serializer.to_representation(row) == expected
+        attach_relations([row])  # the list's flat queries
+        assert serializer.to_representation(row) == expected
+
+
+def test_admin_pages_and_close_action(world, make_issue, client):
+    from kizuna.accounts.services import user_create
+
+    staff = user_create(login="staff-admin", password="pw", is_staff=True, is_superuser=True)
+    issue = make_issue(world.public, world.writer)
+    client.force_login(staff)
+    for model in ("issue", "label", "milestone", "comment"):
+        assert client.get(f"/admin/issues/{model}/").status_code == 200
+    assert client.get(f"/admin/issues/issue/{issue.pk}/change/").status_code == 200
+    client.post("/admin/issues/issue/", {"action": "close_issues", "_selected_action": [issue.pk]})
+    issue.refresh_from_db()
+    assert issue.state == "closed" and issue.closed_by.login == "staff-admin"
+    assert Repository.objects.get(pk=world.public.pk).open_issues_count == 0
+
+
+def test_repository_with_issues_can_be_deleted(world, api):
+    admin = api(world.tokens["admin"])
+    admin.post("/repos/w-org/priv/milestones", {"title": "m"})
+    number = admin.post("/repos/w-org/priv/issues", {"title": "t", "labels": ["bug"], "milestone": 1,
+                                                      "assignees": ["w-reader"]}).json()["number"]
+    admin.post(f"/repos/w-org/priv/issues/{number}/comments", {"body": "c"})
+    assert admin.delete("/repos/w-org/priv").status_code == 204
+    assert not Issue.objects.filter(repository_id=world.private.pk).exists()

@@ -1,0 +1,257 @@
+"""Issue list benchmark: open issues filtered by a label, at 1,000 / 100,000 / 1,000,000 issues.
+
+    KIZUNA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/kizuna_issues \\
+        .venv/bin/python bench/issues_bench.py [--sizes 1000,100000,1000000] [--requests 300]
+
+What it measures (all in one process, one run, through Django's full request handling — URL routing,
+every middleware, DRF — via django.test.Client, so no network or WSGI-server noise):
+
+- throughput of `GET /api/v1/repos/bench-org/issues-N/issues?labels=bug&state=open` (anonymous, public
+  repo, per_page=30) against a *floor*: a plain Django view (no DRF, no ORM; mounted under /api/ so
+  the same middleware runs) that executes the same SQL statements with a raw cursor and returns the
+  same JSON (checked equal before measuring);
+- first-page latency (median and p90) of the API at each size: the 1M page against the 1k page.
+
+The data are generated with INSERT … SELECT generate_series (seconds for a million rows): 70 % open,
+every issue one of the 7 default labels round-robin (so `bug` is on 1/7), every 3rd a second label,
+every 4th an assignee, every 5th a milestone. Repositories are reused between runs when complete.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
+os.environ.setdefault("KIZUNA_RATE_LIMIT_DEFAULT", "100000000")
+os.environ.setdefault("KIZUNA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna_issues")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+ORG = "bench-org"
+LABEL = "bug"
+PER_PAGE = 30
+
+
+# --- the floor: same SQL, same JSON, plain Django ------------------------------------------------
+def _ts(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def _actor(pk, login, typ, user_id, agent_id, token_id):
+    if pk is None:
+        return None
+    public_id = user_id if typ == "User" else (str(agent_id) if typ == "Agent" else token_id)
+    return {"id": public_id, "login": login, "type": typ}
+
+
+def floor_view(request, repo):
+    """GET /api/v1/_bench/floor/<repo>?page=: the issue list's statements, run by hand."""
+    page = int(request.GET.get("page", "1"))
+    offset = (page - 1) * PER_PAGE
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT r.id, r.name, n.login FROM repos_repository r JOIN accounts_namespace n ON n.id = r.namespace_id "
+            "WHERE LOWER(n.login) = %s AND LOWER(r.name) = %s LIMIT 1", [ORG, repo.lower()])
+        repo_id, repo_name, ns_login = cur.fetchone()
+        cur.execute("SELECT LOWER(name), id FROM issues_label WHERE repository_id = %s AND LOWER(name) IN (%s)",
+                    [repo_id, LABEL])
+        label_id = cur.fetchone()[1]
+        where = ("i.repository_id = %s AND NOT i.is_pull_request AND i.state = 'open' AND EXISTS "
+                 "(SELECT 1 FROM issues_issue_labels l WHERE l.issue_id = i.id AND l.label_id = %s)")
+        cur.execute(
+            "SELECT i.id, i.number, i.title, i.body, i.state, i.state_reason, i.comments_count, i.created_at, "
+            "i.updated_at, i.closed_at, a.id, a.login, a.type, a.user_id, a.agent_id, a.deploy_token_id, "
+            "c.id, c.login, c.type, c.user_id, c.agent_id, c.deploy_token_id, m.number, m.title, m.state, m.due_on "
+            "FROM issues_issue i JOIN accounts_actor a ON a.id = i.author_id "
+            "LEFT JOIN accounts_actor c ON c.id = i.closed_by_id LEFT JOIN issues_milestone m ON m.id = i.milestone_id "
+            f"WHERE {where} ORDER BY i.created_at DESC, i.id DESC LIMIT %s OFFSET %s",
+            [repo_id, label_id, PER_PAGE + 1, offset])
+        rows = cur.fetchall()
+        has_next = len(rows) > PER_PAGE
+        rows = rows[:PER_PAGE]
+        total = None
+        if has_next or not rows:
+            # The API's planner-estimate gate (issues/pagination.py), then the bounded count.
+            cur.execute(f"EXPLAIN (FORMAT JSON) SELECT i.id FROM issues_issue i WHERE {where}", [repo_id, label_id])
+            plan = cur.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            if plan[0]["Plan"]["Plan Rows"] <= 4 * settings.KIZUNA_PAGINATION_COUNT_LIMIT:
+                cur.execute(f"SELECT COUNT(*) FROM (SELECT i.id FROM issues_issue i WHERE {where} LIMIT %s) s",
+                            [repo_id, label_id, settings.KIZUNA_PAGINATION_COUNT_LIMIT + 1])
+                count = cur.fetchone()[0]
+                total = count if count <= settings.KIZUNA_PAGINATION_COUNT_LIMIT else None
+        else:
+            total = offset + len(rows)
+        ids = [r[0] for r in rows]
+        labels, assignees = {i: [] for i in ids}, {i: [] for i in ids}
+        if ids:
+            cur.execute("SELECT il.issue_id, l.id, l.name, l.color, l.description FROM issues_label l "
+                        "JOIN issues_issue_labels il ON il.label_id = l.id WHERE il.issue_id = ANY(%s)", [ids])
+            for issue_id, *label in cur.fetchall():
+                labels[issue_id].append({"id": label[0], "name": label[1], "color": label[2], "description": label[3]})
+            cur.execute("SELECT ia.issue_id, a.id, a.login, a.type, a.user_id, a.agent_id, a.deploy_token_id "
+                        "FROM accounts_actor a JOIN issues_issue_assignees ia ON ia.actor_id = a.id "
+                        "WHERE ia.issue_id = ANY(%s)", [ids])
+            for issue_id, *actor in cur.fetchall():
+                assignees[issue_id].append(actor)
+    base = request.build_absolute_uri("/api/v1") + f"/repos/{ns_login}/{repo_name}/issues/"
+    out = []
+    for r in rows:
+        out.append({
+            "id": r[0], "number": r[1], "title": r[2], "body": r[3], "state": r[4], "state_reason": r[5],
+            "labels": sorted(labels[r[0]], key=lambda x: (x["name"].lower(), x["id"])),
+            "assignees": [_actor(*a) for a in sorted(assignees[r[0]], key=lambda a: (a[1].lower(), a[0]))],
+            "milestone": None if r[22] is None else {"number": r[22], "title": r[23], "state": r[24], "due_on": _ts(r[25])},
+            "author": _actor(*r[10:16]), "comments": r[6], "created_at": _ts(r[7]), "updated_at": _ts(r[8]),
+            "closed_at": _ts(r[9]), "closed_by": _actor(*r[16:22]), "url": base + str(r[1]),
+        })
+    response = HttpResponse(json.dumps(out, ensure_ascii=False, separators=(",", ":")),
+                            content_type="application/json; charset=utf-8")
+    if has_next:
+        response["Link"] = f'<{request.build_absolute_uri()}&page={page + 1}>; rel="next"'
+    if total is not None:
+        response["X-Total-Count"] = str(total)
+    return response
+
+
+urlpatterns = [
+    # Under /api/ so that the floor goes through the same middleware (request id, envelope, rate limit):
+    # the ratio then measures the endpoint (DRF, filters, ORM, serializer), not the platform around it.
+    path("api/v1/_bench/floor/<str:repo>", floor_view),
+    path("", include("kizuna.urls")),
+]
+
+
+# --- data -----------------------------------------------------------------------------------------
+def ensure_repo(size: int):
+    from issues.models import Issue, Label, Milestone
+    from kizuna.accounts import services as accounts
+    from kizuna.accounts.models import Namespace, User
+    from repos import services as repos
+    from repos.models import Repository
+
+    user = User.objects.filter(username="bench-user").first() or accounts.user_create(login="bench-user")
+    other = User.objects.filter(username="bench-other").first() or accounts.user_create(login="bench-other")
+    org = Namespace.objects.filter(login=ORG).first() or accounts.org_create(creator=user, login=ORG)
+    name = f"issues-{size}"
+    repo = Repository.objects.filter(namespace=org, name=name).first()
+    if repo is not None and repo.last_number == size:
+        return repo
+    if repo is not None:
+        repos.repo_delete(actor=accounts.actor_for_user(user), repo=repo)
+    repo = repos.repo_create(actor=accounts.actor_for_user(user), namespace=org, name=name, visibility="public")
+    author, assignee = accounts.actor_for_user(user).pk, accounts.actor_for_user(other).pk
+    milestone = Milestone.objects.create(repository=repo, number=1, title="v1")
+    label_ids = list(Label.objects.filter(repository=repo).order_by("pk").values_list("pk", flat=True))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO issues_issue (repository_id, number, is_pull_request, title, body, state, state_reason, "
+            "author_id, milestone_id, comments_count, created_at, updated_at, closed_at, closed_by_id) "
+            "SELECT %s, g, false, 'Issue number ' || g, 'Generated body of issue ' || g, "
+            "CASE WHEN g %% 10 < 3 THEN 'closed' ELSE 'open' END, CASE WHEN g %% 10 < 3 THEN 'completed' END, "
+            "%s, CASE WHEN g %% 5 = 0 THEN %s END, g %% 7, "
+            "now() - interval '1 second' * (%s - g), now() - interval '1 second' * (%s - g), "
+            "CASE WHEN g %% 10 < 3 THEN now() END, CASE WHEN g %% 10 < 3 THEN %s END "
+            "FROM generate_series(1, %s) g",
+            [repo.pk, author, milestone.pk, size, size, author, size])
+        cur.execute(
+            "INSERT INTO issues_issue_labels (issue_id, label_id) "
+            "SELECT id, (%s::bigint[])[number %% 7 + 1] FROM issues_issue WHERE repository_id = %s "
+            "UNION ALL SELECT id, (%s::bigint[])[(number / 7) %% 6 + 2] FROM issues_issue "
+            "WHERE repository_id = %s AND number %% 3 = 0 AND number %% 7 <> (number / 7) %% 6 + 1",
+            [label_ids, repo.pk, label_ids, repo.pk])
+        cur.execute("INSERT INTO issues_issue_assignees (issue_id, actor_id) "
+                    "SELECT id, %s FROM issues_issue WHERE repository_id = %s AND number %% 4 = 0", [assignee, repo.pk])
+        open_count = Issue.objects.filter(repository=repo, state="open").count()
+        Repository.objects.filter(pk=repo.pk).update(last_number=size, open_issues_count=open_count)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE issues_issue; ANALYZE issues_issue_labels; ANALYZE issues_issue_assignees")
+    print(f"  generated {size:,} issues in {time.perf_counter() - started:.1f}s", flush=True)
+    repo.refresh_from_db()
+    return repo
+
+
+# --- measuring ------------------------------------------------------------------------------------
+def timed(client, url, n):
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+    return samples
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if connection.vendor != "postgresql":
+        sys.exit("needs PostgreSQL: set KIZUNA_DATABASE_URL")
+    call_command("migrate", verbosity=0)
+    print("data:", flush=True)
+    repos = {size: ensure_repo(size) for size in sizes}
+    client = Client()
+    results = {}
+    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
+        urls, samples, statements = {}, {}, {}
+        for size, repo in repos.items():
+            api_url = f"/api/v1/repos/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}"
+            floor_url = f"/api/v1/_bench/floor/{repo.name}?labels={LABEL}"
+            api_body, floor_body = client.get(api_url), client.get(floor_url)
+            assert json.loads(api_body.content) == json.loads(floor_body.content), "floor JSON differs from the API's"
+            statements[size] = []
+            with connection.execute_wrapper(lambda execute, sql, *a, _s=statements[size]: _s.append(sql) or execute(sql, *a)):
+                client.get(api_url)
+            urls[size] = (api_url, floor_url, api_body.get("X-Total-Count", "omitted"))
+            timed(client, api_url, 20)
+            timed(client, floor_url, 20)  # warm-up
+            samples[size] = ([], [])
+        # Interleaved rounds over sizes and over API/floor: load drift on a shared machine hits all alike.
+        for _ in range(10):
+            for size in repos:
+                api_url, floor_url, _ = urls[size]
+                samples[size][0].extend(timed(client, api_url, max(1, args.requests // 10)))
+                samples[size][1].extend(timed(client, floor_url, max(1, args.requests // 10)))
+        for size in repos:
+            api_s, floor_s = samples[size]
+            results[size] = {
+                "api_rps": len(api_s) / sum(api_s), "floor_rps": len(floor_s) / sum(floor_s),
+                "api_p50_ms": statistics.median(api_s) * 1000,
+                "api_p90_ms": statistics.quantiles(api_s, n=10)[-1] * 1000,
+                "floor_p50_ms": statistics.median(floor_s) * 1000,
+                "queries": len(statements[size]), "total": urls[size][2],
+            }
+            r = results[size]
+            print(f"{size:>9,} issues: API {r['api_rps']:7.1f} req/s (p50 {r['api_p50_ms']:.2f} ms, "
+                  f"p90 {r['api_p90_ms']:.2f} ms) · floor {r['floor_rps']:7.1f} req/s (p50 {r['floor_p50_ms']:.2f} ms) "
+                  f"· ratio {r['api_rps'] / r['floor_rps']:.2f} · {r['queries']} queries · X-Total-Count {r['total']}",
+                  flush=True)
+    small, big = min(results), max(results)
+    if small != big:
+        ratio = results[big]["api_p50_ms"] / results[small]["api_p50_ms"]
+        print(f"first page p50 at {big:,} / at {small:,}: {ratio:.2f}x")
+    return results
+
+
+if __name__ == "__main__":
+    main()

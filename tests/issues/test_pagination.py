@@ -1,0 +1,42 @@
+"""The issue list skips counting when the planner expects far more than the count limit."""
+
+import pytest
+
+from issues import pagination
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ten(world, make_issue, settings):
+    settings.KIZUNA_PAGINATION_COUNT_LIMIT = 4
+    for n in range(10):
+        make_issue(world.public, world.writer, title=f"i{n}")
+
+
+def test_count_is_skipped_when_the_estimate_is_large(ten, api, monkeypatch):
+    monkeypatch.setattr(pagination, "estimated_rows", lambda qs: 1e6)
+    response = api().get("/repos/w-org/pub/issues", {"per_page": 2})
+    assert len(response.json()) == 2
+    assert "X-Total-Count" not in response and 'rel="last"' not in response["Link"] and 'rel="next"' in response["Link"]
+
+
+def test_count_is_exact_and_bounded_when_the_estimate_is_small(ten, api, monkeypatch, settings):
+    monkeypatch.setattr(pagination, "estimated_rows", lambda qs: 3.0)
+    assert "X-Total-Count" not in api().get("/repos/w-org/pub/issues", {"per_page": 2})  # 10 > limit 4
+    settings.KIZUNA_PAGINATION_COUNT_LIMIT = 100
+    response = api().get("/repos/w-org/pub/issues", {"per_page": 2})
+    assert response["X-Total-Count"] == "10" and 'rel="last"' in response["Link"]
+
+
+def test_last_page_never_counts(ten, api, monkeypatch):
+    monkeypatch.setattr(pagination, "estimated_rows", lambda qs: pytest.fail("estimated on the last page"))
+    response = api().get("/repos/w-org/pub/issues", {"per_page": 2, "page": 5})
+    assert response["X-Total-Count"] == "10"
+
+
+@pytest.mark.postgres
+def test_estimate_runs_on_postgres(ten):
+    from issues.models import Issue
+
+    assert pagination.estimated_rows(Issue.objects.filter(state="open")) >= 1
