@@ -245,8 +245,8 @@ def test_lease_expiry_requeues_then_fails(api, world, ci_repo, runner_agent, mak
     j = Job.objects.get(pk=job["id"])
     assert j.status == "failed" and j.attempt == 3
     assert Pipeline.objects.get(pk=pipeline_id).status == "failed"
-    # the agent that lost the job can no longer touch it
-    assert api(token).post(f"/agent/jobs/{job['id']}/heartbeat").status_code in (200, 404)
+    # the agent that held the last attempt is told to stop
+    assert api(token).post(f"/agent/jobs/{job['id']}/heartbeat").json() == {"status": "failed"}
 
 
 def test_requeued_job_is_not_the_old_agents(api, world, ci_repo, runner_agent, make_agent):
