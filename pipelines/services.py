@@ -253,11 +253,10 @@ def _claim_once(agent) -> tuple[Job, str] | None:
                 won = Job.objects.filter(pk=candidate, status=Status.PENDING, runnable=True).update(
                     status=Status.RUNNING, agent=agent, started_at=now, lease_expires_at=lease)
                 if won:
-                    job = Job.objects.get(pk=candidate)
+                    job = Job(pk=candidate)
                     break
             if job is None:
                 return None
-        job.refresh_from_db()
         job = Job.objects.select_related("pipeline__repository__namespace", "pipeline__triggered_by", "agent").get(pk=job.pk)
         token, raw = token_create(
             kind=Token.Kind.JOB, name=f"job-{job.pk}", actor=None, repository=job.pipeline.repository, job_id=job.pk,
