@@ -252,11 +252,10 @@ def _claim_once(agent) -> tuple[Job, str] | None:
                 won = Job.objects.filter(pk=candidate, status=Status.PENDING, runnable=True).update(
                     status=Status.RUNNING, agent=agent, started_at=now, lease_expires_at=lease)
                 if won:
-                    job = Job.objects.get(pk=candidate)
+                    job = Job(pk=candidate)
                     break
             if job is None:
                 return None
-        job.refresh_from_db()
         job = Job.objects.select_related("pipeline__repository__namespace", "pipeline__triggered_by", "agent").get(pk=job.pk)
         token, raw = token_create(
             kind=Token.Kind.JOB, name=f"job-{job.pk}", actor=None, repository=job.pipeline.repository, job_id=job.pk,
@@ -273,23 +272,82 @@ def _claim_once(agent) -> tuple[Job, str] | None:
 def job_claim(*, agent, wait: int = 0) -> tuple[Job, str] | None:
     """Claim a job, long-polling up to `wait` seconds.
 
-    Each attempt is a short transaction; between attempts the caller sleeps with a growing backoff
-    (50 ms up to 1 s) — no transaction is held and no loop spins while waiting.
+    Each attempt is a short transaction; between attempts the caller waits with a growing backoff
+    (50 ms up to 1 s) — no transaction is held and no loop spins. With Redis configured the wait also
+    ends as soon as a job is queued anywhere (pub/sub on JOBS_CHANNEL).
     """
     deadline = time.monotonic() + wait
     delay = 0.05
-    while True:
-        sweep_expired_leases()
-        claimed = _claim_once(agent)
-        remaining = deadline - time.monotonic()
-        if claimed is not None or remaining <= 0:
-            return claimed
-        time.sleep(min(delay, remaining))
-        delay = min(delay * 2, 1.0)
+    pubsub = _subscribe() if wait > 0 else None
+    try:
+        while True:
+            sweep_expired_leases()
+            claimed = _claim_once(agent)
+            remaining = deadline - time.monotonic()
+            if claimed is not None or remaining <= 0:
+                return claimed
+            _wait_for_jobs(pubsub, min(delay, remaining))
+            delay = min(delay * 2, 1.0)
+    finally:
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not hide the answer
+                pass
+
+
+JOBS_CHANNEL = "kizuna:pipelines:jobs"
+
+
+def _redis():
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+
+
+def _subscribe():
+    """A pub/sub subscription to job wake-ups, or None (no Redis, or Redis unreachable)."""
+    client = _redis()
+    if client is None:
+        return None
+    try:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(JOBS_CHANNEL)
+        return pubsub
+    except Exception as exc:  # noqa: BLE001 - fall back to polling
+        logger.warning("job wake-ups unavailable: %s", exc)
+        return None
+
+
+def _wait_for_jobs(pubsub, seconds: float) -> bool:
+    """Sleep up to `seconds`; True when a wake-up arrived first."""
+    if pubsub is None:
+        time.sleep(seconds)
+        return False
+    end = time.monotonic() + seconds
+    try:
+        while (remaining := end - time.monotonic()) > 0:
+            # None also comes back at once for a subscribe confirmation: wait out the rest then.
+            if pubsub.get_message(timeout=remaining) is not None:
+                return True
+        return False
+    except Exception:  # noqa: BLE001 - a broken subscription degrades to polling
+        time.sleep(seconds)
+        return False
 
 
 def notify_jobs_available() -> None:
-    """Hook for a wake-up channel (e.g. Redis pub/sub); waiting claimers poll with backoff meanwhile."""
+    """After commit: wake long-polling claimers (Redis pub/sub when configured; otherwise they poll)."""
+    client = _redis()
+    if client is None:
+        return
+    try:
+        client.publish(JOBS_CHANNEL, b"1")
+    except Exception as exc:  # noqa: BLE001 - a lost wake-up only costs the poll interval
+        logger.warning("job wake-up not sent: %s", exc)
 
 
 def sweep_expired_leases(now=None) -> int:

@@ -38,6 +38,13 @@ jobs:
     steps:
       - run: echo started; sleep 120 & echo $! > "$PIDFILE"; wait
 """,
+    "slow": """
+jobs:
+  test:
+    timeout: 2
+    steps:
+      - run: echo slow; sleep 60
+""",
     "flaky": """
 jobs:
   test:

@@ -106,9 +106,12 @@ def test_permissions(api, world, ci_repo, make_token, make_agent):
     assert api(std).post(BASE, {}).status_code == 201
 
 
-def test_list_filters_and_query_count(api, world, ci_repo, django_assert_max_num_queries):
+def test_list_filters_and_query_count(api, world, runner_agent, django_assert_max_num_queries):
+    commit_files(world.private, {".kizuna/pipeline.yml": DAG})
     for _ in range(3):
         assert trigger(api, world).status_code == 201
+    for _ in range(3):
+        assert claim(api, runner_agent[1]).status_code == 201  # jobs with agents in the page
     p = Pipeline.objects.order_by("id").first()
     services.pipeline_cancel(pipeline=p, actor=p.triggered_by)
     client = api(world.tokens["reader"])
@@ -120,7 +123,9 @@ def test_list_filters_and_query_count(api, world, ci_repo, django_assert_max_num
     with django_assert_max_num_queries(12) as one:
         assert len(client.get(BASE, {"per_page": 1}).json()) == 1
     with django_assert_max_num_queries(len(one.captured_queries)):
-        assert len(client.get(BASE, {"per_page": 100}).json()) == 3
+        page = client.get(BASE, {"per_page": 100}).json()
+    assert len(page) == 3 and sum(len(p["jobs"]) for p in page) == 12
+    assert any(j["agent"] for p in page for j in p["jobs"])
 
 
 def test_claim_requires_ci_trust_and_agent(api, world, ci_repo, make_agent):
@@ -245,8 +250,8 @@ def test_lease_expiry_requeues_then_fails(api, world, ci_repo, runner_agent, mak
     j = Job.objects.get(pk=job["id"])
     assert j.status == "failed" and j.attempt == 3
     assert Pipeline.objects.get(pk=pipeline_id).status == "failed"
-    # the agent that lost the job can no longer touch it
-    assert api(token).post(f"/agent/jobs/{job['id']}/heartbeat").status_code in (200, 404)
+    # the agent that held the last attempt is told to stop
+    assert api(token).post(f"/agent/jobs/{job['id']}/heartbeat").json() == {"status": "failed"}
 
 
 def test_requeued_job_is_not_the_old_agents(api, world, ci_repo, runner_agent, make_agent):

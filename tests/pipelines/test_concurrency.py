@@ -74,6 +74,7 @@ def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_
         if len(sleeps) == 2:
             services.pipeline_trigger(repo=ci_repo, actor=actor_for_user(world.writer))
 
+    monkeypatch.setattr(services, "_subscribe", lambda: None)  # the polling path, also where Redis is configured
     monkeypatch.setattr(services.time, "sleep", fake_sleep)
     claimed = services.job_claim(agent=runner_agent[0], wait=30)
     assert claimed is not None and claimed[0].name == "test"
@@ -84,7 +85,35 @@ def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_
 @pytest.mark.django_db
 def test_long_poll_gives_up_after_wait(runner_agent, monkeypatch):
     clock = [0.0]
+    monkeypatch.setattr(services, "_subscribe", lambda: None)
     monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(services.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
     assert services.job_claim(agent=runner_agent[0], wait=3) is None
     assert clock[0] == pytest.approx(3.0)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_redis_wakeup_ends_the_wait(runner_agent, monkeypatch, settings):
+    """With Redis, a queued job wakes a waiting claimer through pub/sub instead of the poll interval."""
+    calls, woken = [], []
+    real_wait = services._wait_for_jobs
+
+    def fake_claim(agent):
+        calls.append(1)
+        if woken:
+            return ("job", "token")
+        threading.Timer(0.2, services.notify_jobs_available).start()  # no database in that thread
+        return None
+
+    def spy_wait(pubsub, seconds):
+        assert pubsub is not None
+        result = real_wait(pubsub, 5)  # long enough that only the publish can end it early
+        woken.append(result)
+        return result
+
+    monkeypatch.setattr(services, "_claim_once", fake_claim)
+    monkeypatch.setattr(services, "_wait_for_jobs", spy_wait)
+    monkeypatch.setattr(services.time, "sleep", lambda s: pytest.fail("polled instead of waiting on pub/sub"))
+    assert services.job_claim(agent=runner_agent[0], wait=30) == ("job", "token")
+    assert woken == [True] and len(calls) == 2

@@ -145,6 +145,14 @@ def test_failing_step(server, tmp_path):
     assert "before" in log and "never" not in log
 
 
+def test_timeout_fails_the_job(server, tmp_path):
+    pipeline = server.trigger("slow")
+    assert _finish(server.runner(0, tmp_path)) == 1
+    done = server.pipeline(pipeline["id"])
+    assert done["status"] == "failed" and done["jobs"][0]["exit_code"] == 124
+    assert "timed out" in server.log(pipeline["id"], done["jobs"][0]["id"])
+
+
 def test_cancel_during_sleep_kills_the_step(server, tmp_path):
     pidfile = tmp_path / "sleep.pid"
     work = tmp_path / "work"

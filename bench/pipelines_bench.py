@@ -1,0 +1,179 @@
+"""Pipelines benchmark: job claim throughput, and trigger-to-first-log latency through a live server.
+
+    .venv/bin/python bench/pipelines_bench.py [--jobs 2000] [--claimers 1,4,16] [--latency-runs 10]
+
+Runs against a throw-away SQLite database under a temporary directory, or against the PostgreSQL
+server named by --database-url (a database this script may create tables in, e.g.
+postgres://postgres@127.0.0.1:5432/kizuna_bench). Prints a Markdown table for docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def django_env(var: Path, database_url: str | None) -> dict:
+    return {
+        **os.environ,
+        "KIZUNA_VAR_DIR": str(var),
+        "KIZUNA_DATABASE_URL": database_url or f"sqlite:///{var / 'bench.sqlite3'}",
+        "KIZUNA_GIT_ROOT": str(var / "git"),
+        "KIZUNA_REDIS_URL": "",
+        "KIZUNA_RATE_LIMIT_AUTHENTICATED": "100000000",
+        "KIZUNA_RATE_LIMIT_DEFAULT": "100000000",
+        "KIZUNA_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "kizuna.settings",
+    }
+
+
+def claim_throughput(jobs: int, claimers: int) -> float:
+    """Claims per second by `claimers` threads draining `jobs` queued jobs (in-process, service level)."""
+    import django
+    from django.db import connection
+
+    django.setup()
+    from agents.models import Agent
+    from kizuna.accounts import services as accounts
+    from pipelines import services
+    from pipelines.models import Job, Pipeline
+    from repos.models import Repository
+
+    repo = Repository.objects.get(name="app")
+    owner = repo.namespace.user
+    actor = accounts.actor_for_user(owner)
+    agents = [Agent.objects.create(name=f"bench-{claimers}-{i}-{time.monotonic_ns() % 10**8}", operator=owner,
+                                   model_family="bench", model_version="1", capabilities=["ci"], trust_level=2)
+              for i in range(claimers)]
+    Job.objects.filter(status="pending").update(status="canceled")
+    per = 100
+    from django.db import transaction
+    from repos.services import next_pipeline_number
+
+    for n in range(0, jobs, per):
+        with transaction.atomic():
+            number = next_pipeline_number(repo)
+        p = Pipeline.objects.create(repository=repo, number=number, ref="main", sha="0" * 40, trigger="api", triggered_by=actor)
+        Job.objects.bulk_create([Job(pipeline=p, repository=repo, name=f"j{i}", steps=[{"run": "true"}], runnable=True)
+                                 for i in range(min(per, jobs - n))])
+    connection.close()
+    counts = [0] * claimers
+    errors = []
+    barrier = threading.Barrier(claimers + 1)
+
+    def work(i):
+        barrier.wait()
+        try:
+            while services._claim_once(agents[i]) is not None:
+                counts[i] += 1
+        except Exception as exc:  # e.g. SQLite's "database is locked" under many writers
+            errors.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(claimers)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    assert sum(counts) == jobs, (sum(counts), jobs)
+    if errors:
+        print(f"  ({len(errors)} of {claimers} claimers stopped: {', '.join(sorted(set(errors)))})", flush=True)
+    Job.objects.filter(status="running").update(status="canceled", lease_expires_at=None)  # nobody runs them
+    connection.close()
+    return jobs / elapsed
+
+
+def trigger_to_first_log(env: dict, seed: dict, runs: int) -> list[float]:
+    """Seconds from the trigger's 201 to the first log byte readable through the API, runner already polling."""
+    import httpx
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--fd", str(sock.fileno()),
+                               "--log-level", "warning"], cwd=ROOT, env=env, pass_fds=[sock.fileno()], start_new_session=True)
+    runner = None
+    samples = []
+    try:
+        api = httpx.Client(base_url=url + "/api/v1", headers={"Authorization": f"Bearer {seed['personal']}"}, timeout=60)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if api.get("/user").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        runner_env = {**env, "KIZUNA_RUNNER_TEST_GIT_ROOT": str(Path(env["KIZUNA_GIT_ROOT"]))}
+        runner = subprocess.Popen([sys.executable, "-m", "kizuna_sdk.runner", "--url", url, "--token", seed["agents"][0],
+                                   "--wait", "30", "--workdir", tempfile.mkdtemp()], cwd=ROOT, env=runner_env,
+                                  start_new_session=True, stderr=subprocess.DEVNULL)
+        time.sleep(2)  # let the runner start long-polling
+        for _ in range(runs):
+            response = api.post(f"/repos/{seed['repo']}/pipelines", json={"ref": "main", "variables": {"COLOR": "x"}})
+            response.raise_for_status()
+            start = time.perf_counter()
+            body = response.json()
+            log_url = f"/repos/{seed['repo']}/pipelines/{body['id']}/jobs/{body['jobs'][0]['id']}/log"
+            while not api.get(log_url).content:
+                time.sleep(0.01)
+            samples.append(time.perf_counter() - start)
+            while api.get(f"/repos/{seed['repo']}/pipelines/{body['id']}").json()["status"] not in ("success", "failed"):
+                time.sleep(0.05)
+    finally:
+        for proc in (runner, server):
+            if proc is not None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+        sock.close()
+    return samples
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--claimers", default=None, help="default: 1,4,16 on PostgreSQL, 1 on SQLite (one writer at a time)")
+    parser.add_argument("--latency-runs", type=int, default=10)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    var = Path(tempfile.mkdtemp(prefix="kizuna-bench-"))
+    env = django_env(var, args.database_url)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run([sys.executable, "tests/pipelines/e2e_setup.py"], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    seed = json.loads(out.strip().splitlines()[-1])
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"| measure ({backend}) | value |\n|---|---|")
+    claimer_counts = args.claimers or ("1,4,16" if args.database_url else "1")
+    for claimers in [int(c) for c in claimer_counts.split(",")]:
+        rate = claim_throughput(args.jobs, claimers)
+        print(f"| claim throughput, {claimers} concurrent claimer(s), {args.jobs} jobs | {rate:,.0f} claims/s |", flush=True)
+    samples = trigger_to_first_log(env, seed, args.latency_runs)
+    print(f"| trigger → first log byte (runner long-polling), median of {len(samples)} | {statistics.median(samples) * 1000:,.0f} ms |")
+    print(f"| trigger → first log byte, max | {max(samples) * 1000:,.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
