@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -53,14 +53,21 @@ def _setting(name: str, default):
 
 
 def db(fn):
-    """Run ORM code off the event loop on the shared pool (never a per-request thread)."""
+    """Run ORM code off the event loop on the shared pool (never a per-request thread).
+
+    Transient lock errors (SQLite's shared-cache test databases) are retried a few times."""
 
     def wrapped(*args, **kwargs):
-        close_old_connections()
-        try:
-            return fn(*args, **kwargs)
-        finally:
+        for attempt in range(8):
             close_old_connections()
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError:
+                if attempt == 7:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            finally:
+                close_old_connections()
 
     return sync_to_async(wrapped, thread_sensitive=False)
 
