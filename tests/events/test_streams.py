@@ -54,7 +54,16 @@ def emit_many(repo, user, n, start=0, noise_repo=None):
     return ids
 
 
-aemit = sync_to_async(emit_many, thread_sensitive=False)
+def _emit_and_close(*args, **kwargs):
+    from django.db import connection
+
+    try:
+        return emit_many(*args, **kwargs)
+    finally:
+        connection.close()  # a pool thread's connection would outlive the test database
+
+
+aemit = sync_to_async(_emit_and_close, thread_sensitive=False)
 
 
 def run(coro):
@@ -224,7 +233,7 @@ def test_revoked_access_ends_the_stream(world, app, settings):
     async def scenario():
         s = await Stream(app, "/api/v1/repos/w-org/priv/events/stream", auth(world.tokens["reader"])).open()
         await s.read()
-        await sync_to_async(Membership.objects.filter(user=world.reader).delete, thread_sensitive=False)()
+        await sync_to_async(Membership.objects.filter(user=world.reader).delete, thread_sensitive=True)()
         await aemit(world.private, world.admin, 1)
         got = []
         for _ in range(50):
