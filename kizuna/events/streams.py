@@ -74,11 +74,14 @@ def db(fn):
 
 def release_request_thread() -> None:
     """Django runs sync middleware on a per-request thread; a stream does not need it any more."""
-    context = SyncToAsync.thread_sensitive_context.get(None)
-    if context is not None:
-        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
-        if executor is not None:
-            executor.shutdown(wait=False)
+    try:  # asgiref internals: if they move, streams still work, each just keeps an idle thread
+        context = SyncToAsync.thread_sensitive_context.get(None)
+        if context is not None:
+            executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+            if executor is not None:
+                executor.shutdown(wait=False)
+    except AttributeError:
+        pass
 
 
 # --- who may see what -----------------------------------------------------------------------------

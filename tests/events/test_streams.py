@@ -76,6 +76,8 @@ def test_stream_starts_with_retry_and_shows_new_events_only(world, app):
     async def scenario():
         s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream", auth(world.tokens["reader"])).open()
         assert s.status == 200 and s.response_headers["content-type"].startswith("text/event-stream")
+        # The rate-limit and request-id middleware still answer on a streaming response.
+        assert "x-ratelimit-limit" in s.response_headers and "x-request-id" in s.response_headers
         frames = await s.read()
         assert frames[0] == {"retry": "3000"}
         ids = await aemit(world.public, world.admin, 3, 100)
