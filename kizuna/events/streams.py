@@ -79,6 +79,9 @@ def release_request_thread() -> None:
         if context is not None:
             executor = SyncToAsync.context_to_thread_executor.pop(context, None)
             if executor is not None:
+                from django.db import connections
+
+                executor.submit(connections.close_all)  # that thread's DB connection goes with it
                 executor.shutdown(wait=False)
     except AttributeError:
         pass
