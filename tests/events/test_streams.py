@@ -1,5 +1,6 @@
 import asyncio
 import json
+import os
 import threading
 import time
 
@@ -67,7 +68,28 @@ aemit = sync_to_async(_emit_and_close, thread_sensitive=False)
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """Run a scenario, then close the DB connection every pool thread kept (streams reuse them)."""
+
+    async def wrapper():
+        try:
+            return await coro
+        finally:
+            loop = asyncio.get_running_loop()
+            workers = min(32, (os.cpu_count() or 1) + 4)  # the default executor's size
+            barrier = threading.Barrier(workers)
+
+            def close():
+                from django.db import connections
+
+                connections.close_all()
+                try:
+                    barrier.wait(timeout=5)  # so each of the pool's threads runs one of these
+                except threading.BrokenBarrierError:
+                    pass
+
+            await asyncio.gather(*(loop.run_in_executor(None, close) for _ in range(workers)))
+
+    return asyncio.run(wrapper())
 
 
 def test_stream_starts_with_retry_and_shows_new_events_only(world, app):
@@ -235,7 +257,7 @@ def test_revoked_access_ends_the_stream(world, app, settings):
     async def scenario():
         s = await Stream(app, "/api/v1/repos/w-org/priv/events/stream", auth(world.tokens["reader"])).open()
         await s.read()
-        await sync_to_async(Membership.objects.filter(user=world.reader).delete, thread_sensitive=True)()
+        await sync_to_async(Membership.objects.filter(user=world.reader).delete, thread_sensitive=False)()
         await aemit(world.private, world.admin, 1)
         got = []
         for _ in range(50):
