@@ -129,15 +129,13 @@ def authenticate(request):
         if token.kind in ("personal", "deploy", "job") and "read" not in (token.scopes or []):
             raise permissions.Forbidden("This token lacks the 'read' scope", details={"required_scope": "read"})
         return principal, token
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user
     from django.contrib.auth.models import AnonymousUser
 
-    user_id = request.session.get("_auth_user_id") if hasattr(request, "session") else None
-    if user_id is not None:
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is not None:
-            return user, None
-    return AnonymousUser(), None
+    if not hasattr(request, "session"):
+        return AnonymousUser(), None
+    user = get_user(request)  # verifies the session's auth hash: a changed password ends it
+    return (user if user.is_authenticated and user.is_active else AnonymousUser()), None
 
 
 def authorize(request, *, org=None, repo=None) -> Viewer:
