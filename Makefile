@@ -24,6 +24,7 @@ run: migrate
 	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \
+	  $(BIN)/python manage.py deliver_webhooks --loop & \
 	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 worker: migrate

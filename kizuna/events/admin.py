@@ -1,8 +1,8 @@
-"""The event log is the audit trail: read-only in the admin."""
+"""The event log is the audit trail: read-only in the admin. Webhook secrets are never displayed."""
 
 from django.contrib import admin
 
-from .models import Event
+from .models import Event, Webhook, WebhookDelivery
 
 
 @admin.register(Event)
@@ -23,3 +23,24 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ("id", "url", "repository", "namespace", "active", "last_success_at", "created_at")
+    list_filter = ("active",)
+    search_fields = ("url",)
+    list_select_related = ("repository__namespace", "namespace")
+    raw_id_fields = ("repository", "namespace", "created_by")
+    exclude = ("secret", "previous_secret")  # secrets are never displayed
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("id", "guid", "webhook", "event_name", "action", "state", "attempt", "status_code", "created_at")
+    list_filter = ("state", "event_name")
+    search_fields = ("guid",)
+    list_select_related = ("webhook",)
+    raw_id_fields = ("webhook", "event")
+    show_full_result_count = False
+    ordering = ("-id",)

@@ -20,6 +20,7 @@ import asyncio
 import bisect
 import json
 import logging
+import random
 import time
 import weakref
 from collections import deque
@@ -28,7 +29,7 @@ from datetime import timedelta
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -53,25 +54,41 @@ def _setting(name: str, default):
 
 
 def db(fn):
-    """Run ORM code off the event loop on the shared pool (never a per-request thread)."""
+    """Run ORM code off the event loop on the loop's shared, bounded thread pool (never a thread per
+    stream). Each pool thread keeps its database connection between calls (opening one per call
+    would dominate the cost of thousands of streams); a broken connection is dropped and the call
+    retried, as are transient lock errors (SQLite's shared-cache test databases)."""
 
     def wrapped(*args, **kwargs):
-        close_old_connections()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
+        for attempt in range(8):
+            try:
+                return fn(*args, **kwargs)
+            except (OperationalError, InterfaceError):
+                if attempt == 7:
+                    raise
+                for conn in connections.all(initialized_only=True):
+                    if conn.in_atomic_block:
+                        continue
+                    if conn.connection is not None and not conn.is_usable():
+                        conn.close()
+                time.sleep(0.05 * (attempt + 1))
 
     return sync_to_async(wrapped, thread_sensitive=False)
 
 
 def release_request_thread() -> None:
     """Django runs sync middleware on a per-request thread; a stream does not need it any more."""
-    context = SyncToAsync.thread_sensitive_context.get(None)
-    if context is not None:
-        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
-        if executor is not None:
-            executor.shutdown(wait=False)
+    try:  # asgiref internals: if they move, streams still work, each just keeps an idle thread
+        context = SyncToAsync.thread_sensitive_context.get(None)
+        if context is not None:
+            executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+            if executor is not None:
+                from django.db import connections
+
+                executor.submit(connections.close_all)  # that thread's DB connection goes with it
+                executor.shutdown(wait=False)
+    except AttributeError:
+        pass
 
 
 # --- who may see what -----------------------------------------------------------------------------
@@ -112,15 +129,13 @@ def authenticate(request):
         if token.kind in ("personal", "deploy", "job") and "read" not in (token.scopes or []):
             raise permissions.Forbidden("This token lacks the 'read' scope", details={"required_scope": "read"})
         return principal, token
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user
     from django.contrib.auth.models import AnonymousUser
 
-    user_id = request.session.get("_auth_user_id") if hasattr(request, "session") else None
-    if user_id is not None:
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is not None:
-            return user, None
-    return AnonymousUser(), None
+    if not hasattr(request, "session"):
+        return AnonymousUser(), None
+    user = get_user(request)  # verifies the session's auth hash: a changed password ends it
+    return (user if user.is_authenticated and user.is_active else AnonymousUser()), None
 
 
 def authorize(request, *, org=None, repo=None) -> Viewer:
@@ -417,7 +432,12 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
         while True:
             changed = hub.changed
             if cursor < hub.covered_from:
-                entries, cursor = await db(catch_up)(viewer, cursor, hub.covered_from)
+                try:
+                    entries, cursor = await db(catch_up)(viewer, cursor, hub.covered_from)
+                except Exception:  # noqa: BLE001 - the database is struggling: wait, then try again
+                    logger.warning("SSE catch-up failed; retrying", exc_info=True)
+                    await asyncio.sleep(1)
+                    continue
                 out = [render(e, base) for e in entries]
             else:
                 out = [render(e, base) for e in hub.after(cursor) if viewer.sees(e.meta)]
@@ -433,8 +453,13 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
                     fresh = await db(authorize)(request, org=org, repo=repo)
                 except exceptions.APIException:
                     return  # access revoked: the stream ends
-                viewer.namespace_ids, viewer.repo_ids, viewer.principal = fresh.namespace_ids, fresh.repo_ids, fresh.principal
-                last_check = now
+                except Exception:  # noqa: BLE001 - the database is struggling: keep serving, check later
+                    logger.warning("SSE access re-check failed; will retry", exc_info=True)
+                else:
+                    viewer.namespace_ids, viewer.repo_ids = fresh.namespace_ids, fresh.repo_ids
+                    viewer.principal = fresh.principal
+                # Jitter spreads the re-checks of streams that connected together.
+                last_check = now - random.uniform(0, recheck * 0.2)
             if now - last_write >= keepalive:
                 yield ": keepalive\n\n"
                 last_write = now

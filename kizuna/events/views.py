@@ -1,6 +1,5 @@
 from django.utils.functional import cached_property
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -161,5 +160,3 @@ class OrgWebhookViewSet(_WebhookViewSetBase):
     def authorize(self):
         permissions.check_namespace_admin(self.request.user, self.org, token=self.request.auth)
 
-
-__all__ = ["OpenApiParameter", "OpenApiTypes", "RepoEventViewSet", "RepoWebhookViewSet", "OrgWebhookViewSet"]

@@ -188,13 +188,14 @@ def test_on_commit_enqueues_through_the_tasks_api(world, receiver, immediate_tas
     assert WebhookDelivery.objects.get().state == "succeeded"
 
 
-def test_database_task_backend_and_worker(world, receiver, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_database_task_backend_and_worker(world, receiver):
+    """The default backend: the commit enqueues a task row; `manage.py db_worker` sends it."""
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
     make_hook(world, receiver)
-    with django_capture_on_commit_callbacks(execute=True):
-        touch(world, "queued")
+    touch(world, "queued")  # a real commit: on_commit enqueues
     assert DBTaskResult.objects.count() == 1 and receiver.requests == []
     call_command("db_worker", "--batch", "--no-startup-delay")
     assert len(receiver.requests) == 1

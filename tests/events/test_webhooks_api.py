@@ -199,6 +199,7 @@ def test_deliveries_list_query_count_is_constant(world, api, public_dns, django_
         WebhookDelivery(webhook=h, guid=__import__("uuid").uuid4(), event_name="push", body="{}") for _ in range(120)
     ])
     client = api(world.tokens["admin"])
+    client.get("/repos/w-org/pub/webhooks")
     counts = []
     for per_page in (1, 100):
         from django.db import connection
@@ -212,3 +213,25 @@ def test_deliveries_list_query_count_is_constant(world, api, public_dns, django_
     for per_page in (1, 100):
         with django_assert_max_num_queries(counts[0]):
             client.get("/repos/w-org/pub/webhooks", {"per_page": per_page})
+
+
+@pytest.mark.parametrize("trust,status", [(4, 201), (3, 403)])
+def test_agents_need_admin_trust_for_hooks(world, api, public_dns, make_token, trust, status):
+    from agents.models import Agent
+    from kizuna.accounts.models import Token
+
+    agent = Agent.objects.create(name=f"bot{trust}", operator=world.admin, model_family="m", model_version="1",
+                                 trust_level=trust)
+    token = make_token(kind=Token.Kind.AGENT, agent=agent, scopes=[])
+    assert create(api, token).status_code == status
+    assert create(api, token, "/orgs/w-org/webhooks").status_code == status
+
+
+@pytest.mark.parametrize("address,ok", [
+    ("93.184.216.34", True), ("2606:4700:4700::1111", True), ("8.8.8.8", True),
+    ("127.0.0.1", False), ("::ffff:10.0.0.1", False), ("::127.0.0.1", False), ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
+])
+def test_address_classification(address, ok):
+    import ipaddress
+
+    assert (ssrf.address_problem(ipaddress.ip_address(address)) is None) is ok

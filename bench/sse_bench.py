@@ -1,0 +1,210 @@
+"""SSE benchmark: N concurrent Server-Sent Event clients on ONE uvicorn process.
+
+Measures event-to-client latency (p50/p99 over every client × event) and the REST API's throughput
+with those streams open, as a ratio to the same load without them. Run from the repo root:
+
+    .venv/bin/python bench/sse_bench.py [--clients 1000] [--events 40] [--seconds 8]
+
+It uses its own SQLite database under a temp dir unless KIZUNA_DATABASE_URL is set; with
+KIZUNA_REDIS_URL set, fan-out goes through Redis pub/sub, otherwise the server polls the event table.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def setup_django(env):
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from kizuna.accounts import services as acc
+    from repos import services as repo_services
+
+    suffix = str(int(time.time()))[-6:]
+    user = acc.user_create(login=f"bench{suffix}", password=None)
+    org = acc.org_create(creator=user, login=f"benchorg{suffix}")
+    repo = repo_services.repo_create(actor=acc.actor_for_user(user), namespace=org, name="bench", visibility="private")
+    _, token = acc.token_create(kind="personal", name="bench", user=user, scopes=["read", "write", "admin"],
+                                created_by=user, actor=acc.actor_for_user(user))
+    return user, org, repo, token
+
+
+async def sse_client(port, path, token, ready: asyncio.Event, counters: dict, latencies: list, stop: asyncio.Event):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                 "Accept: text/event-stream\r\n\r\n".encode())
+    await writer.drain()
+    got_retry = False
+    status = await reader.readline()
+    if b" 200 " not in status:
+        counters["failed"] += 1
+        counters["open"] += 1  # counted as settled so the run goes on; reported as failed
+        if counters["open"] >= counters["want"]:
+            ready.set()
+        writer.close()
+        return
+    try:
+        while not stop.is_set():
+            line = await reader.readline()
+            if not line:
+                break
+            if line.startswith(b"retry:") and not got_retry:
+                got_retry = True
+                counters["open"] += 1
+                if counters["open"] >= counters["want"]:
+                    ready.set()
+            elif line.startswith(b"data:"):
+                try:
+                    data = json.loads(line[5:])
+                except ValueError:
+                    continue
+                sent = (data.get("payload") or {}).get("t")
+                if sent:
+                    latencies.append(time.time() - sent)
+    finally:
+        writer.close()
+
+
+async def api_load(port, path, token, seconds: float, concurrency: int) -> float:
+    import httpx
+
+    done = 0
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"},
+                                 timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
+        async def worker():
+            nonlocal done
+            while time.monotonic() < deadline:
+                r = await client.get(path)
+                assert r.status_code == 200, r.status_code
+                done += 1
+
+        start = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return done / (time.monotonic() - start)
+
+
+async def main(args):
+    raise_fd_limit()
+    tmp = tempfile.mkdtemp(prefix="kizuna-sse-bench-")
+    env = {
+        "KIZUNA_VAR_DIR": tmp,
+        "KIZUNA_RATE_LIMIT_AUTHENTICATED": "1000000000",
+        "KIZUNA_RATE_LIMIT_DEFAULT": "1000000000",
+        "KIZUNA_LOG_LEVEL": "WARNING",
+    }
+    user, org, repo, token = await asyncio.to_thread(setup_django, env)
+    from asgiref.sync import sync_to_async
+    from django.db import transaction
+
+    from kizuna.accounts.services import actor_for_user
+    from kizuna.events.services import emit_event
+
+    actor = await sync_to_async(actor_for_user)(user)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--backlog", "4096", "--timeout-keep-alive", "30"],
+        cwd=ROOT, env={**os.environ, **env}, preexec_fn=raise_fd_limit,
+    )
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        api_path = f"/api/v1/repos/{org.login}/bench"
+        stream_path = f"/api/v1/repos/{org.login}/bench/events/stream"
+        await api_load(port, api_path, token, 1.0, args.concurrency)  # warm-up
+        without = await api_load(port, api_path, token, args.seconds, args.concurrency)
+
+        counters = {"open": 0, "want": args.clients, "failed": 0}
+        latencies: list[float] = []
+        ready, stop = asyncio.Event(), asyncio.Event()
+        t0 = time.monotonic()
+        clients = []
+        for i in range(args.clients):
+            clients.append(asyncio.create_task(sse_client(port, stream_path, token, ready, counters, latencies, stop)))
+            if i % 10 == 9:
+                await asyncio.sleep(10 / args.connect_rate)
+        await asyncio.wait_for(ready.wait(), 300)
+        connect_seconds = time.monotonic() - t0
+        await asyncio.sleep(1.0)
+
+        with_streams = await api_load(port, api_path, token, args.seconds, args.concurrency)
+
+        def emit(i):
+            with transaction.atomic():
+                emit_event(type="issue.opened", actor=actor, repository=repo, payload={"t": time.time(), "n": i})
+
+        for i in range(args.events):
+            await sync_to_async(emit)(i)
+            await asyncio.sleep(args.gap)
+        expected = args.events * (args.clients - counters["failed"])
+        for _ in range(300):
+            if len(latencies) >= expected:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        for task in clients:
+            task.cancel()
+        await asyncio.gather(*clients, return_exceptions=True)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    lat = sorted(latencies)
+    q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [float("nan")] * 99
+    result = {
+        "clients": args.clients, "events": args.events, "fanout": "redis" if os.environ.get("KIZUNA_REDIS_URL") else "poll",
+        "db": "postgres" if "postgres" in os.environ.get("KIZUNA_DATABASE_URL", "") else "sqlite",
+        "failed_connections": counters["failed"], "received": len(lat), "expected": args.events * (args.clients - counters["failed"]),
+        "latency_p50_ms": round(q[49] * 1000, 1), "latency_p99_ms": round(q[98] * 1000, 1),
+        "latency_max_ms": round(lat[-1] * 1000, 1) if lat else None,
+        "connect_all_seconds": round(connect_seconds, 2),
+        "api_rps_without_streams": round(without, 1), "api_rps_with_streams": round(with_streams, 1),
+        "ratio": round(with_streams / without, 3) if without else None,
+    }
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=40)
+    parser.add_argument("--gap", type=float, default=0.25, help="seconds between events")
+    parser.add_argument("--seconds", type=float, default=8.0, help="duration of each API throughput run")
+    parser.add_argument("--connect-rate", type=float, default=100.0, help="new SSE connections per second")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent API requests")
+    asyncio.run(main(parser.parse_args()))

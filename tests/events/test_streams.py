@@ -1,0 +1,289 @@
+import asyncio
+import json
+import os
+import threading
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import transaction
+
+from kizuna.accounts.models import Membership
+from kizuna.accounts.services import actor_for_user
+from kizuna.events.services import emit_event
+
+from .asgi_client import Stream
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def app(settings):
+    settings.KIZUNA_SSE_POLL_SECONDS = 0.05
+    settings.KIZUNA_SSE_KEEPALIVE_SECONDS = 15
+    from kizuna.asgi import application
+
+    return application
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def emit_one(repo, actor, i):
+    from django.db import OperationalError
+
+    for attempt in range(50):  # SQLite's in-memory test database locks whole tables
+        try:
+            with transaction.atomic():
+                return emit_event(type="issue.opened", actor=actor, repository=repo, payload={"n": i}).pk
+        except OperationalError:
+            time.sleep(0.02)
+    raise AssertionError("database stayed locked")
+
+
+def emit_many(repo, user, n, start=0, noise_repo=None):
+    """n events in `repo` (their ids returned); with `noise_repo`, one event there after every 4th."""
+    actor = actor_for_user(user)
+    ids = []
+    for i in range(start, start + n):
+        ids.append(emit_one(repo, actor, i))
+        if noise_repo is not None and i % 4 == 3:
+            emit_one(noise_repo, actor, -i)
+        if i % 50 == 49:
+            time.sleep(0.01)  # let readers in
+    return ids
+
+
+def _emit_and_close(*args, **kwargs):
+    from django.db import connection
+
+    try:
+        return emit_many(*args, **kwargs)
+    finally:
+        connection.close()  # a pool thread's connection would outlive the test database
+
+
+aemit = sync_to_async(_emit_and_close, thread_sensitive=False)
+
+
+def run(coro):
+    """Run a scenario, then close the DB connection every pool thread kept (streams reuse them)."""
+
+    async def wrapper():
+        try:
+            return await coro
+        finally:
+            loop = asyncio.get_running_loop()
+            workers = min(32, (os.cpu_count() or 1) + 4)  # the default executor's size
+            barrier = threading.Barrier(workers)
+
+            def close():
+                from django.db import connections
+
+                connections.close_all()
+                try:
+                    barrier.wait(timeout=5)  # so each of the pool's threads runs one of these
+                except threading.BrokenBarrierError:
+                    pass
+
+            await asyncio.gather(*(loop.run_in_executor(None, close) for _ in range(workers)))
+
+    return asyncio.run(wrapper())
+
+
+def test_stream_starts_with_retry_and_shows_new_events_only(world, app):
+    emit_many(world.public, world.admin, 2)  # before the connection: not shown
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream", auth(world.tokens["reader"])).open()
+        assert s.status == 200 and s.response_headers["content-type"].startswith("text/event-stream")
+        # The rate-limit and request-id middleware still answer on a streaming response.
+        assert "x-ratelimit-limit" in s.response_headers and "x-request-id" in s.response_headers
+        frames = await s.read()
+        assert frames[0] == {"retry": "3000"}
+        ids = await aemit(world.public, world.admin, 3, 100)
+        got = []
+        while len(got) < 3:
+            got += [f for f in await s.read() if "id" in f]
+        await s.close()
+        return ids, got
+
+    ids, got = run(scenario())
+    assert [int(f["id"]) for f in got] == ids
+    assert all(f["event"] == "issue.opened" for f in got)
+    data = json.loads(got[0]["data"])
+    assert data["payload"] == {"n": 100} and data["repository"]["full_name"] == "w-org/pub"
+    assert data["repository"]["url"] == "http://testserver/api/v1/repos/w-org/pub"
+
+
+def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world, app, settings):
+    settings.KIZUNA_SSE_BUFFER = 100  # small, so resumes exercise the database catch-up path too
+    from kizuna.events.models import Event
+
+    before = list(Event.objects.filter(repository=world.public).order_by("id").values_list("id", flat=True))
+    total = 1000 + len(before)
+
+    async def scenario():
+        seen: list[int] = []
+        last = None
+        disconnects = 0
+        headers = auth(world.tokens["reader"])
+        s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream?last_event_id=0", headers).open()
+        # 1,000 events in the public repo, interleaved with 250 in the private one (not in this stream).
+        producer = asyncio.ensure_future(aemit(world.public, world.admin, 1000, 0, world.private))
+        idle = 0
+        while len(seen) < total:
+            frames = await s.read(timeout=5)
+            idle = 0 if frames else idle + 1
+            assert idle < 6, f"stalled after {len(seen)} events"
+            seen += [int(f["id"]) for f in frames if "id" in f]
+            if seen:
+                last = seen[-1]
+            # Drop the connection every ~150 events, mid-stream, and resume with Last-Event-ID.
+            if len(seen) // 150 > disconnects and len(seen) < total:
+                await s.close()
+                disconnects += 1
+                hdrs = {**headers, "Last-Event-ID": str(last)} if disconnects % 2 else headers
+                path = "/api/v1/repos/w-org/pub/events/stream" + ("" if disconnects % 2 else f"?last_event_id={last}")
+                s = await Stream(app, path, hdrs).open()
+        await s.close()
+        return await producer, seen, disconnects
+
+    ids, seen, disconnects = run(scenario())
+    assert disconnects >= 5
+    assert seen == before + ids  # all 1,000 (after the repo's earlier events), in order, none twice
+
+
+def test_bad_last_event_id_is_422(world, app):
+    async def scenario():
+        out = []
+        for headers, query in (({"Last-Event-ID": "abc"}, ""), ({}, "?last_event_id=-3"), ({"Last-Event-ID": "99999999"}, ""),
+                               ({}, "?last_event_id=1.5")):
+            s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream" + query, {**auth(world.tokens["reader"]), **headers}).open()
+            out.append((s.status, await s.json()))
+        return out
+
+    for status, body in run(scenario()):
+        assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_access_rules(world, app):
+    async def status(path, headers=None):
+        s = await Stream(app, path, headers).open()
+        body = await s.json() if s.status != 200 else None
+        if s.status == 200:
+            await s.close()
+        return s.status, body
+
+    async def scenario():
+        return [
+            await status("/api/v1/repos/w-org/priv/events/stream"),
+            await status("/api/v1/repos/w-org/priv/events/stream", auth(world.tokens["outsider"])),
+            await status("/api/v1/repos/w-org/priv/events/stream", auth(world.tokens["reader"])),
+            await status("/api/v1/repos/w-org/pub/events/stream"),
+            await status("/api/v1/user/events/stream"),
+            await status("/api/v1/user/events/stream", {"Authorization": "Bearer kzp_nonsense"}),
+            await status("/api/v1/repos/w-org/nope/events/stream", auth(world.tokens["admin"])),
+        ]
+
+    results = run(scenario())
+    assert [r[0] for r in results] == [404, 404, 200, 200, 401, 401, 404]
+    assert results[4][1]["error"]["code"] == "UNAUTHORIZED"
+
+
+def test_user_stream_shows_only_readable_repos(world, app, make_org, make_repo, make_user):
+    elsewhere = make_org(owner=make_user())
+    hidden = make_repo(elsewhere, "secret", visibility="private")
+    stranger = elsewhere.memberships.first().user
+
+    async def scenario():
+        out = {}
+        streams = {who: await Stream(app, "/api/v1/user/events/stream", auth(world.tokens[who])).open()
+                   for who in ("reader", "outsider")}
+        await aemit(hidden, stranger, 2)
+        await aemit(world.private, world.admin, 2)
+        pub = await aemit(world.public, world.admin, 2)
+        for who, s in streams.items():
+            got = []
+            while not got or int(got[-1]["id"]) < pub[-1]:
+                got += [f for f in await s.read() if "id" in f]
+            out[who] = [json.loads(f["data"])["repository"]["full_name"] for f in got]
+            await s.close()
+        return out
+
+    out = run(scenario())
+    assert out["reader"] == ["w-org/priv"] * 2 + ["w-org/pub"] * 2
+    assert out["outsider"] == ["w-org/pub"] * 2
+
+
+def test_session_auth_works_for_eventsource(world, app):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(world.reader.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = world.reader.get_session_auth_hash()
+    session.create()
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/priv/events/stream", {"Cookie": f"sessionid={session.session_key}"}).open()
+        st = s.status
+        if st == 200:
+            await s.close()
+        return st
+
+    assert run(scenario()) == 200
+
+
+def test_keepalive_comment(world, app, settings):
+    settings.KIZUNA_SSE_KEEPALIVE_SECONDS = 0.2
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream").open()
+        frames = []
+        while not any(f.get("comment") == "keepalive" for f in frames):
+            frames += await s.read(timeout=5)
+        await s.close()
+        return frames
+
+    frames = run(scenario())
+    assert frames[0] == {"retry": "3000"}
+
+
+def test_revoked_access_ends_the_stream(world, app, settings):
+    settings.KIZUNA_SSE_ACCESS_RECHECK_SECONDS = 0.2
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/priv/events/stream", auth(world.tokens["reader"])).open()
+        await s.read()
+        await sync_to_async(Membership.objects.filter(user=world.reader).delete, thread_sensitive=False)()
+        await aemit(world.private, world.admin, 1)
+        got = []
+        for _ in range(50):
+            got += [f for f in await s.read(timeout=1) if "id" in f]
+            if s.ended:
+                break
+        ended = s.ended
+        await s.close()
+        return ended, got
+
+    ended, got = run(scenario())
+    assert ended is True
+
+
+def test_open_streams_hold_no_threads(world, app):
+    async def scenario():
+        before = threading.active_count()
+        streams = [await Stream(app, "/api/v1/repos/w-org/pub/events/stream", auth(world.tokens["reader"])).open()
+                   for _ in range(30)]
+        for s in streams:
+            await s.read()
+        await asyncio.sleep(0.5)
+        during = threading.active_count()
+        for s in streams:
+            await s.close()
+        return before, during
+
+    before, during = run(scenario())
+    assert during - before < 15, (before, during)
