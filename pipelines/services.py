@@ -507,6 +507,11 @@ def on_push_hook(*, repo, ref: str, before: str, after: str, actor: Actor, event
     _trigger_if_wanted(repo=repo, actor=actor, ref=_short_ref(ref), sha=after, event=Trigger.PUSH)
 
 
+def on_pull_request_hook(*, pr, actor: Actor, action: str) -> None:
+    """pulls.services.PULL_REQUEST_HOOKS: a PR opened or its head moved."""
+    trigger_for_pull_request(pr.issue, actor=actor, head_sha=pr.head_sha, head_ref=pr.head_ref, repo=pr.repository)
+
+
 def trigger_for_pull_request(pr_issue, *, actor: Actor, head_sha: str, head_ref: str, repo=None) -> Pipeline | None:
     """For the pull request code to call on `opened` and `synchronize`, inside its transaction.
 

@@ -18,6 +18,15 @@ from repos.services import next_number, on_push
 
 from .models import PullRequest
 
+# Called inside the transaction when a pull request opens or its head moves:
+# hook(pr=, actor=, action="opened" | "synchronize"). Pipelines register here (PipelinesConfig.ready).
+PULL_REQUEST_HOOKS = []
+
+
+def _run_pull_request_hooks(pr: PullRequest, actor: Actor, action: str) -> None:
+    for hook in PULL_REQUEST_HOOKS:
+        hook(pr=pr, actor=actor, action=action)
+
 logger = logging.getLogger("kizuna.pulls")
 
 MERGE_METHODS = ("merge", "squash", "rebase")
@@ -102,6 +111,7 @@ def pull_create(*, repo: Repository, actor: Actor, title: str, head: str, base: 
                                         base_ref=base, base_sha=base_sha, draft=draft, **fields)
         Repository.objects.filter(pk=repo.pk).update(open_pulls_count=F("open_pulls_count") + 1)
         _emit("pull_request.opened", pr, actor)
+        _run_pull_request_hooks(pr, actor, "opened")
     return pr
 
 
@@ -297,3 +307,4 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
         if head_moved:
             Issue.objects.filter(pk=pr.issue_id).update(updated_at=now)
             _emit("pull_request.synchronize", pr, actor, before=before_head, after=after)
+            _run_pull_request_hooks(pr, actor, "synchronize")
