@@ -87,7 +87,7 @@ def floor_view(request, repo):
         rows = rows[:PER_PAGE]
         total = None
         if has_next or not rows:
-            # The API's planner-estimate gate (issues/pagination.py), then the bounded count.
+            # The API's planner-estimate gate (kizuna/api/pagination.py), then the bounded count.
             cur.execute(f"EXPLAIN (FORMAT JSON) SELECT i.id FROM issues_issue i WHERE {where}", [repo_id, label_id])
             plan = cur.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan

@@ -13,7 +13,6 @@ from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
 from .models import Comment, Issue, Label, Milestone
-from .pagination import EstimatedCountPagination
 from .serializers import (
     CommentBodySerializer,
     CommentSerializer,
@@ -76,7 +75,6 @@ class IssueViewSet(IssuesBase):
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
     filter_backends = [RepoFilterBackend]
-    pagination_class = EstimatedCountPagination
 
     @extend_schema(tags=ISSUE_TAG, summary="List issues (pull requests excluded)")
     def list(self, request, org, repo):

@@ -131,3 +131,38 @@ def world(make_user, make_org, make_repo, make_token):
     w.private = make_repo(w.org, "priv", visibility="private")
     w.tokens = {name: make_token(getattr(w, name)) for name in ("admin", "maintainer", "writer", "reader", "outsider")}
     return w
+
+
+@pytest.fixture
+def make_agent(db, make_user):
+    """`make_agent(operator=None, trust_level=1, …)` → (agent, raw `kza_` token). Rows are made directly
+    (tests/agents registers through the service instead); directories wrap this for their defaults."""
+
+    def make(operator=None, trust_level=1, *, capabilities=(), status="active", internal=False, name=None):
+        from agents.models import Agent
+
+        agent = Agent.objects.create(
+            name=name or f"a{uuid.uuid4().hex[:10]}", operator=operator or make_user(), model_family="test",
+            model_version="1", trust_level=trust_level, capabilities=list(capabilities), status=status,
+            internal=internal,
+        )
+        account_services.actor_for_agent(agent)
+        _, raw = account_services.token_create(kind=Token.Kind.AGENT, name="agent", agent=agent, actor=None)
+        return agent, raw
+
+    return make
+
+
+@pytest.fixture
+def make_deploy_token(db):
+    """`make_deploy_token(repo, scopes=("read",), internal=False)` → the raw `kzd_` token."""
+
+    def make(repo, *, scopes=("read",), internal=False):
+        token, raw = account_services.token_create(
+            kind=Token.Kind.DEPLOY, name="deploy", repository=repo, scopes=list(scopes), actor=None
+        )
+        if internal:
+            Token.objects.filter(pk=token.pk).update(internal=True)
+        return raw
+
+    return make

@@ -4,8 +4,11 @@ Bodies are bare arrays. The total is counted with a bound: past KIZUNA_PAGINATIO
 `last` and `X-Total-Count` are omitted instead of counting a huge table.
 """
 
+import json
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -30,6 +33,23 @@ def _positive_int(request, name: str, default: int) -> int:
     return value
 
 
+ESTIMATE_FACTOR = 4
+
+
+def estimated_rows(queryset) -> float | None:
+    """PostgreSQL's estimate of how many rows `queryset` matches (EXPLAIN, nothing executed); None elsewhere."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
 class LinkHeaderPagination(BasePagination):
     def parse(self, request) -> tuple[int, int]:
         page = _positive_int(request, "page", 1)
@@ -51,9 +71,14 @@ class LinkHeaderPagination(BasePagination):
     def _bounded_count(self, queryset) -> int | None:
         """COUNT over at most limit+1 rows (ordering and annotations stripped); None above the limit.
 
-        Always run, even on a last page, so every page of a list costs the same number of queries."""
+        Always run, even on a last page, so every page of a list costs the same number of queries.
+        On PostgreSQL the planner is asked first: when it expects far more rows than the limit, the
+        bounded count (which still reads limit+1 matching rows) is skipped and the total omitted."""
         limit = settings.KIZUNA_PAGINATION_COUNT_LIMIT
         if hasattr(queryset, "query"):
+            estimate = estimated_rows(queryset)
+            if estimate is not None and estimate > ESTIMATE_FACTOR * limit:
+                return None
             bounded = queryset.order_by().values("pk")[: limit + 1].count()
         else:
             bounded = len(queryset)

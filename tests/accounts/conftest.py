@@ -1,1 +1,1 @@
-from tests.api.conftest import make_agent, make_deploy_token  # noqa: F401
+from tests.api.conftest import make_agent  # noqa: F401  (Standard-trust default)

@@ -31,6 +31,3 @@ def staff(make_user):
     return make_user("staffer", is_staff=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,13 +1,9 @@
 """Fixtures for pipelines: a repository with commits written straight into its bare git directory, and CI agents."""
 
-import uuid
 
 import pygit2
 import pytest
 
-from agents.models import Agent
-from kizuna.accounts import services as account_services
-from kizuna.accounts.models import Token
 from repos import git as repo_git
 
 SIMPLE = """
@@ -42,15 +38,11 @@ def ci_repo(world):
 
 
 @pytest.fixture
-def make_agent(db, make_token):
-    def make(operator, *, trust=2, capabilities=("ci",), status="active", name=None):
-        agent = Agent.objects.create(
-            name=name or f"a{uuid.uuid4().hex[:10]}", operator=operator, model_family="test", model_version="1",
-            capabilities=list(capabilities), trust_level=trust, status=status,
-        )
-        account_services.actor_for_agent(agent)
-        raw = make_token(kind=Token.Kind.AGENT, agent=agent)
-        return agent, raw
+def make_agent(make_agent):
+    """Pipeline tests' agents default to CI runners: Standard trust and the `ci` capability."""
+
+    def make(operator, *, trust=2, capabilities=("ci",), **fields):
+        return make_agent(operator, trust, capabilities=capabilities, **fields)
 
     return make
 
@@ -61,6 +53,3 @@ def runner_agent(world, make_agent):
     return make_agent(world.writer, name="ci-bot")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,7 +7,6 @@ import uuid
 import pytest
 from django.db import transaction
 
-from kizuna.accounts.models import Token
 from kizuna.accounts.services import actor_for_user
 from repos import git as repo_git
 
@@ -96,18 +95,4 @@ def pr_world(world, work):
     return w
 
 
-@pytest.fixture
-def make_agent(db, make_token):
-    from agents.models import Agent
 
-    def make(operator, trust_level=1, name=None):
-        agent = Agent.objects.create(name=name or f"a-{uuid.uuid4().hex[:8]}", operator=operator,
-                                     model_family="test", model_version="1", trust_level=trust_level)
-        return agent, make_token(None, kind=Token.Kind.AGENT, agent=agent)
-
-    return make
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,13 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.api.conftest import make_agent, make_deploy_token  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """PBKDF2 at full strength costs ~1.5 s per user on these machines; tests don't need it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.api.conftest import make_agent  # noqa: F401  (Standard-trust default)
 
 
 class GitClient:
