@@ -17,7 +17,8 @@ EXPECTED_TRUST = {
     Action.OPEN_DRAFT_PULL: 1,
     Action.PUSH_AGENT_BRANCH: 1,  # agent/<agent-name>/…
     Action.PUSH: 2,  # any non-default branch
-    Action.OPEN_PULL: 2,  # ready PRs, mark ready
+    Action.OPEN_PULL: 2,  # ready PRs
+    Action.MARK_READY: 2,  # mark others' drafts ready (needs the write role too)
     Action.PIPELINE: 2,  # trigger and cancel
     Action.RUN_JOB: 2,  # with capability `ci`
     Action.MERGE: 3,  # into non-default branches
@@ -98,7 +99,8 @@ def test_suspended_agent_is_refused_even_if_it_reaches_check(setup, make_agent):
 @pytest.mark.parametrize(
     "role,allowed_actions",
     [
-        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL}),
+        # RUN_JOB needs only read on the repo (the job's clone is read-only); trust 2 + capability `ci`.
+        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL, Action.RUN_JOB}),
         (Role.WRITE, set(EXPECTED_TRUST) - {Action.MODERATE, Action.SETTINGS, Action.ADMIN}),
         (Role.MAINTAIN, set(EXPECTED_TRUST) - {Action.SETTINGS, Action.ADMIN}),
     ],
