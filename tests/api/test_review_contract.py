@@ -19,3 +19,11 @@ def test_pull_create_anonymous_on_public_repo_is_401_before_body_validation(worl
     response = api().post("/repos/w-org/pub/pulls", {})
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="kizuna"'
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    """§14 / CONVENTIONS: `spectacular --validate --fail-on-warn` stays clean across apps (component and
+    enum names must not collide between issues, pulls and webhooks)."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
