@@ -74,10 +74,11 @@ class AgentViewSet(KizunaViewSet):
         return permissions.principal_kind(user) == "user" and (agent.operator_id == user.pk or is_staff(user))
 
     def get_managed_agent(self, pk) -> Agent:
-        """The agent, if the caller operates it or is staff; others get 404, as for a missing one."""
+        """The agent, if the caller operates it or is staff. Any authenticated caller can read an agent,
+        so others get 403, not 404 (API.md §2: they can see it but may not do this)."""
         agent = self.get_agent(pk)
         if not self.may_manage(agent):
-            raise NotFound()
+            raise Forbidden("Only the agent's operator and staff may change it or its tokens")
         return agent
 
     def list(self, request):

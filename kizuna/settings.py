@@ -197,6 +197,8 @@ SPECTACULAR_SETTINGS = {
         "DeployTokenScopeEnum": ["read", "write"],
         "AgentStatusEnum": "agents.models.Agent.Status",
         "PipelineStatusEnum": "pipelines.models.Status",
+        "OpenClosedStateEnum": "issues.models.Issue.State",  # issues and milestones share it
+        "DeliveryStateEnum": "kizuna.events.models.WebhookDelivery.State",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }

@@ -84,5 +84,5 @@ class MergeResultSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class CommentBodySerializer(serializers.Serializer):
-    body = serializers.CharField()
+# PR comments are issue comments: one request component in the schema (no name collision).
+from issues.serializers import CommentBodySerializer  # noqa: E402,F401

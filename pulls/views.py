@@ -62,6 +62,9 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
 
     @extend_schema(request=PullCreateSerializer, responses={201: PullRequestSerializer})
     def create(self, request, org, repo):
+        # Visibility (404) and the lowest bar (open a draft) before the body: a private repo must not
+        # answer 422 to outsiders (API.md §2).
+        self.require(Action.OPEN_DRAFT_PULL)
         serializer = PullCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -322,12 +322,13 @@ def test_patch_bad_status_is_422(make_user, make_agent, make_token, api):
     assert response.status_code == 422 and "status" in response.json()["error"]["details"]
 
 
-def test_another_users_agent_is_404_on_patch_but_readable(make_user, make_agent, make_token, api):
+def test_another_users_agent_is_403_on_patch_but_readable(make_user, make_agent, make_token, api):
+    """API.md §2: the caller can see the agent (GET answers anyone signed in) but may not change it → 403."""
     agent, _ = make_agent(make_user())
     client = api(make_token(make_user()))
     response = client.patch(f"/agents/{agent.pk}", {"description": "mine now"})
-    assert response.status_code == 404
-    assert client.post(f"/agents/{agent.pk}/tokens").status_code == 404
+    assert response.status_code == 403 and response.json()["error"]["code"] == "FORBIDDEN"
+    assert client.post(f"/agents/{agent.pk}/tokens").status_code == 403
     assert client.get(f"/agents/{agent.pk}").status_code == 200
     agent.refresh_from_db()
     assert agent.description == ""
