@@ -319,3 +319,22 @@ test('events list and stream', async (t) => {
   assert.equal(got[0].type, 'repository.updated');
   assert.equal(got[0].id, events[0].id);
 });
+
+test('events.stream() without a repository: /user/events/stream resumes after an id', async (t) => {
+  if (!(await requireRoute(t, '/user/events/stream'))) return;
+  const client = clients();
+  const repo = unique('jsus');
+  await client.repos.create('my-org', { name: repo });
+  const before = await client.events.list('my-org', repo).first();
+  await client.repos.update('my-org', repo, { description: 'user stream' });
+  let ours = null;
+  let seen = 0;
+  for await (const event of client.events.stream({ lastEventId: before.id, maxReconnects: 0, readTimeout: 20000 })) {
+    assert.ok(event.id > before.id);
+    if (event.repository?.full_name === `my-org/${repo}`) { ours = event; break; }
+    if ((seen += 1) >= 50) break; // other repositories' events may come first
+  }
+  assert.ok(ours, "the user stream never showed the repository's event");
+  assert.equal(ours.type, 'repository.updated');
+  assert.equal(ours.actor.login, 'alice');
+});

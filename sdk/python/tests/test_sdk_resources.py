@@ -384,12 +384,15 @@ def test_user_events_stream(client, require_route, fresh_repo):
     before = client.events.list(ORG, fresh_repo).first()
     client.repos.update(ORG, fresh_repo, description="user stream")
     stream = client.events.stream(last_event_id=before.id, max_reconnects=0, read_timeout=20)
+    ours = None
     try:
         for _ in range(50):  # other repositories' events may come first; ours is among the next few
             event = next(stream)
             assert event.id > before.id
             if event.repository and event.repository.full_name == f"{ORG}/{fresh_repo}":
+                ours = event
                 break
     finally:
         stream.close()
-    assert event.type == "repository.updated" and event.actor.login == "alice"
+    assert ours is not None, "the user stream never showed the repository's event"
+    assert ours.type == "repository.updated" and ours.actor.login == "alice"
