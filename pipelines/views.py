@@ -80,6 +80,11 @@ class PipelineViewSet(RepoScopedMixin, KizunaViewSet):
 class JobLogView(RepoScopedMixin, KizunaViewSet):
     renderer_classes = [PlainTextRenderer, KizunaJSONRenderer]
 
+    def perform_content_negotiation(self, request, force=False):
+        # The log is text/plain whatever `Accept` says (API.md §11): `Accept: application/json` must not
+        # turn it into a JSON string served under a text/plain content type. Errors switch to JSON below.
+        return PlainTextRenderer(), PlainTextRenderer.media_type
+
     def handle_exception(self, exc):
         # Errors keep the JSON envelope and its content type on this text endpoint.
         self.request.accepted_renderer = KizunaJSONRenderer()

@@ -179,6 +179,13 @@ def test_job_protocol_happy_path(api, world, ci_repo, runner_agent):
     part = api(world.tokens["reader"]).get(log_url, HTTP_RANGE="bytes=6-")
     assert part.status_code == 206 and part.content == b"world\n" and part["Content-Range"] == "bytes 6-11/12"
     assert api(world.tokens["reader"]).get(log_url, HTTP_RANGE="bytes=12-").status_code == 416
+    # text whatever Accept says (the SDKs send Accept: application/json on every call)
+    as_json = api(world.tokens["reader"]).get(log_url, HTTP_ACCEPT="application/json", HTTP_RANGE="bytes=6-")
+    assert as_json.status_code == 206 and as_json.content == b"world\n" and as_json["Content-Type"].startswith("text/plain")
+    whole = api(world.tokens["reader"]).get(log_url, HTTP_ACCEPT="application/json")
+    assert whole.content == b"hello world\n" and whole["Content-Type"].startswith("text/plain")
+    missing = api(world.tokens["reader"]).get(f"{BASE}/{pipeline_id}/jobs/0/log", HTTP_ACCEPT="text/plain")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
 
     done = finish(api, token, job["id"], exit_code=0)
     assert done.status_code == 200 and done.json()["status"] == "success"

@@ -510,7 +510,8 @@ class Pipelines extends Group {
   get(org, repo, id) { return this._get(`${this._repo(org, repo)}/pipelines/${seg(id)}`); }
   cancel(org, repo, id) { return this._post(`${this._repo(org, repo)}/pipelines/${seg(id)}/cancel`); }
   async log(org, repo, id, jobId, { offset } = {}) {
-    const headers = offset ? { range: `bytes=${Number(offset)}-` } : undefined;
+    const headers = { accept: 'text/plain' };
+    if (offset) headers.range = `bytes=${Number(offset)}-`;
     const text = await this._client.request('GET', `${this._repo(org, repo)}/pipelines/${seg(id)}/jobs/${seg(jobId)}/log`, { headers });
     return text ?? '';
   }

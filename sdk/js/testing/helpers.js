@@ -103,6 +103,9 @@ export function sleepRecorder() {
   return sleep;
 }
 
+// `KIZUNA_SDK_STRICT=1` (set by `make test`): a missing route fails the test instead of skipping it.
+export const STRICT = !['', '0', 'false', 'no'].includes((process.env.KIZUNA_SDK_STRICT || '').toLowerCase());
+
 const probed = new Map();
 /**
  * Whether the server has a route: GET it (under an object that certainly exists, the seeded

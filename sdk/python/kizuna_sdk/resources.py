@@ -314,7 +314,9 @@ class Pipelines(_Group):
 
     def log(self, org: str, repo: str, pipeline_id: int, job_id: int, *, offset: int | None = None) -> str:
         """A job's log as text; `offset` asks for the bytes from there on (`Range: bytes=N-`)."""
-        headers = {"Range": f"bytes={int(offset)}-"} if offset else None
+        headers = {"Accept": "text/plain"}  # offsets are bytes of the text, never of a JSON rendering
+        if offset:
+            headers["Range"] = f"bytes={int(offset)}-"
         url = f"{self._repo(org, repo)}/pipelines/{seg(pipeline_id)}/jobs/{seg(job_id)}/log"
         text = self._client.request("GET", url, headers=headers)
         return text or ""

@@ -8,7 +8,8 @@ clone, with the job's `env` and `variables` in the environment, streams the outp
 offsets, heartbeats in a background thread, kills the step's process group on cancel or timeout, and
 reports the result. `--once` handles at most one job (waiting up to `--wait` seconds for it) and exits.
 
-Every HTTP call to the server lives in `JobApi`, so it can move to the SDK client later.
+Every HTTP call to the server lives in `JobApi` and goes through the SDK's `KizunaClient.request`
+(errors are the SDK's `KizunaError` subclasses).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+from . import __version__
+from .client import KizunaClient
+from .errors import ConflictError, KizunaError, NotFoundError
 
 log = logging.getLogger("kizuna.runner")
 
@@ -43,61 +46,62 @@ class JobGone(Exception):
     """The server no longer gives this runner the job (re-queued, or another agent holds it)."""
 
 
+def _transient(exc: KizunaError) -> bool:
+    """No answer, a timeout, 429 or a 5xx: worth trying again later."""
+    return exc.status is None or exc.status == 429 or exc.status >= 500
+
+
 class JobApi:
-    """The agent job protocol over HTTP."""
+    """The agent job protocol, over the SDK's transport (`KizunaClient.request`)."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 60.0):
-        self.base = url.rstrip("/") + "/api/v1"
-        self.headers = {"Authorization": f"Bearer {token}", "User-Agent": "kizuna-runner/0.1"}
-        self.timeout = timeout
+        self.url, self.token, self.timeout = url, token, timeout
 
-    def _client(self) -> httpx.Client:
-        # One client per calling thread (the heartbeat thread has its own).
-        return httpx.Client(base_url=self.base, headers=self.headers, timeout=self.timeout)
+    def _client(self, timeout: float | None = None) -> KizunaClient:
+        # One client per calling thread (the heartbeat and log threads have their own). Every job call
+        # is a POST, which the SDK never retries; retry=False says so explicitly.
+        return KizunaClient(self.url, self.token, timeout=timeout or self.timeout, retry=False,
+                            user_agent=f"kizuna-runner/{__version__}")
 
     def claim(self, wait: int) -> dict | None:
-        with self._client() as client:
-            response = client.post("/agent/jobs/claim", json={"wait": wait}, timeout=wait + self.timeout)
-        if response.status_code == 204:
-            return None
-        response.raise_for_status()
-        return response.json()
+        with self._client(timeout=wait + self.timeout) as client:
+            job = client.request("POST", "/agent/jobs/claim", json={"wait": wait})
+        return job.to_dict() if job is not None else None  # None: 204, no job
 
-    def heartbeat(self, job_id: int, client: httpx.Client | None = None) -> str:
+    def heartbeat(self, job_id: int, client: KizunaClient | None = None) -> str:
         own = client is None
         client = client or self._client()
         try:
-            response = client.post(f"/agent/jobs/{job_id}/heartbeat")
+            return client.request("POST", f"/agent/jobs/{job_id}/heartbeat")["status"]
+        except NotFoundError:
+            raise JobGone() from None
         finally:
             if own:
                 client.close()
-        if response.status_code == 404:
-            raise JobGone()
-        response.raise_for_status()
-        return response.json()["status"]
 
-    def append_log(self, client: httpx.Client, job_id: int, offset: int, data: bytes) -> int:
+    def append_log(self, client: KizunaClient, job_id: int, offset: int, data: bytes) -> int:
         """Send a chunk at `offset`; returns the server's new size (resynchronising on 416)."""
-        response = client.post(
-            f"/agent/jobs/{job_id}/log", content=data,
-            headers={"Content-Type": "text/plain; charset=utf-8", "X-Log-Offset": str(offset)},
-        )
-        if response.status_code == 416:
-            right = response.json()["error"]["details"]["offset"]
-            raise LogOffsetMismatch(right)
-        if response.status_code == 404:
-            raise JobGone()
-        if response.status_code == 409:
-            return offset + len(data)  # finished meanwhile; nothing more to keep
-        response.raise_for_status()
-        return int(response.headers.get("X-Log-Offset", offset + len(data)))
+        try:
+            client.request(
+                "POST", f"/agent/jobs/{job_id}/log", content=data,
+                headers={"Content-Type": "text/plain; charset=utf-8", "X-Log-Offset": str(offset)},
+            )
+        except KizunaError as exc:
+            if exc.status == 416:
+                raise LogOffsetMismatch(int(exc.details["offset"])) from None
+            if exc.status == 404:
+                raise JobGone() from None
+            if exc.status == 409:
+                return offset + len(data)  # finished meanwhile; nothing more to keep
+            raise
+        return int(client.last_response.headers.get("X-Log-Offset", offset + len(data)))
 
     def finish(self, job_id: int, status: str, exit_code: int | None) -> bool:
         with self._client() as client:
-            response = client.post(f"/agent/jobs/{job_id}/finish", json={"status": status, "exit_code": exit_code})
-        if response.status_code in (404, 409):
-            return False
-        response.raise_for_status()
+            try:
+                client.request("POST", f"/agent/jobs/{job_id}/finish", json={"status": status, "exit_code": exit_code})
+            except (NotFoundError, ConflictError):
+                return False
         return True
 
 
@@ -125,7 +129,7 @@ class LogStreamer:
             if len(self.buffer) >= LOG_CHUNK_BYTES:
                 self.wake.set()
 
-    def _flush(self, client: httpx.Client) -> None:
+    def _flush(self, client: KizunaClient) -> None:
         while True:
             with self.lock:
                 chunk = bytes(self.buffer[:LOG_CHUNK_BYTES])
@@ -154,12 +158,12 @@ class LogStreamer:
                 self.wake.clear()
                 try:
                     self._flush(client)
-                except httpx.HTTPError as exc:
+                except KizunaError as exc:
                     log.warning("log upload failed (will retry): %s", exc)
                 if self.closed:
                     try:
                         self._flush(client)
-                    except httpx.HTTPError:
+                    except KizunaError:
                         pass
                     return
 
@@ -189,7 +193,7 @@ class Heartbeat:
                     self.reason = "gone"
                     self.stop.set()
                     return
-                except httpx.HTTPError as exc:
+                except KizunaError as exc:
                     log.warning("heartbeat failed: %s", exc)
                     continue
                 if status != "running":
@@ -336,10 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     while not stopping.is_set():
         try:
             job = api.claim(max(0, min(30, args.wait)))
-        except httpx.HTTPStatusError as exc:
-            log.error("claim refused: %s %s", exc.response.status_code, exc.response.text[:500])
-            return 2
-        except httpx.HTTPError as exc:
+        except KizunaError as exc:
+            if not _transient(exc):
+                log.error("claim refused: %s", exc)
+                return 2
             log.warning("claim failed: %s", exc)
             if args.once:
                 return 1

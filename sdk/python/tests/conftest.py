@@ -5,6 +5,7 @@ for what a real server cannot be made to do on demand (5xx, HTML proxy pages, si
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -80,6 +81,15 @@ def unique() -> Callable[[str], str]:
 
 
 _ROUTES: dict[str, bool] = {}
+# `KIZUNA_SDK_STRICT=1` (set by `make test`): a missing route fails instead of skipping, so a server
+# that lost an endpoint cannot make these tests pass silently.
+STRICT = os.environ.get("KIZUNA_SDK_STRICT", "").lower() not in ("", "0", "false", "no")
+
+
+def skip_missing(message: str) -> None:
+    if STRICT:
+        pytest.fail(f"{message} (KIZUNA_SDK_STRICT is set: every endpoint must exist)")
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +111,7 @@ def require_route(server) -> Callable[[str], None]:
                     status = http.request(method, path, params={"per_page": 1}).status_code
             _ROUTES[key] = status != 404
         if not _ROUTES[key]:
-            pytest.skip(f"the server has no {method} /api/v1{path} yet (404): the endpoint has not landed")
+            skip_missing(f"the server has no {method} /api/v1{path} yet (404): the endpoint has not landed")
 
     return require
 

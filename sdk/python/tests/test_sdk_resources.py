@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,8 +16,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from kizuna_sdk import ConflictError, ForbiddenError, KizunaClient, NotMergeableError, ValidationError, verify_signature
+from kizuna_sdk import (
+    ConflictError, ForbiddenError, KizunaClient, NotFoundError, NotMergeableError, ValidationError, verify_signature,
+)
 from kizuna_sdk.models import Agent, Comment, Issue, Label, Milestone, Pipeline, PullRequest, Webhook
+
+from conftest import skip_missing
 
 ORG, REPO = "my-org", "my-repo"
 BASE = f"/repos/{ORG}/{REPO}"
@@ -36,7 +41,7 @@ def require_git(server):
         response = httpx.get(clone_url + "/info/refs", params={"service": "git-upload-pack"},
                              auth=("x", server["tokens"]["alice"]), timeout=30)
         if response.status_code == 404:
-            pytest.skip("the server does not serve git over HTTP yet (404 on info/refs)")
+            skip_missing("the server does not serve git over HTTP yet (404 on info/refs)")
 
     return require
 
@@ -198,6 +203,28 @@ def test_contents(client, require_route, fresh_repo):
     assert base64.b64decode(file.content).startswith(f"# {fresh_repo}".encode())
 
 
+def test_git_over_http_and_the_read_endpoints(client, make_client, server, require_route, require_git, fresh_repo, tmp_path):
+    """Stock git pushes a branch; the branches, commits and contents endpoints show exactly it."""
+    require_route(f"{BASE}/branches")
+    repo = client.repos.get(ORG, fresh_repo)
+    require_git(repo.clone_url)
+    sha = git_push(tmp_path, repo.clone_url, server["tokens"]["alice"], "topic/deep", {"docs/a.txt": "alpha\n"}, "add a")
+    assert {b.name for b in client.repos.branches(ORG, fresh_repo, per_page=1)} == {repo.default_branch, "topic/deep"}
+    assert client.repos.branch(ORG, fresh_repo, "topic/deep").commit.sha == sha
+    commits = list(client.repos.commits(ORG, fresh_repo, sha="topic/deep", per_page=1))
+    assert [c.sha for c in commits][:1] == [sha] and len(commits) == 2 and commits[0].parents == (commits[1].sha,)
+    assert [f.filename for f in client.repos.commit(ORG, fresh_repo, sha).files] == ["docs/a.txt"]
+    assert [c.sha for c in client.repos.commits(ORG, fresh_repo, sha="topic/deep", path="docs/a.txt")] == [sha]
+    file = client.repos.contents(ORG, fresh_repo, "docs/a.txt", ref="topic/deep")
+    assert base64.b64decode(file.content) == b"alpha\n"
+    listing = client.repos.contents(ORG, fresh_repo, "docs", ref="topic/deep")
+    assert [(e.name, e.type) for e in listing] == [("a.txt", "file")]
+    with pytest.raises(NotFoundError):  # not on the default branch
+        client.repos.contents(ORG, fresh_repo, "docs/a.txt")
+    with pytest.raises(subprocess.CalledProcessError):  # bob may read (public) but not push
+        git_push(tmp_path, repo.clone_url, server["tokens"]["bob"], "topic/bob", {"b.txt": "b\n"})
+
+
 # -- agents -----------------------------------------------------------------------------------------
 def test_agents(client, make_client, server, require_route, unique):
     require_route("/agents")
@@ -220,26 +247,46 @@ def test_agents(client, make_client, server, require_route, unique):
 
 
 # -- pipelines --------------------------------------------------------------------------------------
-PIPELINE_YML = "jobs:\n  test:\n    steps:\n      - run: echo hello\n"
+PIPELINE_YML = "jobs:\n  test:\n    steps:\n      - run: echo \"hello $GREETING\"\n"
 
 
-def test_pipelines(client, server, require_route, require_git, fresh_repo, tmp_path):
+def test_pipelines(client, server, require_route, require_git, fresh_repo, tmp_path, unique):
+    """Trigger through the SDK, run the job with `kizuna-runner` (the real agent job protocol, cloning
+    over git HTTP with the job token), then read the log the runner streamed, whole and from an offset."""
     require_route(f"{BASE}/pipelines")
     repo = client.repos.get(ORG, fresh_repo)
     require_git(repo.clone_url)
-    git_push(tmp_path, repo.clone_url, server["tokens"]["alice"], repo.default_branch, {".kizuna/pipeline.yml": PIPELINE_YML})
-    pipeline = client.pipelines.trigger(ORG, fresh_repo, ref=repo.default_branch, variables={"GREETING": "hi"})
+    sha = git_push(tmp_path, repo.clone_url, server["tokens"]["alice"], repo.default_branch, {".kizuna/pipeline.yml": PIPELINE_YML})
+    pipeline = client.pipelines.trigger(ORG, fresh_repo, ref=repo.default_branch, variables={"GREETING": "from-the-sdk"})
     assert isinstance(pipeline, Pipeline) and pipeline.trigger == "api" and list(pipeline.variables) == ["GREETING"]
-    assert [j.name for j in pipeline.jobs] == ["test"]
+    assert (pipeline.sha, pipeline.status, [j.name for j in pipeline.jobs]) == (sha, "pending", ["test"])
     assert client.pipelines.get(ORG, fresh_repo, pipeline.id).number == pipeline.number
     assert [p.id for p in client.pipelines.list(ORG, fresh_repo, trigger="api")] == [pipeline.id]
-    assert isinstance(client.pipelines.log(ORG, fresh_repo, pipeline.id, pipeline.jobs[0].id), str)
-    client.pipelines.cancel(ORG, fresh_repo, pipeline.id)
-    assert client.pipelines.get(ORG, fresh_repo, pipeline.id).status == "canceled"
-    with pytest.raises(ConflictError):
+
+    agent = client.agents.register(unique("runner"), "claude", "4", capabilities=["ci"], trust_level=2)
+    runner = subprocess.run(
+        [sys.executable, "-m", "kizuna_sdk.runner", "--url", server["url"], "--token", agent.token, "--once",
+         "--wait", "10", "--workdir", str(tmp_path / "runner")],
+        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert runner.returncode == 0, runner.stderr
+    done = client.pipelines.get(ORG, fresh_repo, pipeline.id)
+    assert (done.status, done.jobs[0].status, done.jobs[0].exit_code, done.jobs[0].agent.login) == ("success", "success", 0, agent.name)
+    log = client.pipelines.log(ORG, fresh_repo, pipeline.id, done.jobs[0].id)
+    assert "hello from-the-sdk" in log and sha in log
+    offset = log.encode().index(b"hello from")  # a byte offset (Range: bytes=N-)
+    assert client.pipelines.log(ORG, fresh_repo, pipeline.id, done.jobs[0].id, offset=offset) == "hello from-the-sdk\n"
+    with pytest.raises(ConflictError):  # finished
         client.pipelines.cancel(ORG, fresh_repo, pipeline.id)
-    with pytest.raises(ValidationError):
+
+    second = client.pipelines.trigger(ORG, fresh_repo)  # default branch; nobody claims it
+    client.pipelines.cancel(ORG, fresh_repo, second.id)
+    assert client.pipelines.get(ORG, fresh_repo, second.id).status == "canceled"
+    with pytest.raises(ConflictError):
+        client.pipelines.cancel(ORG, fresh_repo, second.id)
+    with pytest.raises(ValidationError) as info:
         client.pipelines.trigger(ORG, fresh_repo, ref="no-such-branch")
+    assert info.value.details
 
 
 # -- webhooks ---------------------------------------------------------------------------------------
@@ -329,3 +376,23 @@ def test_events_stream_resumes_after_last_event_id(client, require_route, fresh_
         stream.close()
     assert [e.type for e in got] == ["repository.updated", "repository.updated"]
     assert before.id < got[0].id < got[1].id
+
+
+def test_user_events_stream(client, require_route, fresh_repo):
+    """`events.stream()` without a repository: /user/events/stream, resuming after an event id."""
+    require_route("/user/events/stream")
+    before = client.events.list(ORG, fresh_repo).first()
+    client.repos.update(ORG, fresh_repo, description="user stream")
+    stream = client.events.stream(last_event_id=before.id, max_reconnects=0, read_timeout=20)
+    ours = None
+    try:
+        for _ in range(50):  # other repositories' events may come first; ours is among the next few
+            event = next(stream)
+            assert event.id > before.id
+            if event.repository and event.repository.full_name == f"{ORG}/{fresh_repo}":
+                ours = event
+                break
+    finally:
+        stream.close()
+    assert ours is not None, "the user stream never showed the repository's event"
+    assert ours.type == "repository.updated" and ours.actor.login == "alice"
