@@ -33,8 +33,6 @@ log = logging.getLogger("kizuna.runner")
 LOG_CHUNK_BYTES = 64 * 1024
 LOG_FLUSH_SECONDS = 0.5
 KILL_GRACE_SECONDS = 5
-# Tests only: clone from `<root>/<repository id>.git` on disk instead of the HTTP clone URL.
-TEST_GIT_ROOT_ENV = "KIZUNA_RUNNER_TEST_GIT_ROOT"
 # The parts of the runner's own environment that steps inherit (never its token).
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER", "SHELL")
 
@@ -251,9 +249,24 @@ def _run_process(args: list[str], *, cwd: Path, env: dict, out: LogStreamer, sto
     return proc.returncode, outcome
 
 
-def _git_env(base: dict) -> dict:
-    env = dict(base)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false"})
+def _git_env(base: dict, clone_url: str, job_token: str) -> dict:
+    """git's environment for the clone: the job token as a Basic-auth header scoped to the clone URL.
+
+    The header goes in through GIT_CONFIG_COUNT/KEY/VALUE (git >= 2.31): it is not in git's argv (the
+    process list), not in the URL (git's messages and .git/config), and not written to any file. Steps
+    never see it (their environment is built separately). No prompting, no credential helpers.
+    """
+    auth = base64.b64encode(f"x:{job_token}".encode()).decode()
+    config = [
+        (f"http.{clone_url}.extraHeader", f"Authorization: Basic {auth}"),
+        ("credential.helper", ""),
+        ("advice.detachedHead", "false"),
+    ]
+    env = {k: v for k, v in base.items() if not k.startswith("GIT_")}
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false",
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": str(len(config))})
+    for index, (key, value) in enumerate(config):
+        env[f"GIT_CONFIG_KEY_{index}"], env[f"GIT_CONFIG_VALUE_{index}"] = key, value
     return env
 
 
@@ -270,16 +283,13 @@ def run_job(api: JobApi, job: dict, workdir: Path) -> str:
     status, exit_code = "failed", None
     try:
         out.write(f"kizuna-runner: job {job['name']} (#{job_id}, attempt {job.get('attempt', 1)}) at {job['sha']}\n".encode())
-        # Clone with the job token: basic auth as an extra header, never written into .git/config.
-        test_root = os.environ.get(TEST_GIT_ROOT_ENV)
-        source = str(Path(test_root) / f"{job['repository']['id']}.git") if test_root else job["clone_url"]
-        auth = base64.b64encode(f"x:{job['job_token']}".encode()).decode()
-        git = ["git", "-c", f"http.extraHeader=Authorization: Basic {auth}", "-c", "advice.detachedHead=false"]
-        code, outcome = _run_process([*git, "clone", "--quiet", "--no-checkout", "--", source, str(src)], cwd=job_dir,
-                                     env=_git_env(base_env), out=out, stop=heartbeat.stop, deadline=deadline)
+        # Clone over HTTP with the job token (see _git_env: never in argv, the URL or .git/config).
+        git_env = _git_env(base_env, job["clone_url"], job["job_token"])
+        code, outcome = _run_process(["git", "clone", "--quiet", "--no-checkout", "--", job["clone_url"], str(src)],
+                                     cwd=job_dir, env=git_env, out=out, stop=heartbeat.stop, deadline=deadline)
         if code == 0 and outcome == "ok":
-            code, outcome = _run_process([*git, "checkout", "--quiet", "--detach", job["sha"]], cwd=src,
-                                         env=_git_env(base_env), out=out, stop=heartbeat.stop, deadline=deadline)
+            code, outcome = _run_process(["git", "checkout", "--quiet", "--detach", job["sha"]], cwd=src,
+                                         env=git_env, out=out, stop=heartbeat.stop, deadline=deadline)
         if code != 0 or outcome != "ok":
             out.write(b"kizuna-runner: could not check out the commit\n")
             exit_code = code if outcome == "ok" else None
