@@ -107,8 +107,10 @@ class Server:
         script = Path(sys.executable).parent / "kizuna-runner"
         cmd = [str(script)] if script.exists() else [sys.executable, "-m", "kizuna_sdk.runner"]
         # The runner knows the server's URL and its agent token, nothing of the server's files.
+        # Its token comes through the environment, as documented, so no process's arguments hold one.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "GIT_"))}
-        return subprocess.Popen([*cmd, "--url", self.url, "--token", self.seed["agents"][agent], "--once",
+        env["KIZUNA_AGENT_TOKEN"] = self.seed["agents"][agent]
+        return subprocess.Popen([*cmd, "--url", self.url, "--once",
                                  "--workdir", str(workdir), "--wait", "30", *extra],
                                 cwd=workdir.parent, env=env, start_new_session=True, **popen)
 
@@ -148,6 +150,24 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+def _read(path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
+
+
+def _session(sid: int) -> list[int]:
+    """The live processes of session `sid` (the runner is started as a session leader)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _read(entry / "stat").rsplit(b")", 1)[-1].split()
+            if len(fields) > 3 and int(fields[3]) == sid and fields[0] not in (b"Z", b"X"):
+                members.append(int(entry.name))
+    return members
 
 
 def test_success_with_log(server, tmp_path):
@@ -233,6 +253,14 @@ def test_cancel_during_sleep_kills_the_step(server, tmp_path):
     try:
         pid = int(_wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), what="the step to start"))
         assert _alive(pid)
+        # no process of the runner's (itself; its step, in a session of its own) shows a token in its
+        # arguments, nor does the step's environment hold one
+        step_sid = int(_read(f"/proc/{pid}/stat").rsplit(b")", 1)[-1].split()[3])
+        processes = _session(runner.pid) + _session(step_sid)
+        assert runner.pid in processes and pid in processes
+        for member in processes:
+            assert not any(s in _read(f"/proc/{member}/cmdline") for s in (b"kza_", b"kzj_", b"Authorization"))
+        assert b"kzj_" not in _read(f"/proc/{pid}/environ") and b"GIT_CONFIG" not in _read(f"/proc/{pid}/environ")
         response = server.api.post(f"/repos/{server.seed['repo']}/pipelines/{pipeline['id']}/cancel")
         assert response.status_code == 202
         _finish(runner)

@@ -1,10 +1,10 @@
 """`kizuna-runner`: the reference pipeline runner (API.md §11).
 
-    kizuna-runner --url https://kizuna.example.com --token kza_… [--once] [--workdir DIR]
+    KIZUNA_AGENT_TOKEN=kza_… kizuna-runner --url https://kizuna.example.com [--once] [--workdir DIR]
 
-It claims a job (long-polling), clones the repository at the job's sha with the job token (git over
-HTTP, basic auth `x:<job_token>`), runs each step with `bash -e` in a fresh directory holding the
-clone, with the job's `env` and `variables` in the environment, streams the output in chunks with byte
+It claims a job (long-polling), clones the job's `clone_url` at its sha over git smart HTTP with the
+job token (basic auth `x:<job_token>`, handed to git through its environment, see `_git_env`), runs
+each step with `bash -e` in a fresh directory holding the clone, with the job's `env` and `variables` in the environment, streams the output in chunks with byte
 offsets, heartbeats in a background thread, kills the step's process group on cancel or timeout, and
 reports the result. `--once` handles at most one job (waiting up to `--wait` seconds for it) and exits.
 
@@ -330,7 +330,7 @@ def run_job(api: JobApi, job: dict, workdir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kizuna-runner", description="Run Kizuna pipeline jobs as an agent.")
     parser.add_argument("--url", required=True, help="the server's root URL, e.g. https://kizuna.example.com")
-    parser.add_argument("--token", default=os.environ.get("KIZUNA_AGENT_TOKEN"), help="agent token (kza_…); or $KIZUNA_AGENT_TOKEN")
+    parser.add_argument("--token", default=os.environ.get("KIZUNA_AGENT_TOKEN"), help="agent token (kza_…); better $KIZUNA_AGENT_TOKEN: arguments show in the process list")
     parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
     parser.add_argument("--workdir", default=None, help="where job directories are made (default: a temporary directory)")
     parser.add_argument("--wait", type=int, default=30, help="seconds each claim long-polls (0-30)")
