@@ -121,8 +121,9 @@ def trigger_to_first_log(env: dict, seed: dict, runs: int) -> list[float]:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
             time.sleep(0.1)
-        runner_env = {**env, "KIZUNA_RUNNER_TEST_GIT_ROOT": str(Path(env["KIZUNA_GIT_ROOT"]))}
-        runner = subprocess.Popen([sys.executable, "-m", "kizuna_sdk.runner", "--url", url, "--token", seed["agents"][0],
+        runner_env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "GIT_"))}  # clones over HTTP
+        runner_env["KIZUNA_AGENT_TOKEN"] = seed["agents"][0]
+        runner = subprocess.Popen([sys.executable, "-m", "kizuna_sdk.runner", "--url", url,
                                    "--wait", "30", "--workdir", tempfile.mkdtemp()], cwd=ROOT, env=runner_env,
                                   start_new_session=True, stderr=subprocess.DEVNULL)
         time.sleep(2)  # let the runner start long-polling

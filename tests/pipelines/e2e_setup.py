@@ -62,6 +62,8 @@ _, personal = services.token_create(kind="personal", name="e2e", user=user, acto
 repo = repo_create(actor=services.actor_for_user(user), namespace=user.namespace, name="app", visibility="private")
 for branch, text in PIPELINES.items():
     commit_files(repo, {".kizuna/pipeline.yml": text, "README.md": "e2e\n"}, branch=branch)
+other = repo_create(actor=services.actor_for_user(user), namespace=user.namespace, name="other", visibility="private")
+commit_files(other, {"README.md": "another repository\n"}, branch="main")
 agents = []
 for name in ("runner-one", "runner-two"):
     agent = Agent.objects.create(name=name, operator=user, model_family="test", model_version="1", capabilities=["ci"], trust_level=2)

@@ -1,10 +1,10 @@
 """`kizuna-runner`: the reference pipeline runner (API.md §11).
 
-    kizuna-runner --url https://kizuna.example.com --token kza_… [--once] [--workdir DIR]
+    KIZUNA_AGENT_TOKEN=kza_… kizuna-runner --url https://kizuna.example.com [--once] [--workdir DIR]
 
-It claims a job (long-polling), clones the repository at the job's sha with the job token (git over
-HTTP, basic auth `x:<job_token>`), runs each step with `bash -e` in a fresh directory holding the
-clone, with the job's `env` and `variables` in the environment, streams the output in chunks with byte
+It claims a job (long-polling), clones the job's `clone_url` at its sha over git smart HTTP with the
+job token (basic auth `x:<job_token>`, handed to git through its environment, see `_git_env`), runs
+each step with `bash -e` in a fresh directory holding the clone, with the job's `env` and `variables` in the environment, streams the output in chunks with byte
 offsets, heartbeats in a background thread, kills the step's process group on cancel or timeout, and
 reports the result. `--once` handles at most one job (waiting up to `--wait` seconds for it) and exits.
 
@@ -36,8 +36,6 @@ log = logging.getLogger("kizuna.runner")
 LOG_CHUNK_BYTES = 64 * 1024
 LOG_FLUSH_SECONDS = 0.5
 KILL_GRACE_SECONDS = 5
-# Tests only: clone from `<root>/<repository id>.git` on disk instead of the HTTP clone URL.
-TEST_GIT_ROOT_ENV = "KIZUNA_RUNNER_TEST_GIT_ROOT"
 # The parts of the runner's own environment that steps inherit (never its token).
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER", "SHELL")
 
@@ -255,9 +253,24 @@ def _run_process(args: list[str], *, cwd: Path, env: dict, out: LogStreamer, sto
     return proc.returncode, outcome
 
 
-def _git_env(base: dict) -> dict:
-    env = dict(base)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false"})
+def _git_env(base: dict, clone_url: str, job_token: str) -> dict:
+    """git's environment for the clone: the job token as a Basic-auth header scoped to the clone URL.
+
+    The header goes in through GIT_CONFIG_COUNT/KEY/VALUE (git >= 2.31): it is not in git's argv (the
+    process list), not in the URL (git's messages and .git/config), and not written to any file. Steps
+    never see it (their environment is built separately). No prompting, no credential helpers.
+    """
+    auth = base64.b64encode(f"x:{job_token}".encode()).decode()
+    config = [
+        (f"http.{clone_url}.extraHeader", f"Authorization: Basic {auth}"),
+        ("credential.helper", ""),
+        ("advice.detachedHead", "false"),
+    ]
+    env = {k: v for k, v in base.items() if not k.startswith("GIT_")}
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false",
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": str(len(config))})
+    for index, (key, value) in enumerate(config):
+        env[f"GIT_CONFIG_KEY_{index}"], env[f"GIT_CONFIG_VALUE_{index}"] = key, value
     return env
 
 
@@ -274,16 +287,13 @@ def run_job(api: JobApi, job: dict, workdir: Path) -> str:
     status, exit_code = "failed", None
     try:
         out.write(f"kizuna-runner: job {job['name']} (#{job_id}, attempt {job.get('attempt', 1)}) at {job['sha']}\n".encode())
-        # Clone with the job token: basic auth as an extra header, never written into .git/config.
-        test_root = os.environ.get(TEST_GIT_ROOT_ENV)
-        source = str(Path(test_root) / f"{job['repository']['id']}.git") if test_root else job["clone_url"]
-        auth = base64.b64encode(f"x:{job['job_token']}".encode()).decode()
-        git = ["git", "-c", f"http.extraHeader=Authorization: Basic {auth}", "-c", "advice.detachedHead=false"]
-        code, outcome = _run_process([*git, "clone", "--quiet", "--no-checkout", "--", source, str(src)], cwd=job_dir,
-                                     env=_git_env(base_env), out=out, stop=heartbeat.stop, deadline=deadline)
+        # Clone over HTTP with the job token (see _git_env: never in argv, the URL or .git/config).
+        git_env = _git_env(base_env, job["clone_url"], job["job_token"])
+        code, outcome = _run_process(["git", "clone", "--quiet", "--no-checkout", "--", job["clone_url"], str(src)],
+                                     cwd=job_dir, env=git_env, out=out, stop=heartbeat.stop, deadline=deadline)
         if code == 0 and outcome == "ok":
-            code, outcome = _run_process([*git, "checkout", "--quiet", "--detach", job["sha"]], cwd=src,
-                                         env=_git_env(base_env), out=out, stop=heartbeat.stop, deadline=deadline)
+            code, outcome = _run_process(["git", "checkout", "--quiet", "--detach", job["sha"]], cwd=src,
+                                         env=git_env, out=out, stop=heartbeat.stop, deadline=deadline)
         if code != 0 or outcome != "ok":
             out.write(b"kizuna-runner: could not check out the commit\n")
             exit_code = code if outcome == "ok" else None
@@ -324,7 +334,7 @@ def run_job(api: JobApi, job: dict, workdir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kizuna-runner", description="Run Kizuna pipeline jobs as an agent.")
     parser.add_argument("--url", required=True, help="the server's root URL, e.g. https://kizuna.example.com")
-    parser.add_argument("--token", default=os.environ.get("KIZUNA_AGENT_TOKEN"), help="agent token (kza_…); or $KIZUNA_AGENT_TOKEN")
+    parser.add_argument("--token", default=os.environ.get("KIZUNA_AGENT_TOKEN"), help="agent token (kza_…); better $KIZUNA_AGENT_TOKEN: arguments show in the process list")
     parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
     parser.add_argument("--workdir", default=None, help="where job directories are made (default: a temporary directory)")
     parser.add_argument("--wait", type=int, default=30, help="seconds each claim long-polls (0-30)")
