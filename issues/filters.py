@@ -65,13 +65,7 @@ class IssueFilter(RepoFilterSet):
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("state"):
             queryset = queryset.filter(state=Issue.State.OPEN)  # the default
-        queryset = super().filter_queryset(queryset)
-        # Every sort column here is NOT NULL: order without SortedFilterSet's NULLS LAST/FIRST, which
-        # PostgreSQL cannot read off a plain b-tree index (it would sort every matching row first).
-        sort = self.form.cleaned_data.get("sort") or self.DEFAULT_SORT
-        direction = self.form.cleaned_data.get("direction") or self.DEFAULT_DIRECTIONS.get(sort, "desc")
-        field = self.SORTS[sort]
-        return queryset.order_by(f"-{field}", "-pk") if direction == "desc" else queryset.order_by(field, "pk")
+        return super().filter_queryset(queryset)  # sorts on NOT NULL columns: index-friendly ordering
 
     # -- filters --------------------------------------------------------------------------------
     def filter_state(self, queryset, name, value):
