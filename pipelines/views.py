@@ -1,6 +1,7 @@
 """Pipelines API (API.md §11): repository endpoints and the agent job protocol."""
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -93,18 +94,23 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
         responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR},
     )
     def retrieve(self, request, org, repo, pipeline_id, job_id):
+        if request.query_params.get("format") not in (None, "txt", "json"):
+            raise ValidationFailed({"format": ["must be txt or json"]})
         job = Job.objects.filter(pk=job_id, pipeline_id=pipeline_id, pipeline__repository=self.repository).first()
         if job is None:
             raise NotFound()
         size = job.log_size
         wanted = services.parse_range(request.headers.get("Range"), size)
-        headers = {"Accept-Ranges": "bytes"}
+        # A plain HttpResponse: DRF's Response drops Content-Type from an empty body (an empty log).
         if wanted is None:
-            return Response(services.job_log_read(job), headers=headers, content_type="text/plain; charset=utf-8")
-        start, end = wanted
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-        return Response(services.job_log_read(job, start, end), status=status.HTTP_206_PARTIAL_CONTENT,
-                        headers=headers, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(services.job_log_read(job), content_type="text/plain; charset=utf-8")
+        else:
+            start, end = wanted
+            response = HttpResponse(services.job_log_read(job, start, end), status=status.HTTP_206_PARTIAL_CONTENT,
+                                    content_type="text/plain; charset=utf-8")
+            response["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
 
 
 class AgentJobViewSet(KizunaViewSet):

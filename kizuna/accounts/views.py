@@ -1,6 +1,6 @@
 from django.db.models.functions import Lower
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,20 @@ from .serializers import (
 )
 
 
+def _agent_identity_serializer():
+    """Schema only: an agent's `/user` is the agent plus the actor fields `login` and `type`."""
+    from agents.serializers import AgentSerializer
+
+    class AgentIdentitySerializer(AgentSerializer):
+        login = serializers.CharField(source="name")
+        type = serializers.ChoiceField(choices=["Agent"])
+
+        class Meta(AgentSerializer.Meta):
+            fields = [*AgentSerializer.Meta.fields, "login", "type"]
+
+    return AgentIdentitySerializer
+
+
 def agent_identity(request) -> dict:
     """An agent's `/user`: the agent's representation plus the actor fields `login` and `type`."""
     from agents.serializers import AgentSerializer
@@ -38,7 +52,8 @@ class CurrentUserView(APIView):
     @extend_schema(
         operation_id="user_get",
         responses=PolymorphicProxySerializer(
-            component_name="Caller", serializers=[UserSerializer, DeployIdentitySerializer], resource_type_field_name=None
+            component_name="Caller", serializers=[UserSerializer, DeployIdentitySerializer, _agent_identity_serializer()],
+            resource_type_field_name=None,
         ),
         summary="The caller: a user, an agent or a deploy token's identity",
     )
