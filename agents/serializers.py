@@ -1,6 +1,6 @@
 """Agent JSON (API.md §10) and the audit-trail event JSON (API.md §13)."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from kizuna.api.fields import ActorField, ActorSerializer, UrlField, api_url
@@ -91,6 +91,7 @@ class EventRepositorySerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
+@extend_schema_serializer(component_name="AgentEvent")
 class EventSerializer(serializers.ModelSerializer):
     """An event of the log: `{id, type, repository, actor, on_behalf_of, payload, created_at}`."""
 

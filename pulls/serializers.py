@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from issues.serializers import LabelSerializer
@@ -84,5 +84,6 @@ class MergeResultSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="PullCommentBody")
 class CommentBodySerializer(serializers.Serializer):
     body = serializers.CharField()

@@ -27,3 +27,12 @@ def _strict_strings():
 
     serializers.CharField.to_internal_value = to_internal_value
     serializers.CharField._kizuna_strict = True
+
+    boolean = serializers.BooleanField.to_internal_value
+
+    def boolean_to_internal_value(self, data):
+        if not isinstance(data, bool):  # JSON true/false only, not 0/1/"yes"
+            self.fail("invalid", input=data)
+        return boolean(self, data)
+
+    serializers.BooleanField.to_internal_value = boolean_to_internal_value

@@ -418,7 +418,9 @@ def _release(key: str) -> None:
 
 async def stream(request, *, org=None, repo=None):
     if request.method != "GET":
-        return error_response(request, exceptions.MethodNotAllowed(request.method))
+        response = error_response(request, exceptions.MethodNotAllowed(request.method))
+        response["Allow"] = "GET"
+        return response
     try:
         viewer = await db(authorize)(request, org=org, repo=repo)
         last_id = parse_last_event_id(request)

@@ -59,11 +59,21 @@ def negative_path(case) -> bool:
     return getattr(data, "parameter_location", None) == ParameterLocation.PATH
 
 
+def typed(case, name: str, value):
+    """The pinned value in the type the schema gives the parameter (a string id stays a string)."""
+    for parameter in case.operation.path_parameters:
+        if parameter.name == name:
+            kind = (parameter.definition.get("schema") or {}).get("type")
+            return int(value) if kind == "integer" else str(value)
+    return value
+
+
 def run(case, seed, token: str) -> None:
     """Pin path parameters to the seeded objects (unless the case is about an invalid path) and check."""
     if case.path_parameters and not negative_path(case):
         pinned = seed.params(case.path)
-        case.path_parameters = {name: pinned.get(name, value) for name, value in case.path_parameters.items()}
+        case.path_parameters = {name: typed(case, name, pinned[name]) if name in pinned else value
+                                for name, value in case.path_parameters.items()}
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
 
 
