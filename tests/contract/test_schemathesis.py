@@ -3,7 +3,7 @@ and a deploy token, on seeded data so that path parameters resolve (tests/contra
 
 The app runs in process (WSGI) inside the test's transaction; Django's request signals that would close
 the test's connection are disconnected for the duration, as Django's own test client does. Bounded with
-KIZUNA_SCHEMATHESIS_EXAMPLES (default 8) examples per operation and token kind.
+KIZUNA_SCHEMATHESIS_EXAMPLES (default 5) examples per operation and token kind.
 """
 
 import os
@@ -20,7 +20,7 @@ from kizuna.wsgi import application
 
 pytestmark = [pytest.mark.django_db, pytest.mark.contract]
 
-MAX_EXAMPLES = int(os.environ.get("KIZUNA_SCHEMATHESIS_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("KIZUNA_SCHEMATHESIS_EXAMPLES", "5"))
 
 
 def _config(*, coverage: bool) -> SchemathesisConfig:
