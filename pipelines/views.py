@@ -11,6 +11,7 @@ from kizuna.api import permissions
 from kizuna.api.errors import NotFound, ValidationFailed
 from kizuna.api.parsers import PlainTextParser
 from kizuna.api.renderers import KizunaJSONRenderer, PlainTextRenderer
+from kizuna.api.schema import ErrorSerializer
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
 from . import services
@@ -91,7 +92,8 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
         summary="A job's log",
         parameters=[OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                                      description="`bytes=N-` (or `bytes=N-M`) → 206 with that part")],
-        responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR},
+        responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR,
+                   416: OpenApiResponse(ErrorSerializer, description="RANGE_NOT_SATISFIABLE: `details.size` is the log's size")},
     )
     def retrieve(self, request, org, repo, pipeline_id, job_id):
         if request.query_params.get("format") not in (None, "txt", "json"):

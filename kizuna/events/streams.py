@@ -378,13 +378,12 @@ def error_response(request, exc) -> JsonResponse:
 
 
 def parse_last_event_id(request) -> int | None:
-    raw = request.headers.get("Last-Event-ID")
-    name = "Last-Event-ID"
-    if raw is None:
-        raw, name = request.GET.get("last_event_id"), "last_event_id"
-    if raw is None or raw.strip() == "":
-        return None
-    return parse_event_id(raw.strip(), name)
+    """The header wins over `?last_event_id=`, but an invalid value in either is a 422."""
+    found = None
+    for name, raw in (("last_event_id", request.GET.get("last_event_id")), ("Last-Event-ID", request.headers.get("Last-Event-ID"))):
+        if raw is not None and raw.strip() != "":
+            found = parse_event_id(raw.strip(), name)
+    return found
 
 
 # Open streams per caller in this process (KIZUNA_SSE_MAX_STREAMS_PER_CALLER; API.md §13, OWASP API4).
