@@ -43,7 +43,7 @@ def free_port() -> int:
 
 def serve(env_extra=None, workers=3):
     port = free_port()
-    env = {**os.environ, "KIZUNA_RATE_LIMIT_AUTHENTICATED": "10000000", **(env_extra or {})}
+    env = {**os.environ, "KIZUNA_RATE_LIMIT_AUTHENTICATED": "10000000", "KIZUNA_DB_CONN_MAX_AGE": "60", **(env_extra or {})}
     proc = subprocess.Popen([f"{BIN}/gunicorn", "kizuna.wsgi:application", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "critical", "--timeout", "60"], env=env, stderr=subprocess.DEVNULL)
     for _ in range(100):
