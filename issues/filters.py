@@ -60,6 +60,9 @@ class IssueFilter(RepoFilterSet):
         if raw is not None and not [n for n in raw.split(",") if n.strip()]:
             self.form.add_error("labels", "must name at least one label")
             return False
+        if self.data.get("since") == "":
+            self.form.add_error("since", "must be an ISO 8601 time")
+            return False
         return valid
 
     def filter_queryset(self, queryset):

@@ -171,6 +171,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "kizuna.api.schema.KizunaAutoSchema",
+    # OPTIONS is not part of the API (not in the schema): 405 in the envelope, never DRF's metadata.
+    "DEFAULT_METADATA_CLASS": None,
     "EXCEPTION_HANDLER": "kizuna.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",

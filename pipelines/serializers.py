@@ -69,7 +69,7 @@ class ClaimSerializer(serializers.Serializer):
 
 class FinishSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, help_text="`success` or `failed`")
-    exit_code = serializers.IntegerField(required=False, allow_null=True, min_value=-255, max_value=255)
+    exit_code = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=-255, max_value=255)
 
     def validate_status(self, value):
         if value not in (Status.SUCCESS, Status.FAILED):

@@ -1,6 +1,7 @@
 """Pipelines API (API.md §11): repository endpoints and the agent job protocol."""
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -10,6 +11,7 @@ from kizuna.api import permissions
 from kizuna.api.errors import NotFound, ValidationFailed
 from kizuna.api.parsers import PlainTextParser
 from kizuna.api.renderers import KizunaJSONRenderer, PlainTextRenderer
+from kizuna.api.schema import ErrorSerializer
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
 from . import services
@@ -95,21 +97,27 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
         summary="A job's log",
         parameters=[OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                                      description="`bytes=N-` (or `bytes=N-M`) → 206 with that part")],
-        responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR},
+        responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR,
+                   416: OpenApiResponse(ErrorSerializer, description="RANGE_NOT_SATISFIABLE: `details.size` is the log's size")},
     )
     def retrieve(self, request, org, repo, pipeline_id, job_id):
+        if request.query_params.get("format") not in (None, "txt", "json"):
+            raise ValidationFailed({"format": ["must be txt or json"]})
         job = Job.objects.filter(pk=job_id, pipeline_id=pipeline_id, pipeline__repository=self.repository).first()
         if job is None:
             raise NotFound()
         size = job.log_size
         wanted = services.parse_range(request.headers.get("Range"), size)
-        headers = {"Accept-Ranges": "bytes"}
+        # A plain HttpResponse: DRF's Response drops Content-Type from an empty body (an empty log).
         if wanted is None:
-            return Response(services.job_log_read(job), headers=headers, content_type="text/plain; charset=utf-8")
-        start, end = wanted
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-        return Response(services.job_log_read(job, start, end), status=status.HTTP_206_PARTIAL_CONTENT,
-                        headers=headers, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(services.job_log_read(job), content_type="text/plain; charset=utf-8")
+        else:
+            start, end = wanted
+            response = HttpResponse(services.job_log_read(job, start, end), status=status.HTTP_206_PARTIAL_CONTENT,
+                                    content_type="text/plain; charset=utf-8")
+            response["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
 
 
 class AgentJobViewSet(KizunaViewSet):

@@ -1,8 +1,14 @@
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
 from kizuna.api.filters import SortedFilterSet
 
 from .models import PullRequest
+
+
+@extend_schema_field({"type": "string", "enum": ["true", "false"]})
+class DraftFilter(django_filters.ChoiceFilter):
+    """`draft=true|false` (spectacular would call it a boolean with string values)."""
 
 
 class PullRequestFilter(SortedFilterSet):
@@ -13,7 +19,7 @@ class PullRequestFilter(SortedFilterSet):
     head = django_filters.CharFilter(method="filter_head", help_text="Head branch (`branch` or `owner:branch`)")
     base = django_filters.CharFilter(field_name="base_ref")
     author = django_filters.CharFilter(field_name="issue__author__login", lookup_expr="iexact")
-    draft = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_draft")
+    draft = DraftFilter(choices=[("true", "true"), ("false", "false")], method="filter_draft")
     labels = django_filters.CharFilter(method="filter_labels", help_text="Comma-separated; PRs carrying all of them")
 
     class Meta:

@@ -24,10 +24,10 @@ class PullRequestSerializer(serializers.ModelSerializer):
     author = ActorField(source="issue.author")
     labels = LabelSerializer(source="issue.labels", many=True, read_only=True)
     assignees = serializers.SerializerMethodField()
-    merged_by = ActorField()
+    merged_by = ActorField(allow_null=True)
     created_at = serializers.DateTimeField(source="issue.created_at", read_only=True)
     updated_at = serializers.DateTimeField(source="issue.updated_at", read_only=True)
-    closed_at = serializers.DateTimeField(source="issue.closed_at", read_only=True)
+    closed_at = serializers.DateTimeField(source="issue.closed_at", read_only=True, allow_null=True)
     url = UrlField(lambda pr: f"/repos/{pr.repository.full_name}/pulls/{pr.issue.number}")
 
     class Meta:

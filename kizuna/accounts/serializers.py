@@ -10,7 +10,7 @@ class UserSerializer(serializers.Serializer):
     login = serializers.CharField(source="username")
     type = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="May be empty")
     site_admin = serializers.BooleanField(source="is_staff")
     created_at = serializers.DateTimeField(source="date_joined")
 

@@ -28,8 +28,6 @@ from .serializers import (
 
 def agent_identity(request) -> dict:
     """An agent's `/user`: the agent plus the actor fields `login` and `type`."""
-    from agents.serializers import AgentIdentitySerializer
-
     return AgentIdentitySerializer(request.user, context={"request": request}).data
 
 

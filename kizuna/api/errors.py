@@ -2,6 +2,7 @@
 
 import logging
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -135,6 +136,18 @@ def validation_details(detail) -> dict:
     return {"non_field_errors": _flatten_messages(detail)}
 
 
+# The database dropped the connection or refused it (restart, failover, pg_terminate_backend): a
+# clean, retryable 503 instead of a 500. Django discards the broken connection at the end of the
+# request, so the next request reconnects by itself.
+DatabaseUnavailable = (db.OperationalError, db.InterfaceError)
+RETRY_AFTER_DB_SECONDS = 1
+
+
+def database_unavailable_response(request_id: str | None) -> Response:
+    body = envelope(503, request_id=request_id, details={"reason": "database unavailable"})
+    return Response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_DB_SECONDS)})
+
+
 def _request_id(context) -> str | None:
     request = context.get("request") if context else None
     django_request = getattr(request, "_request", request)
@@ -144,6 +157,9 @@ def _request_id(context) -> str | None:
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception becomes the envelope."""
     headers = {}
+    if isinstance(exc, DatabaseUnavailable):
+        logger.warning("database unavailable: %s", exc)
+        return database_unavailable_response(_request_id(context))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

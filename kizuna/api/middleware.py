@@ -4,17 +4,20 @@ import io
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 
 from django.conf import settings
+from django.core.signals import got_request_exception
+from django.dispatch import receiver
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
 from . import throttling
-from .errors import CODE_BY_STATUS, envelope
+from .errors import CODE_BY_STATUS, RETRY_AFTER_DB_SECONDS, DatabaseUnavailable, envelope
 
 logger = logging.getLogger("kizuna.api")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -83,12 +86,21 @@ class ApiErrorMiddleware(MiddlewareMixin):
     def process_exception(self, request, exception):
         if not is_api(request):
             return None
+        if isinstance(exception, DatabaseUnavailable):
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+            response = self._error(request, 503, details={"reason": "database unavailable"})
+            response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
+            return response
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return self._error(request, 500)
 
     def process_response(self, request, response):
         if not is_api(request):
             return response
+        if response.status_code == 500 and getattr(request, "_kizuna_db_unavailable", False):
+            # A middleware (token lookup, rate limiting) lost the database: 503, not 500.
+            response = self._error(request, 503, details={"reason": "database unavailable"})
+            response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
         patch_vary_headers(response, ("Authorization",))
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not getattr(response, "streaming", False) and "json" not in content_type:
@@ -103,6 +115,14 @@ class ApiErrorMiddleware(MiddlewareMixin):
     def _error(request, status: int, **kwargs):
         body = envelope(status, code=CODE_BY_STATUS.get(status), request_id=getattr(request, "request_id", None), **kwargs)
         return JsonResponse(body, status=status)
+
+
+@receiver(got_request_exception)
+def _note_database_unavailable(sender, request=None, **kwargs):
+    """Django turns an exception raised in a middleware into a plain 500 before ApiErrorMiddleware
+    sees it; remember when it was the database going away so the answer becomes a 503."""
+    if request is not None and isinstance(sys.exc_info()[1], DatabaseUnavailable):
+        request._kizuna_db_unavailable = True
 
 
 class RateLimitMiddleware(MiddlewareMixin):

@@ -18,6 +18,7 @@ from .fields import absolute_url
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
+MAX_OFFSET = 2**31 - 1  # past this a page is empty; larger offsets overflow the databases' integers
 
 
 def _positive_int(request, name: str, default: int) -> int:
@@ -63,7 +64,7 @@ class LinkHeaderPagination(BasePagination):
         self.page, self.per_page = self.parse(request)
         offset = (self.page - 1) * self.per_page
         # One row past the page tells whether a next page exists without counting.
-        rows = list(queryset[offset : offset + self.per_page + 1])
+        rows = list(queryset[offset : offset + self.per_page + 1]) if offset < MAX_OFFSET else []
         self.has_next = len(rows) > self.per_page
         self.total = self._bounded_count(queryset)
         return rows[: self.per_page]

@@ -27,9 +27,10 @@ ERROR_DESCRIPTIONS = {
     "422": "VALIDATION_ERROR: invalid fields or query parameters",
     "429": "RATE_LIMITED: see Retry-After",
     "500": "INTERNAL_ERROR",
+    "503": "SERVICE_UNAVAILABLE: the database is unreachable for a moment; retry",
 }
-SAFE_ERRORS = ("400", "401", "403", "404", "405", "422", "429", "500")
-UNSAFE_ERRORS = ("400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500")
+SAFE_ERRORS = ("400", "401", "403", "404", "405", "422", "429", "500", "503")
+UNSAFE_ERRORS = ("400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503")
 
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": ("integer", "Requests allowed in the current window"),

@@ -37,7 +37,7 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from kizuna.api import permissions
-from kizuna.api.errors import ValidationFailed, exception_handler
+from kizuna.api.errors import KizunaAPIError, ValidationFailed, exception_handler
 from kizuna.api.views import get_repository
 
 from .filters import parse_event_id
@@ -393,28 +393,68 @@ def error_response(request, exc) -> JsonResponse:
 
 
 def parse_last_event_id(request) -> int | None:
-    raw = request.headers.get("Last-Event-ID")
-    name = "Last-Event-ID"
-    if raw is None:
-        raw, name = request.GET.get("last_event_id"), "last_event_id"
-    if raw is None or raw.strip() == "":
-        return None
-    return parse_event_id(raw.strip(), name)
+    """The header wins over `?last_event_id=`, but an invalid value in either is a 422."""
+    found = None
+    for name, raw in (("last_event_id", request.GET.get("last_event_id")), ("Last-Event-ID", request.headers.get("Last-Event-ID"))):
+        if raw is not None and raw.strip() != "":
+            found = parse_event_id(raw.strip(), name)
+    return found
+
+
+# Open streams per caller in this process (KIZUNA_SSE_MAX_STREAMS_PER_CALLER; API.md §13, OWASP API4).
+open_streams: dict[str, int] = {}
+
+
+class TooManyStreams(KizunaAPIError):
+    status_code = 429
+    code = "RATE_LIMITED"
+    message = "Too many open event streams for this caller"
+
+
+def caller_key(viewer: Viewer, request) -> str:
+    from kizuna.accounts.principals import principal_kind
+
+    kind = principal_kind(viewer.principal)
+    if kind == "anonymous":
+        return f"ip:{request.META.get('REMOTE_ADDR')}"
+    if kind == "deploy":
+        return f"token:{viewer.token.pk}"
+    return f"{kind}:{viewer.principal.pk}"
+
+
+def _release(key: str) -> None:
+    left = open_streams.get(key, 0) - 1
+    if left > 0:
+        open_streams[key] = left
+    else:
+        open_streams.pop(key, None)
 
 
 async def stream(request, *, org=None, repo=None):
+    if request.method != "GET":
+        response = error_response(request, exceptions.MethodNotAllowed(request.method))
+        response["Allow"] = "GET"
+        return response
     try:
         viewer = await db(authorize)(request, org=org, repo=repo)
         last_id = parse_last_event_id(request)
         if last_id is not None and not await db(event_exists)(last_id):
             raise ValidationFailed({"Last-Event-ID": ["is not an event id"]})
         cursor = last_id if last_id is not None else await db(max_event_id)()
+        key = caller_key(viewer, request)
+        cap = _setting("KIZUNA_SSE_MAX_STREAMS_PER_CALLER", 20)
+        if cap and open_streams.get(key, 0) >= cap:
+            response = error_response(request, TooManyStreams(details={"max_streams": cap}))
+            response["Retry-After"] = "30"
+            return response
     except exceptions.APIException as exc:
         return error_response(request, exc)
+    open_streams[key] = open_streams.get(key, 0) + 1
     base = settings.KIZUNA_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
     response = StreamingHttpResponse(
         frames(request, viewer, cursor, base, org=org, repo=repo), content_type="text/event-stream; charset=utf-8"
     )
+    response._resource_closers.append(lambda: _release(key))  # runs once whenever the response closes
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
@@ -426,10 +466,14 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
     hub.subscribers += 1
     keepalive = _setting("KIZUNA_SSE_KEEPALIVE_SECONDS", 15)
     recheck = _setting("KIZUNA_SSE_ACCESS_RECHECK_SECONDS", 30)
+    max_seconds = _setting("KIZUNA_SSE_MAX_SECONDS", 0)  # 0: a stream lives until the client leaves
+    started = time.monotonic()
     try:
         yield "retry: 3000\n\n"
         last_write = last_check = time.monotonic()
         while True:
+            if max_seconds and time.monotonic() - started >= max_seconds:
+                return  # the client reconnects with Last-Event-ID
             changed = hub.changed
             if cursor < hub.covered_from:
                 try:
@@ -464,6 +508,8 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
                 yield ": keepalive\n\n"
                 last_write = now
             timeout = max(0.01, min(keepalive - (now - last_write), recheck - (now - last_check)))
+            if max_seconds:
+                timeout = min(timeout, max(0.01, max_seconds - (now - started)))
             try:
                 await asyncio.wait_for(changed.wait(), timeout=timeout)
             except TimeoutError:
