@@ -25,12 +25,13 @@ MAX_EXAMPLES = int(os.environ.get("KIZUNA_SCHEMATHESIS_EXAMPLES", "5"))
 
 def _config(*, coverage: bool) -> SchemathesisConfig:
     # A schema-valid request may still be refused for what only the server knows: an unknown label,
-    # branch or ref, a duplicate title (422 VALIDATION_ERROR, API.md §2) or a merged PR (405
-    # NOT_MERGEABLE, §9). Every other check keeps its defaults.
+    # branch or ref, a duplicate title (422 VALIDATION_ERROR, API.md §2), a merged PR (405
+    # NOT_MERGEABLE, §9) or a log `Range` that starts past the end of the log (416, RFC 9110 §15.5.17).
+    # Every other check keeps its defaults.
     return SchemathesisConfig.from_dict({
         "phases": {"coverage": {"enabled": coverage}},
         "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "401", "403", "404", "405", "409",
-                                                                      "422", "429"]}},
+                                                                      "416", "422", "429"]}},
     })
 
 
