@@ -7,7 +7,7 @@ Bodies are bare arrays. The total is counted with a bound: past KIZUNA_PAGINATIO
 import json
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -42,7 +42,10 @@ def estimated_rows(queryset) -> float | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. `.none()`: nothing can match
+        return 0.0
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]

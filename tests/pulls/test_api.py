@@ -197,7 +197,7 @@ def test_list_query_count_is_constant(w):
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     # per_page=1 also counts the total (more pages follow); per_page=100 must not need more.
-    assert counts[1] <= counts[0] <= 6, counts
+    assert counts[1] <= counts[0] <= 7, counts  # 7 on PostgreSQL: the planner estimate before counting
 
 
 def test_comments(w):
@@ -220,7 +220,7 @@ def test_comments(w):
         with CaptureQueriesContext(connection) as ctx:
             assert w.api.get(url, {"per_page": per_page}).status_code == 200
         counts.append(len(ctx.captured_queries))
-    assert counts[1] <= counts[0] <= 6, counts
+    assert counts[1] <= counts[0] <= 7, counts  # 7 on PostgreSQL: the planner estimate before counting
     assert w.api.get(f"{BASE}/{n}").json()["number"] == n
     from issues.models import Issue
 
