@@ -8,6 +8,7 @@ then filters on ids through EXISTS sub-queries that the indexes answer.
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact, In
 from django_filters.rest_framework import DjangoFilterBackend
 
 from kizuna.accounts.models import Actor
@@ -78,9 +79,8 @@ class IssueFilter(RepoFilterSet):
         names = [n.strip() for n in value.split(",") if n.strip()]
         wanted = {n.lower() for n in names}
         found = dict(
-            Label.objects.annotate(lname=Lower("name"))
-            .filter(repository=self.repository, lname__in=wanted)
-            .values_list("lname", "pk")
+            Label.objects.filter(In(Lower("name"), sorted(wanted)), repository_id=self.repository.pk)
+            .values_list(Lower("name"), "pk")
         )
         missing = [n for n in names if n.lower() not in found]
         if missing:
@@ -112,17 +112,22 @@ class IssueFilter(RepoFilterSet):
             return queryset.filter(milestone__isnull=False)
         if not value.isdigit():
             raise_filter_error(name, "must be a milestone number, `none` or `*`")
-        milestone_id = Milestone.objects.filter(repository=self.repository, number=int(value)).values_list("pk", flat=True).first()
+        milestone_id = _first(Milestone.objects.filter(repository_id=self.repository.pk, number=int(value)).values_list("pk", flat=True))
         if milestone_id is None:
             raise_filter_error(name, f"unknown milestone: {value}")
         return queryset.filter(milestone_id=milestone_id)
 
 
 def _actor_id(login: str):
-    return (
-        Actor.objects.exclude(type=Actor.Type.DEPLOY).annotate(llogin=Lower("login"))
-        .filter(llogin=login.strip().lower()).values_list("pk", flat=True).first()
+    return _first(
+        Actor.objects.exclude(type=Actor.Type.DEPLOY).filter(Exact(Lower("login"), login.strip().lower()))
+        .values_list("pk", flat=True)
     )
+
+
+def _first(queryset):
+    """The first row of a query that matches at most one (unique columns): no ORDER BY, unlike .first()."""
+    return next(iter(queryset[:1]), None)
 
 
 def raise_filter_error(name: str, message: str):

@@ -21,7 +21,6 @@ import tempfile
 import zlib
 
 from asgiref.sync import sync_to_async
-from django.db.models.functions import Lower
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -86,12 +85,7 @@ def credentials(request):
 
 
 def find_repository(org: str, name: str):
-    return (
-        Repository.objects.select_related("namespace")
-        .annotate(lname=Lower("name"), lns=Lower("namespace__login"))
-        .filter(lns=org.lower(), lname=name.lower())
-        .first()
-    )
+    return Repository.objects.by_path(org, name)
 
 
 # --- request body ----------------------------------------------------------------------------------------

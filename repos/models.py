@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from kizuna.accounts.models import Namespace
@@ -26,6 +27,15 @@ class Visibility(models.TextChoices):
     PRIVATE = "private"
 
 
+class RepositoryQuerySet(models.QuerySet):
+    def by_path(self, org: str, name: str):
+        """The repository at `org/name`, matched case-insensitively (the unique index is on LOWER(name)),
+        with its namespace; None if there is none. Visibility is the caller's business."""
+        rows = self.select_related("namespace").filter(
+            Exact(Lower("namespace__login"), org.lower()), Exact(Lower("name"), name.lower()))[:1]
+        return next(iter(rows), None)  # no ORDER BY: the match is unique
+
+
 class Repository(models.Model):
     namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="repositories")
     name = models.CharField(max_length=100, validators=[validate_repo_name])
@@ -41,6 +51,8 @@ class Repository(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     pushed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RepositoryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "repositories"

@@ -118,7 +118,19 @@ class Actor(models.Model):
         return self.deploy_token_id
 
     def as_json(self) -> dict:
-        return {"id": self.public_id, "login": self.login, "type": self.type}
+        return actor_json(self.pk, self.login, self.type, self.user_id, self.agent_id, self.deploy_token_id)
+
+
+def actor_json(pk, login, type, user_id, agent_id, deploy_token_id) -> dict:
+    """`{id, login, type}` from an actor's columns (lists read them with values_list, no instances).
+    The public id is the user's id, the agent's UUID, or the deploy token's id."""
+    if type == "User":  # Actor.Type.USER
+        public_id = user_id
+    elif type == "Agent":  # Actor.Type.AGENT
+        public_id = str(agent_id)
+    else:
+        public_id = deploy_token_id
+    return {"id": public_id, "login": login, "type": type}
 
 
 class TokenQuerySet(models.QuerySet):

@@ -37,15 +37,24 @@ def _positive_int(request, name: str, default: int) -> int:
 ESTIMATE_FACTOR = 4
 
 
-def estimated_rows(queryset) -> float | None:
+def _count_sql(queryset):
+    """The queryset as `SELECT pk … WHERE …` (no ordering), compiled once for the estimate and the count;
+    None when nothing can match (e.g. `.none()`)."""
+    try:
+        return queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
+def estimated_rows(queryset, compiled=None) -> float | None:
     """PostgreSQL's estimate of how many rows `queryset` matches (EXPLAIN, nothing executed); None elsewhere."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # e.g. `.none()`: nothing can match
+    compiled = compiled or _count_sql(queryset)
+    if compiled is None:
         return 0.0
+    sql, params = compiled
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
@@ -60,14 +69,17 @@ class LinkHeaderPagination(BasePagination):
         per_page = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
         return page, per_page
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None):
+        """The page's rows: model instances, or `values_list(*values)` tuples when `values` is given (the
+        count is then still taken on `queryset`, without the joins those columns add)."""
         if hasattr(queryset, "ordered") and not queryset.ordered:
             raise ImproperlyConfigured(f"{view.__class__.__name__}: paginating an unordered queryset")
         self.request = request
         self.page, self.per_page = self.parse(request)
         offset = (self.page - 1) * self.per_page
+        page_query = queryset.values_list(*values) if values else queryset
         # One row past the page tells whether a next page exists without counting.
-        rows = list(queryset[offset : offset + self.per_page + 1]) if offset < MAX_OFFSET else []
+        rows = list(page_query[offset : offset + self.per_page + 1]) if offset < MAX_OFFSET else []
         self.has_next = len(rows) > self.per_page
         self.total = self._bounded_count(queryset)
         return rows[: self.per_page]
@@ -77,13 +89,21 @@ class LinkHeaderPagination(BasePagination):
 
         Always run, even on a last page, so every page of a list costs the same number of queries.
         On PostgreSQL the planner is asked first: when it expects far more rows than the limit, the
-        bounded count (which still reads limit+1 matching rows) is skipped and the total omitted."""
+        bounded count (which still reads limit+1 matching rows) is skipped and the total omitted.
+        Both statements wrap one compilation of the query (compiling is most of the ORM's per-query
+        cost); the count is what `qs.order_by().values("pk")[:limit + 1].count()` would run."""
         limit = settings.KIZUNA_PAGINATION_COUNT_LIMIT
         if hasattr(queryset, "query"):
-            estimate = estimated_rows(queryset)
+            compiled = _count_sql(queryset)
+            if compiled is None:
+                return 0
+            estimate = estimated_rows(queryset, compiled)
             if estimate is not None and estimate > ESTIMATE_FACTOR * limit:
                 return None
-            bounded = queryset.order_by().values("pk")[: limit + 1].count()
+            sql, params = compiled
+            with connections[queryset.db].cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) bounded", (*params, limit + 1))
+                bounded = cursor.fetchone()[0]
         else:
             bounded = len(queryset)
         return bounded if bounded <= limit else None

@@ -1,6 +1,5 @@
 """Base viewsets: repo-scoped resolution, 404-for-invisible, immutable-field checks."""
 
-from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from rest_framework import viewsets
 
@@ -21,12 +20,7 @@ class KizunaViewSet(viewsets.GenericViewSet):
 def get_repository(org: str, name: str):
     from repos.models import Repository
 
-    repo = (
-        Repository.objects.select_related("namespace")
-        .annotate(lname=Lower("name"), lns=Lower("namespace__login"))
-        .filter(lns=org.lower(), lname=name.lower())
-        .first()
-    )
+    repo = Repository.objects.by_path(org, name)
     if repo is None:
         raise NotFound()
     return repo
