@@ -35,16 +35,31 @@ def test_database_error_in_a_view_is_503(api, world, monkeypatch):
 
 
 def test_database_error_in_middleware_is_503(api, world, monkeypatch):
-    """Token lookup happens in the rate limiter, before any view."""
+    """Token lookup happens in the rate limiter, before any view. The rate limiter answers the 503
+    itself: no exception reaches Django's 500 handling (the test client would re-raise it)."""
     from kizuna.api import authentication
 
     def down(raw):
         raise db.InterfaceError("connection already closed")
 
     monkeypatch.setattr(authentication, "lookup_token", down)
+    assert_503(api(world.tokens["reader"]).get("/repos/w-org/pub/issues"))
+    monkeypatch.undo()
+    assert api(world.tokens["reader"]).get("/repos/w-org/pub/issues").status_code == 200
+
+
+def test_database_error_in_another_middleware_is_503(api, world, monkeypatch):
+    """Safety net: a middleware that is not ours (here sessions) loses the database. Django makes that
+    a 500 before any outer middleware sees it; the answer is still the 503."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    def down(self, request):
+        raise db.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", down)
     client = api(world.tokens["reader"])
-    client.client.raise_request_exception = False  # answer as a real server does
-    assert_503(client.get("/repos/w-org/pub/issues"))
+    client.client.raise_request_exception = False  # Django signalled the exception; answer as a server does
+    assert_503(client.get("/repos/w-org/pub"))
 
 
 @pytest.mark.postgres
