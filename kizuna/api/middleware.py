@@ -87,10 +87,7 @@ class ApiErrorMiddleware(MiddlewareMixin):
         if not is_api(request):
             return None
         if isinstance(exception, DatabaseUnavailable):
-            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
-            response = self._error(request, 503, details={"reason": "database unavailable"})
-            response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
-            return response
+            return database_unavailable(request, exception)
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return self._error(request, 500)
 
@@ -98,9 +95,9 @@ class ApiErrorMiddleware(MiddlewareMixin):
         if not is_api(request):
             return response
         if response.status_code == 500 and getattr(request, "_kizuna_db_unavailable", False):
-            # A middleware (token lookup, rate limiting) lost the database: 503, not 500.
-            response = self._error(request, 503, details={"reason": "database unavailable"})
-            response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
+            # Safety net: another middleware (sessions, messages…) lost the database and Django
+            # already turned that into a 500 (see _note_database_unavailable): 503, not 500.
+            response = database_unavailable(request)
         patch_vary_headers(response, ("Authorization",))
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not getattr(response, "streaming", False) and "json" not in content_type:
@@ -113,14 +110,32 @@ class ApiErrorMiddleware(MiddlewareMixin):
 
     @staticmethod
     def _error(request, status: int, **kwargs):
-        body = envelope(status, code=CODE_BY_STATUS.get(status), request_id=getattr(request, "request_id", None), **kwargs)
-        return JsonResponse(body, status=status)
+        return error_response(request, status, **kwargs)
+
+
+def error_response(request, status: int, **kwargs) -> JsonResponse:
+    body = envelope(status, code=CODE_BY_STATUS.get(status), request_id=getattr(request, "request_id", None), **kwargs)
+    return JsonResponse(body, status=status)
+
+
+def database_unavailable(request, exception=None) -> JsonResponse:
+    """The database dropped or refused the connection (restart, failover, pg_terminate_backend): a
+    retryable 503 in the envelope. Nothing else to do here: the connection is marked as having seen
+    an error, so at the end of the request (request_finished → close_old_connections) Django finds
+    it unusable and closes it, and the next request connects afresh."""
+    if exception is not None:
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+    response = error_response(request, 503, details={"reason": "database unavailable"})
+    response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
+    return response
 
 
 @receiver(got_request_exception)
 def _note_database_unavailable(sender, request=None, **kwargs):
-    """Django turns an exception raised in a middleware into a plain 500 before ApiErrorMiddleware
-    sees it; remember when it was the database going away so the answer becomes a 503."""
+    """Safety net for middleware that is not ours. Django turns an exception raised in a middleware
+    into a plain 500 (logged as "Internal Server Error") before any outer middleware sees it, so
+    middleware that queries the database must answer the 503 itself (RateLimitMiddleware does);
+    for any other, remember that it was the database going away so the 500 becomes a 503."""
     if request is not None and isinstance(sys.exc_info()[1], DatabaseUnavailable):
         request._kizuna_db_unavailable = True
 
@@ -131,7 +146,12 @@ class RateLimitMiddleware(MiddlewareMixin):
     def process_request(self, request):
         if not is_api(request):
             return None
-        key, limit = throttling.identify(request)
+        try:
+            # The first query of an authenticated request (token lookup, or the session's user).
+            key, limit = throttling.identify(request)
+        except DatabaseUnavailable as exc:
+            # Answered here: an exception leaving a middleware would become Django's 500 first.
+            return database_unavailable(request, exc)
         state = throttling.hit(key, limit)
         request.rate_limit = state
         if not state.allowed:
