@@ -1,7 +1,7 @@
 """Issue list benchmark: open issues filtered by a label, at 1,000 / 100,000 / 1,000,000 issues.
 
     KIZUNA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/kizuna_issues \\
-        .venv/bin/python bench/issues_bench.py [--sizes 1000,100000,1000000] [--requests 300]
+        .venv/bin/python bench/issues_bench.py [--sizes 1000,100000,1000000] [--requests 300] [--http]
 
 What it measures (all in one process, one run, through Django's full request handling — URL routing,
 every middleware, DRF — via django.test.Client, so no network or WSGI-server noise):
@@ -10,7 +10,10 @@ every middleware, DRF — via django.test.Client, so no network or WSGI-server n
   repo, per_page=30) against a *floor*: a plain Django view (no DRF, no ORM; mounted under /api/ so
   the same middleware runs) that executes the same SQL statements with a raw cursor and returns the
   same JSON (checked equal before measuring);
-- first-page latency (median and p90) of the API at each size: the 1M page against the 1k page.
+- first-page latency (median and p90) of the API at each size: the 1M page against the 1k page;
+- with --http, the same two URLs' throughput through gunicorn (2 sync workers, persistent database
+  connections) loaded by wrk (C, one thread, 4 connections), API and floor in interleaved 10 s runs:
+  what a client sees, the HTTP server's own cost included for both.
 
 The data are generated with INSERT … SELECT generate_series (seconds for a million rows): 70 % open,
 every issue one of the 7 default labels round-robin (so `bug` is on 1/7), every 3rd a second label,
@@ -20,6 +23,10 @@ every 4th an assignee, every 5th a milestone. Repositories are reused between ru
 import argparse
 import json
 import os
+import re
+import shutil
+import socket
+import subprocess
 import statistics
 import sys
 import time
@@ -66,9 +73,10 @@ def floor_view(request, repo):
     offset = (page - 1) * PER_PAGE
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT r.id, r.name, n.login FROM repos_repository r JOIN accounts_namespace n ON n.id = r.namespace_id "
+            "SELECT r.id, r.name, r.last_number, n.login FROM repos_repository r "
+            "JOIN accounts_namespace n ON n.id = r.namespace_id "
             "WHERE LOWER(n.login) = %s AND LOWER(r.name) = %s LIMIT 1", [ORG, repo.lower()])
-        repo_id, repo_name, ns_login = cur.fetchone()
+        repo_id, repo_name, last_number, ns_login = cur.fetchone()
         cur.execute("SELECT LOWER(name), id FROM issues_label WHERE repository_id = %s AND LOWER(name) IN (%s)",
                     [repo_id, LABEL])
         label_id = cur.fetchone()[1]
@@ -87,11 +95,15 @@ def floor_view(request, repo):
         rows = rows[:PER_PAGE]
         total = None
         if has_next or not rows:
-            # The API's planner-estimate gate (kizuna/api/pagination.py), then the bounded count.
-            cur.execute(f"EXPLAIN (FORMAT JSON) SELECT i.id FROM issues_issue i WHERE {where}", [repo_id, label_id])
-            plan = cur.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            if plan[0]["Plan"]["Plan Rows"] <= 4 * settings.KIZUNA_PAGINATION_COUNT_LIMIT:
+            # The API's planner-estimate gate (kizuna/api/pagination.py; not asked when the repository
+            # is small enough for any count to be cheap), then the bounded count.
+            gate = 4 * settings.KIZUNA_PAGINATION_COUNT_LIMIT
+            estimate = 0
+            if last_number > gate:
+                cur.execute(f"EXPLAIN (FORMAT JSON) SELECT i.id FROM issues_issue i WHERE {where}", [repo_id, label_id])
+                plan = cur.fetchone()[0]
+                estimate = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+            if estimate <= gate:
                 cur.execute(f"SELECT COUNT(*) FROM (SELECT i.id FROM issues_issue i WHERE {where} LIMIT %s) s",
                             [repo_id, label_id, settings.KIZUNA_PAGINATION_COUNT_LIMIT + 1])
                 count = cur.fetchone()[0]
@@ -199,10 +211,74 @@ def timed(client, url, n):
     return samples
 
 
+# --- over HTTP: gunicorn serving, wrk loading ---------------------------------------------------------
+def _wrk(url, seconds, connections):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Non-2xx" not in out and "Socket errors" not in out, out
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p50.group(2)]
+    return rps, float(p50.group(1)) * scale
+
+
+def run_http(repos, workers, seconds, rounds, connections):
+    """Throughput of API and floor through gunicorn (`workers` sync processes, persistent database
+    connections as docs/deploy.md recommends) under wrk, in interleaved rounds."""
+    if shutil.which("wrk") is None:
+        sys.exit("--http needs wrk (Debian: apt-get install wrk)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "KIZUNA_BENCH_SERVE": "1", "KIZUNA_DB_CONN_MAX_AGE": os.environ.get("KIZUNA_DB_CONN_MAX_AGE", "60")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "issues_bench:application", "--pythonpath", str(ROOT / "bench"),
+         "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"],
+        cwd=ROOT, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        results = {size: {"api": [], "floor": []} for size in repos}
+        for size, repo in repos.items():  # warm every worker's connection and caches
+            for url in _urls(repo)[:2]:
+                _wrk(base + url, 2, connections)
+        for _ in range(rounds):
+            for size, repo in repos.items():
+                api_url, floor_url = _urls(repo)[:2]
+                results[size]["api"].append(_wrk(base + api_url, seconds, connections))
+                results[size]["floor"].append(_wrk(base + floor_url, seconds, connections))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for size, r in results.items():
+        api_rps = statistics.median(x[0] for x in r["api"])
+        floor_rps = statistics.median(x[0] for x in r["floor"])
+        api_p50 = statistics.median(x[1] for x in r["api"])
+        floor_p50 = statistics.median(x[1] for x in r["floor"])
+        print(f"{size:>9,} issues over HTTP: API {api_rps:7.1f} req/s (p50 {api_p50:.2f} ms) · floor {floor_rps:7.1f} req/s "
+              f"(p50 {floor_p50:.2f} ms) · ratio {api_rps / floor_rps:.2f}", flush=True)
+    return results
+
+
+def _urls(repo):
+    return (f"/api/v1/repos/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}",
+            f"/api/v1/_bench/floor/{repo.name}?labels={LABEL}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--http", action="store_true", help="also measure through gunicorn under wrk")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for --http (default: 2, the cores)")
+    parser.add_argument("--seconds", type=int, default=10, help="length of one wrk run for --http")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds for --http")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections for --http")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if connection.vendor != "postgresql":
@@ -215,8 +291,7 @@ def main():
     with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
         urls, samples, statements = {}, {}, {}
         for size, repo in repos.items():
-            api_url = f"/api/v1/repos/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}"
-            floor_url = f"/api/v1/_bench/floor/{repo.name}?labels={LABEL}"
+            api_url, floor_url = _urls(repo)
             api_body, floor_body = client.get(api_url), client.get(floor_url)
             assert json.loads(api_body.content) == json.loads(floor_body.content), "floor JSON differs from the API's"
             statements[size] = []
@@ -250,7 +325,18 @@ def main():
     if small != big:
         ratio = results[big]["api_p50_ms"] / results[small]["api_p50_ms"]
         print(f"first page p50 at {big:,} / at {small:,}: {ratio:.2f}x")
+    if args.http:
+        connection.close()
+        run_http(repos, args.workers, args.seconds, args.rounds, args.connections)
     return results
+
+
+if os.environ.get("KIZUNA_BENCH_SERVE"):  # imported by gunicorn in --http mode: serve the API and the floor
+    from django.core.wsgi import get_wsgi_application
+
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["*"]
+    application = get_wsgi_application()
 
 
 if __name__ == "__main__":

@@ -81,7 +81,9 @@ class IssueViewSet(IssuesBase):
     @extend_schema(tags=ISSUE_TAG, summary="List issues (pull requests excluded)")
     def list(self, request, org, repo):
         # Flat rows, not model instances: the list is the tracker's hottest read (docs/benchmarks.md).
-        rows = self.paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, self, values=ISSUE_ROW)
+        # `last_number` counts the repository's issues and pull requests: no list here can match more.
+        rows = self.paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, self,
+                                                values=ISSUE_ROW, max_rows=self.repository.last_number)
         return self.get_paginated_response(render_issue_rows(rows, self.get_serializer_context()))
 
     @extend_schema(tags=ISSUE_TAG, request=IssueCreateSerializer, responses={201: IssueSerializer}, summary="Open an issue")

@@ -69,9 +69,12 @@ class LinkHeaderPagination(BasePagination):
         per_page = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
         return page, per_page
 
-    def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None):
+    def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None,
+                          max_rows: int | None = None):
         """The page's rows: model instances, or `values_list(*values)` tuples when `values` is given (the
-        count is then still taken on `queryset`, without the joins those columns add)."""
+        count is then still taken on `queryset`, without the joins those columns add). `max_rows`, when
+        the caller knows an upper bound of the matches (a repository's issue counter), lets a small
+        list skip the planner estimate."""
         if hasattr(queryset, "ordered") and not queryset.ordered:
             raise ImproperlyConfigured(f"{view.__class__.__name__}: paginating an unordered queryset")
         self.request = request
@@ -81,10 +84,10 @@ class LinkHeaderPagination(BasePagination):
         # One row past the page tells whether a next page exists without counting.
         rows = list(page_query[offset : offset + self.per_page + 1]) if offset < MAX_OFFSET else []
         self.has_next = len(rows) > self.per_page
-        self.total = self._bounded_count(queryset)
+        self.total = self._bounded_count(queryset, max_rows)
         return rows[: self.per_page]
 
-    def _bounded_count(self, queryset) -> int | None:
+    def _bounded_count(self, queryset, max_rows: int | None = None) -> int | None:
         """COUNT over at most limit+1 rows (ordering and annotations stripped); None above the limit.
 
         Always run, even on a last page, so every page of a list costs the same number of queries.
@@ -97,9 +100,10 @@ class LinkHeaderPagination(BasePagination):
             compiled = _count_sql(queryset)
             if compiled is None:
                 return 0
-            estimate = estimated_rows(queryset, compiled)
-            if estimate is not None and estimate > ESTIMATE_FACTOR * limit:
-                return None
+            if max_rows is None or max_rows > ESTIMATE_FACTOR * limit:
+                estimate = estimated_rows(queryset, compiled)
+                if estimate is not None and estimate > ESTIMATE_FACTOR * limit:
+                    return None
             sql, params = compiled
             with connections[queryset.db].cursor() as cursor:
                 cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) bounded", (*params, limit + 1))

@@ -14,7 +14,8 @@ def ten(world, make_issue, settings):
         make_issue(world.public, world.writer, title=f"i{n}")
 
 
-def test_count_is_skipped_when_the_estimate_is_large(ten, api, monkeypatch):
+def test_count_is_skipped_when_the_estimate_is_large(ten, api, monkeypatch, settings):
+    settings.KIZUNA_PAGINATION_COUNT_LIMIT = 2  # 10 issues > 4 × 2: the repository may be big, ask the planner
     monkeypatch.setattr(pagination, "estimated_rows", lambda qs, compiled=None: 1e6)
     response = api().get("/repos/w-org/pub/issues", {"per_page": 2})
     assert len(response.json()) == 2
@@ -27,6 +28,16 @@ def test_count_is_exact_and_bounded_when_the_estimate_is_small(ten, api, monkeyp
     settings.KIZUNA_PAGINATION_COUNT_LIMIT = 100
     response = api().get("/repos/w-org/pub/issues", {"per_page": 2})
     assert response["X-Total-Count"] == "10" and 'rel="last"' in response["Link"]
+
+
+def test_a_small_repository_skips_the_estimate(ten, api, monkeypatch, settings):
+    """10 issues ≤ 4 × limit 4: the count is cheap whatever the planner says, so it is not asked."""
+    def fail(qs, compiled=None):
+        raise AssertionError("planner asked")
+
+    monkeypatch.setattr(pagination, "estimated_rows", fail)
+    settings.KIZUNA_PAGINATION_COUNT_LIMIT = 100
+    assert api().get("/repos/w-org/pub/issues", {"per_page": 2})["X-Total-Count"] == "10"
 
 
 @pytest.mark.postgres
