@@ -150,7 +150,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     got = []
 
     def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.rfile.read(int(self.headers["Content-Length"]))  # drain the body
         Receiver.got.append(self.headers["X-Kizuna-Delivery"])
         time.sleep(0.05)
         self.send_response(200)

@@ -11,7 +11,7 @@ import pygit2
 
 from issues import services as issue_services
 from kizuna.accounts import services as account_services
-from kizuna.accounts.models import Namespace, Role, Token
+from kizuna.accounts.models import Role, Token
 from pulls import services as pull_services
 from repos import git as repo_git
 from repos import services as repo_services

@@ -4,7 +4,7 @@ of server-owned fields, API4 unrestricted resource consumption, API5 function-le
 
 import pytest
 
-from kizuna.accounts.models import Role, Token
+from kizuna.accounts.models import Token
 
 pytestmark = pytest.mark.django_db
 
