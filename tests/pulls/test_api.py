@@ -137,6 +137,34 @@ def test_patch_permissions(w):
     assert w.apis["writer"].patch(f"{BASE}/{n}", {"title": "triaged"}).status_code == 200
 
 
+@pytest.mark.parametrize("who, data", [
+    ("reader", {"title": ""}),  # a `read` member editing someone else's PR
+    ("outsider", {"title": ""}),  # signed in, not a member, public repository
+    ("outsider", {"state": "merged", "base": "nope"}),
+    ("outsider", {"labels": "bug"}),
+    ("outsider", {}),  # nothing to change is still someone else's PR
+    ("outsider", {"merged": True}),  # read-only fields only
+])
+def test_patch_others_pr_is_403_before_the_body_is_validated(w, who, data):
+    n = open_pr(w)["number"]
+    response = w.apis[who].patch(f"{BASE}/{n}", data)
+    assert response.status_code == 403, response.json()
+    assert response.json()["error"]["code"] == "FORBIDDEN"
+    assert w.api.get(f"{BASE}/{n}").json()["title"] == "Add feature"
+
+
+def test_patch_own_pr_labels_need_triage_before_the_body_is_validated(w):
+    n = open_pr(w, token="reader")["number"]
+    reader = w.apis["reader"]
+    for data in ({"labels": "bug"}, {"labels": ["nope"]}, {"assignees": ["nobody"]}, {"title": "", "assignees": []}):
+        response = reader.patch(f"{BASE}/{n}", data)
+        assert response.status_code == 403, (data, response.json())
+    # The author may edit the rest: there the body is validated (422), and an empty PATCH is a no-op.
+    bad = reader.patch(f"{BASE}/{n}", {"title": ""})
+    assert bad.status_code == 422 and list(bad.json()["error"]["details"]) == ["title"]
+    assert reader.patch(f"{BASE}/{n}", {}).status_code == 200
+
+
 def test_ready_and_draft_rules(w):
     pr = open_pr(w, draft=True)
     n = pr["number"]
