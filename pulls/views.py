@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from issues import services as issue_services
+from issues.filters import RepoFilterBackend
 from issues.models import Comment
 from issues.serializers import CommentSerializer
 from kizuna.accounts.principals import principal_kind
@@ -32,6 +33,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
 
     serializer_class = PullRequestSerializer
     filterset_class = PullRequestFilter
+    filter_backends = [RepoFilterBackend]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

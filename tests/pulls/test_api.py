@@ -202,9 +202,44 @@ def test_list_filters(w):
     w.api.patch(f"{BASE}/{a}", {"state": "closed"})
     assert numbers() == [b] and numbers(state="closed") == [a] and numbers(state="all") == [b, a]
     assert numbers(sort="updated") == [b]
+    assert numbers(head="nope") == [] and numbers(head="w-org:nope") == []  # as GitHub: no such branch lists []
     for bad in ({"state": "merged"}, {"draft": "maybe"}, {"sort": "popularity"}, {"direction": "up"}):
         response = w.api.get(BASE, bad)
         assert response.status_code == 422, bad
+        assert list(response.json()["error"]["details"]) == list(bad)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"author": "nobody"}, "unknown user or agent: nobody"),
+    ({"labels": "bug,nope"}, "unknown label: nope"),
+    ({"labels": ","}, "must name at least one label"),
+    ({"labels": ""}, "must name at least one label"),
+    ({"state": "bogus"}, None),
+    ({"draft": "maybe"}, None),
+    ({"sort": "size"}, None),
+    ({"direction": "up"}, None),
+])
+def test_list_unknown_values_are_422_naming_the_parameter(w, params, message):
+    """API.md §8/§9: an unknown value → 422, resolved as the issue list does (a typo never lists [])."""
+    Label.objects.get_or_create(repository=w.repo, name="bug", defaults={"color": "d73a4a"})
+    open_pr(w)
+    response = w.api.get(BASE, params)
+    assert response.status_code == 422, response.json()
+    details = response.json()["error"]["details"]
+    assert list(details) == list(params)
+    if message:
+        assert details == {next(iter(params)): [message]}
+
+
+def test_list_author_is_a_user_or_an_agent(w, api, make_agent):
+    agent, token = make_agent(w.writer, trust_level=2)
+    n = open_pr(w)["number"]
+    w.clone.branch("by-agent", "main")
+    w.clone.commit({"agent.txt": "a\n"}, "agent work")
+    w.clone.push("by-agent")
+    m = api(token).post(BASE, {"title": "agent PR", "head": "by-agent"}).json()["number"]
+    assert [p["number"] for p in w.api.get(BASE, {"author": agent.name.upper()}).json()] == [m]
+    assert [p["number"] for p in w.api.get(BASE, {"author": "w-admin"}).json()] == [n]
 
 
 def test_list_query_count_is_constant(w):
