@@ -93,6 +93,43 @@ def test_outsider_sees_404_on_private(w, api, work):
     assert w.api.get(f"{BASE}/99").status_code == 404
 
 
+@pytest.mark.parametrize("path", [
+    "/repos/w-org%00/pub/pulls", "/repos/w-org/pub%00/pulls/1", "/repos/w-org/pub%00/pulls/1/comments",
+])
+def test_nul_in_the_repository_path_is_404(w, path):
+    """PostgreSQL refuses NUL in a query: a name holding one must answer 404, not 500."""
+    response = w.api.get(path)
+    assert response.status_code == 404, response.json()
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_huge_or_odd_numbers_are_404(w):
+    open_pr(w)
+    for number in ("0", "2147483648", "9223372036854775808", "9" * 30, "-1", "1.0", "abc"):
+        assert w.api.get(f"{BASE}/{number}").status_code == 404, number
+        assert w.api.patch(f"{BASE}/{number}", {"title": "x"}).status_code == 404, number
+        assert w.api.post(f"{BASE}/{number}/merge", {}).status_code == 404, number
+        assert w.api.get(f"{BASE}/{number}/comments").status_code == 404, number
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"labels": "bug"}, "labels"),  # a string, not a list
+    ({"labels": [None]}, "labels"),
+    ({"labels": None}, "labels"),
+    ({"assignees": "w-writer"}, "assignees"),
+    ({"assignees": ["nobody"]}, "assignees"),
+    ({"assignees": [f"u{i}" for i in range(11)]}, "assignees"),
+    ({"state": None}, "state"),
+    ({"title": "a\x00b"}, "title"),
+    ({"base": "a..b"}, "base"),
+])
+def test_patch_bad_values_are_422_naming_the_field(w, data, field):
+    n = open_pr(w)["number"]
+    response = w.api.patch(f"{BASE}/{n}", data)
+    assert response.status_code == 422, response.json()
+    assert list(response.json()["error"]["details"]) == [field]
+
+
 def test_patch_edits_closes_reopens_and_ignores_read_only(w):
     pr = open_pr(w)
     n = pr["number"]
