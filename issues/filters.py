@@ -1,4 +1,5 @@
-"""Issue and milestone list filters (API.md §8). An unknown value → 422 naming the parameter.
+"""Issue and milestone list filters (API.md §8; the pull request list reuses the issue fields' ones, §9).
+An unknown value → 422 naming the parameter.
 
 Names in filters (labels, assignee, creator, milestone) are resolved against the repository once,
 up front: an unknown one is a 422 (a typo never silently yields an empty list), and the main query
@@ -35,7 +36,45 @@ class RepoFilterSet(SortedFilterSet):
         super().__init__(data, queryset, **kwargs)
 
 
-class IssueFilter(RepoFilterSet):
+class IssueFieldsFilterSet(RepoFilterSet):
+    """Filters on an issue's own fields, shared by the issue list and the pull request list.
+
+    `ISSUE` is the path from the listed rows to their issue: "" for issues, "issue__" for pull requests.
+    """
+
+    ISSUE = ""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        raw = self.data.get("labels")
+        if raw is not None and not [n for n in raw.split(",") if n.strip()]:
+            self.form.add_error("labels", "must name at least one label")
+            return False
+        return valid
+
+    def filter_labels(self, queryset, name, value):
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        wanted = {n.lower() for n in names}
+        found = dict(
+            Label.objects.filter(In(Lower("name"), sorted(wanted)), repository_id=self.repository.pk)
+            .values_list(Lower("name"), "pk")
+        )
+        missing = [n for n in names if n.lower() not in found]
+        if missing:
+            raise_filter_error(name, f"unknown label: {', '.join(missing)}")
+        issue_id = OuterRef(f"{self.ISSUE}pk")
+        for label_id in set(found.values()):
+            queryset = queryset.filter(Exists(LabelLink.objects.filter(issue_id=issue_id, label_id=label_id)))
+        return queryset
+
+    def filter_author(self, queryset, name, value):
+        actor_id = _actor_id(value)
+        if actor_id is None:
+            raise_filter_error(name, f"unknown user or agent: {value}")
+        return queryset.filter(**{f"{self.ISSUE}author_id": actor_id})
+
+
+class IssueFilter(IssueFieldsFilterSet):
     SORTS = {"created": "created_at", "updated": "updated_at", "comments": "comments_count"}
     DEFAULT_SORT = "created"
 
@@ -45,7 +84,7 @@ class IssueFilter(RepoFilterSet):
     )
     labels = django_filters.CharFilter(method="filter_labels", help_text="Comma-separated label names; issues carrying all of them")
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="A login, `none` or `*`")
-    creator = django_filters.CharFilter(method="filter_creator", help_text="The author's login (user or agent)")
+    creator = django_filters.CharFilter(method="filter_author", help_text="The author's login (user or agent)")
     milestone = django_filters.CharFilter(method="filter_milestone", help_text="A milestone number, `none` or `*`")
     since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
                                              help_text="ISO 8601: only issues updated at or after this time")
@@ -57,10 +96,6 @@ class IssueFilter(RepoFilterSet):
     # -- validation that needs the raw query ----------------------------------------------------
     def is_valid(self):
         valid = super().is_valid()
-        raw = self.data.get("labels")
-        if raw is not None and not [n for n in raw.split(",") if n.strip()]:
-            self.form.add_error("labels", "must name at least one label")
-            return False
         if self.data.get("since") == "":
             self.form.add_error("since", "must be an ISO 8601 time")
             return False
@@ -75,20 +110,6 @@ class IssueFilter(RepoFilterSet):
     def filter_state(self, queryset, name, value):
         return queryset if value == "all" else queryset.filter(state=value)
 
-    def filter_labels(self, queryset, name, value):
-        names = [n.strip() for n in value.split(",") if n.strip()]
-        wanted = {n.lower() for n in names}
-        found = dict(
-            Label.objects.filter(In(Lower("name"), sorted(wanted)), repository_id=self.repository.pk)
-            .values_list(Lower("name"), "pk")
-        )
-        missing = [n for n in names if n.lower() not in found]
-        if missing:
-            raise_filter_error(name, f"unknown label: {', '.join(missing)}")
-        for label_id in set(found.values()):
-            queryset = queryset.filter(Exists(LabelLink.objects.filter(issue_id=OuterRef("pk"), label_id=label_id)))
-        return queryset
-
     def filter_assignee(self, queryset, name, value):
         if value == "none":
             return queryset.filter(~Exists(AssigneeLink.objects.filter(issue_id=OuterRef("pk"))))
@@ -98,12 +119,6 @@ class IssueFilter(RepoFilterSet):
         if actor_id is None:
             raise_filter_error(name, f"unknown user or agent: {value}")
         return queryset.filter(Exists(AssigneeLink.objects.filter(issue_id=OuterRef("pk"), actor_id=actor_id)))
-
-    def filter_creator(self, queryset, name, value):
-        actor_id = _actor_id(value)
-        if actor_id is None:
-            raise_filter_error(name, f"unknown user or agent: {value}")
-        return queryset.filter(author_id=actor_id)
 
     def filter_milestone(self, queryset, name, value):
         if value == "none":

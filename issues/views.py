@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from kizuna.api.errors import NotFound
 from kizuna.api.permissions import Action
-from kizuna.api.views import KizunaViewSet, RepoScopedMixin
+from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
 
 from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
@@ -29,10 +29,6 @@ from .serializers import (
 
 TRIAGE_FIELDS = ("labels", "assignees", "assignee", "milestone")
 ISSUE_TAG = ["issues"]
-
-
-def _body(request) -> dict:
-    return request.data if isinstance(request.data, dict) else {}
 
 
 class IssuesBase(RepoScopedMixin, KizunaViewSet):
@@ -88,7 +84,7 @@ class IssueViewSet(IssuesBase):
 
     @extend_schema(tags=ISSUE_TAG, request=IssueCreateSerializer, responses={201: IssueSerializer}, summary="Open an issue")
     def create(self, request, org, repo):
-        self.require(Action.TRIAGE if any(field in _body(request) for field in TRIAGE_FIELDS) else Action.COMMENT)
+        self.require(Action.TRIAGE if body_sends(request, TRIAGE_FIELDS) else Action.COMMENT)
         serializer = IssueCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -109,9 +105,8 @@ class IssueViewSet(IssuesBase):
     @extend_schema(tags=ISSUE_TAG, request=IssueWriteSerializer, responses={200: IssueSerializer}, summary="Update an issue")
     def partial_update(self, request, org, repo, number):
         issue = self.get_issue(number)
-        body = _body(request)
         # Labels, assignees, milestones, and anything on someone else's issue need triage (API.md §3).
-        triage = any(field in body for field in TRIAGE_FIELDS) or issue.author_id != self.actor.pk
+        triage = body_sends(request, TRIAGE_FIELDS) or issue.author_id != self.actor.pk
         self.require(Action.TRIAGE if triage else Action.COMMENT)
         serializer = IssueWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

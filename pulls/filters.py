@@ -1,7 +1,7 @@
 import django_filters
 from drf_spectacular.utils import extend_schema_field
 
-from kizuna.api.filters import SortedFilterSet
+from issues.filters import IssueFieldsFilterSet
 
 from .models import PullRequest
 
@@ -11,16 +11,20 @@ class DraftFilter(django_filters.ChoiceFilter):
     """`draft=true|false` (spectacular would call it a boolean with string values)."""
 
 
-class PullRequestFilter(SortedFilterSet):
+class PullRequestFilter(IssueFieldsFilterSet):
+    """API.md §9. `labels` and `author` are resolved as in the issue list (unknown → 422 naming the
+    parameter); `head` and `base` are plain branch names, matched as given (an unknown one lists `[]`)."""
+
+    ISSUE = "issue__"
     SORTS = {"created": "issue__created_at", "updated": "issue__updated_at"}
     DEFAULT_SORT = "created"
 
     state = django_filters.ChoiceFilter(choices=[("open", "open"), ("closed", "closed"), ("all", "all")], method="_noop")
     head = django_filters.CharFilter(method="filter_head", help_text="Head branch (`branch` or `owner:branch`)")
     base = django_filters.CharFilter(field_name="base_ref")
-    author = django_filters.CharFilter(field_name="issue__author__login", lookup_expr="iexact")
+    author = django_filters.CharFilter(method="filter_author", help_text="The author's login (user or agent)")
     draft = DraftFilter(choices=[("true", "true"), ("false", "false")], method="filter_draft")
-    labels = django_filters.CharFilter(method="filter_labels", help_text="Comma-separated; PRs carrying all of them")
+    labels = django_filters.CharFilter(method="filter_labels", help_text="Comma-separated label names; PRs carrying all of them")
 
     class Meta:
         model = PullRequest
@@ -31,11 +35,6 @@ class PullRequestFilter(SortedFilterSet):
 
     def filter_draft(self, queryset, name, value):
         return queryset.filter(draft=value == "true")
-
-    def filter_labels(self, queryset, name, value):
-        for label in {v.strip() for v in value.split(",") if v.strip()}:
-            queryset = queryset.filter(issue__labels__name__iexact=label)
-        return queryset
 
     def filter_queryset(self, queryset):
         state = self.form.cleaned_data.get("state") or "open"

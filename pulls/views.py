@@ -4,12 +4,13 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from issues import services as issue_services
+from issues.filters import RepoFilterBackend
 from issues.models import Comment
 from issues.serializers import CommentSerializer
 from kizuna.accounts.principals import principal_kind
 from kizuna.api.errors import NotFound, ValidationFailed
 from kizuna.api.permissions import Action
-from kizuna.api.views import KizunaViewSet, RepoScopedMixin
+from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
 
 from . import services
 from .filters import PullRequestFilter
@@ -24,6 +25,7 @@ from .serializers import (
 )
 
 NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH)
+TRIAGE_FIELDS = ("labels", "assignees")
 
 
 class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
@@ -31,6 +33,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
 
     serializer_class = PullRequestSerializer
     filterset_class = PullRequestFilter
+    filter_backends = [RepoFilterBackend]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -81,14 +84,14 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(parameters=[NUMBER], request=PullUpdateSerializer, responses={200: PullRequestSerializer})
     def partial_update(self, request, org, repo, number):
         pr = self.get_object()
+        # As for issues (API.md §3): labels, assignees, and anything on someone else's PR need triage.
+        # Checked before the body is validated: a caller who may not act gets 403, never a 422.
+        triage = body_sends(request, TRIAGE_FIELDS) or not self._is_author(pr)
+        self.require(Action.TRIAGE if triage else Action.COMMENT)
         serializer = PullUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         labels, assignees = data.pop("labels", None), data.pop("assignees", None)
-        if data:
-            self.require(Action.COMMENT if self._is_author(pr) else Action.TRIAGE)
-        if labels is not None or assignees is not None:
-            self.require(Action.TRIAGE)
         with transaction.atomic():
             if data:
                 pr = services.pull_update(pull=pr, actor=self.actor, **data)

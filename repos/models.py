@@ -31,6 +31,8 @@ class RepositoryQuerySet(models.QuerySet):
     def by_path(self, org: str, name: str):
         """The repository at `org/name`, matched case-insensitively (the unique index is on LOWER(name)),
         with its namespace; None if there is none. Visibility is the caller's business."""
+        if "\x00" in org or "\x00" in name:
+            return None  # no name holds NUL, and PostgreSQL refuses it in a query (a 500, not a 404)
         rows = self.select_related("namespace").filter(
             Exact(Lower("namespace__login"), org.lower()), Exact(Lower("name"), name.lower()))[:1]
         return next(iter(rows), None)  # no ORDER BY: the match is unique

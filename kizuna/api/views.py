@@ -39,6 +39,13 @@ class RepoScopedMixin:
         permissions.check(self.request.user, repo or self.repository, action, token=self.request.auth)
 
 
+def body_sends(request, fields: tuple[str, ...]) -> bool:
+    """Whether the request body names any of `fields`: views decide the permission a write needs from
+    this, before validating the body, so a caller who may not act gets 403, never a 422 (API.md §2, §3)."""
+    data = request.data
+    return isinstance(data, dict) and any(field in data for field in fields)
+
+
 def reject_immutable(data, fields: tuple[str, ...]) -> None:
     """422 naming each immutable field sent in a body (API.md §2)."""
     sent = [f for f in fields if f in data]

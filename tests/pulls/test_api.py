@@ -93,6 +93,43 @@ def test_outsider_sees_404_on_private(w, api, work):
     assert w.api.get(f"{BASE}/99").status_code == 404
 
 
+@pytest.mark.parametrize("path", [
+    "/repos/w-org%00/pub/pulls", "/repos/w-org/pub%00/pulls/1", "/repos/w-org/pub%00/pulls/1/comments",
+])
+def test_nul_in_the_repository_path_is_404(w, path):
+    """PostgreSQL refuses NUL in a query: a name holding one must answer 404, not 500."""
+    response = w.api.get(path)
+    assert response.status_code == 404, response.json()
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_huge_or_odd_numbers_are_404(w):
+    open_pr(w)
+    for number in ("0", "2147483648", "9223372036854775808", "9" * 30, "-1", "1.0", "abc"):
+        assert w.api.get(f"{BASE}/{number}").status_code == 404, number
+        assert w.api.patch(f"{BASE}/{number}", {"title": "x"}).status_code == 404, number
+        assert w.api.post(f"{BASE}/{number}/merge", {}).status_code == 404, number
+        assert w.api.get(f"{BASE}/{number}/comments").status_code == 404, number
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"labels": "bug"}, "labels"),  # a string, not a list
+    ({"labels": [None]}, "labels"),
+    ({"labels": None}, "labels"),
+    ({"assignees": "w-writer"}, "assignees"),
+    ({"assignees": ["nobody"]}, "assignees"),
+    ({"assignees": [f"u{i}" for i in range(11)]}, "assignees"),
+    ({"state": None}, "state"),
+    ({"title": "a\x00b"}, "title"),
+    ({"base": "a..b"}, "base"),
+])
+def test_patch_bad_values_are_422_naming_the_field(w, data, field):
+    n = open_pr(w)["number"]
+    response = w.api.patch(f"{BASE}/{n}", data)
+    assert response.status_code == 422, response.json()
+    assert list(response.json()["error"]["details"]) == [field]
+
+
 def test_patch_edits_closes_reopens_and_ignores_read_only(w):
     pr = open_pr(w)
     n = pr["number"]
@@ -137,6 +174,34 @@ def test_patch_permissions(w):
     assert w.apis["writer"].patch(f"{BASE}/{n}", {"title": "triaged"}).status_code == 200
 
 
+@pytest.mark.parametrize("who, data", [
+    ("reader", {"title": ""}),  # a `read` member editing someone else's PR
+    ("outsider", {"title": ""}),  # signed in, not a member, public repository
+    ("outsider", {"state": "merged", "base": "nope"}),
+    ("outsider", {"labels": "bug"}),
+    ("outsider", {}),  # nothing to change is still someone else's PR
+    ("outsider", {"merged": True}),  # read-only fields only
+])
+def test_patch_others_pr_is_403_before_the_body_is_validated(w, who, data):
+    n = open_pr(w)["number"]
+    response = w.apis[who].patch(f"{BASE}/{n}", data)
+    assert response.status_code == 403, response.json()
+    assert response.json()["error"]["code"] == "FORBIDDEN"
+    assert w.api.get(f"{BASE}/{n}").json()["title"] == "Add feature"
+
+
+def test_patch_own_pr_labels_need_triage_before_the_body_is_validated(w):
+    n = open_pr(w, token="reader")["number"]
+    reader = w.apis["reader"]
+    for data in ({"labels": "bug"}, {"labels": ["nope"]}, {"assignees": ["nobody"]}, {"title": "", "assignees": []}):
+        response = reader.patch(f"{BASE}/{n}", data)
+        assert response.status_code == 403, (data, response.json())
+    # The author may edit the rest: there the body is validated (422), and an empty PATCH is a no-op.
+    bad = reader.patch(f"{BASE}/{n}", {"title": ""})
+    assert bad.status_code == 422 and list(bad.json()["error"]["details"]) == ["title"]
+    assert reader.patch(f"{BASE}/{n}", {}).status_code == 200
+
+
 def test_ready_and_draft_rules(w):
     pr = open_pr(w, draft=True)
     n = pr["number"]
@@ -174,9 +239,44 @@ def test_list_filters(w):
     w.api.patch(f"{BASE}/{a}", {"state": "closed"})
     assert numbers() == [b] and numbers(state="closed") == [a] and numbers(state="all") == [b, a]
     assert numbers(sort="updated") == [b]
+    assert numbers(head="nope") == [] and numbers(head="w-org:nope") == []  # as GitHub: no such branch lists []
     for bad in ({"state": "merged"}, {"draft": "maybe"}, {"sort": "popularity"}, {"direction": "up"}):
         response = w.api.get(BASE, bad)
         assert response.status_code == 422, bad
+        assert list(response.json()["error"]["details"]) == list(bad)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"author": "nobody"}, "unknown user or agent: nobody"),
+    ({"labels": "bug,nope"}, "unknown label: nope"),
+    ({"labels": ","}, "must name at least one label"),
+    ({"labels": ""}, "must name at least one label"),
+    ({"state": "bogus"}, None),
+    ({"draft": "maybe"}, None),
+    ({"sort": "size"}, None),
+    ({"direction": "up"}, None),
+])
+def test_list_unknown_values_are_422_naming_the_parameter(w, params, message):
+    """API.md §8/§9: an unknown value → 422, resolved as the issue list does (a typo never lists [])."""
+    Label.objects.get_or_create(repository=w.repo, name="bug", defaults={"color": "d73a4a"})
+    open_pr(w)
+    response = w.api.get(BASE, params)
+    assert response.status_code == 422, response.json()
+    details = response.json()["error"]["details"]
+    assert list(details) == list(params)
+    if message:
+        assert details == {next(iter(params)): [message]}
+
+
+def test_list_author_is_a_user_or_an_agent(w, api, make_agent):
+    agent, token = make_agent(w.writer, trust_level=2)
+    n = open_pr(w)["number"]
+    w.clone.branch("by-agent", "main")
+    w.clone.commit({"agent.txt": "a\n"}, "agent work")
+    w.clone.push("by-agent")
+    m = api(token).post(BASE, {"title": "agent PR", "head": "by-agent"}).json()["number"]
+    assert [p["number"] for p in w.api.get(BASE, {"author": agent.name.upper()}).json()] == [m]
+    assert [p["number"] for p in w.api.get(BASE, {"author": "w-admin"}).json()] == [n]
 
 
 def test_list_query_count_is_constant(w):

@@ -94,6 +94,18 @@ def test_permission_matrix(w, api, make_agent, operation, who, trust, expected, 
             assert response.json()["error"]["details"] == {"required_trust_level": required, "trust_level": trust}
 
 
+def test_agent_patch_is_403_naming_the_trust_before_the_body_is_validated(w, api, make_agent):
+    _agent, token = make_agent(w.writer, trust_level=2)
+    client = api(token)
+    theirs = w.api.post(BASE, {"title": "t", "head": new_branch(w)}).json()["number"]
+    own = client.post(BASE, {"title": "t", "head": new_branch(w)}).json()["number"]
+    for number, data in ((theirs, {"title": ""}), (own, {"labels": "not a list"})):
+        response = client.patch(f"{BASE}/{number}", data)
+        assert response.status_code == 403, response.json()
+        assert response.json()["error"]["details"] == {"required_trust_level": 3, "trust_level": 2}
+    assert client.patch(f"{BASE}/{own}", {"title": ""}).status_code == 422
+
+
 def test_agents_must_send_sha(w, api, make_agent):
     _agent, token = make_agent(w.writer, trust_level=4)
     client = api(token)
