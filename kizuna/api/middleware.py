@@ -53,10 +53,13 @@ class ApiErrorMiddleware(MiddlewareMixin):
         return None
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        """Oversize bodies answer 413 before the view reads them. Runs after the rate limiter counted
-        the request (process_request), so the 413 carries the X-RateLimit-* headers too."""
+        """A NUL in the path answers 404 and oversize bodies 413, before the view runs. Runs after the
+        rate limiter counted the request (process_request), so these carry the X-RateLimit-* headers too."""
         if not is_api(request):
             return None
+        if "\x00" in request.path_info:
+            # No login, name or number holds NUL, and PostgreSQL refuses it in a query (a 500): 404.
+            return self._error(request, 404)
         limit = settings.KIZUNA_MAX_BODY_BYTES
         length = request.META.get("CONTENT_LENGTH")
         if length:

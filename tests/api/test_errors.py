@@ -163,3 +163,16 @@ def test_trailing_slash_is_accepted_without_redirect(world, writer):
     assert writer.client.get("/api/v1/repos/w-org/pub/").status_code == 200
     response = writer.client.post("/api/v1/repos/w-org/", data={"name": "slashed"}, format="json")
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/orgs/w-org%00",
+    "/api/v1/repos/w-org/pub%00x",
+    "/api/v1/repos/w-org/pub/labels/a%00b",
+    "/api/v1/repos/w%00org/pub/issues",
+    "/api/v1/users/w-writer%00",
+])
+def test_a_nul_in_the_path_is_a_404_not_a_crash(world, writer, path):
+    """PostgreSQL refuses NUL in a query (a 500 before this check); nothing Kizuna names holds one."""
+    assert_envelope(writer.client.get(path), 404, "NOT_FOUND")
+    assert_envelope(writer.client.delete(path), 404, "NOT_FOUND")
