@@ -1,7 +1,8 @@
-"""Edges of the pipelines API: the job log's Range / ETag handling (API.md §6, §11) and the job
-protocol's log offset."""
+"""Edges of the pipelines API: the job log's Range / ETag handling (API.md §6, §11), the job
+protocol's log offset, and 405 on every pipeline and job-protocol route (§2)."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from pipelines import services
 
@@ -145,3 +146,36 @@ def test_position_parsing():
     assert services.parse_position("9" * 5000) == services.parse_position("9" * 19) >= 10**18  # past any log
     for bad in (None, "", " ", "-1", "+1", "1_000", "\u00b2", "\u0661", "1 2"):
         assert services.parse_position(bad) is None, bad
+
+
+# --- 405 on every pipeline and job-protocol route ---------------------------------------------------------
+ROUTES = [  # path, the methods it serves (Allow)
+    (BASE, {"GET", "HEAD", "POST"}),
+    (BASE + "/1", {"GET", "HEAD"}),
+    (BASE + "/1/cancel", {"POST"}),
+    (BASE + "/1/jobs/1/log", {"GET", "HEAD"}),
+    ("/agent/jobs/claim", {"POST"}),
+    ("/agent/jobs/1/heartbeat", {"POST"}),
+    ("/agent/jobs/1/log", {"POST"}),
+    ("/agent/jobs/1/finish", {"POST"}),
+]
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "reader", "agent"])
+@pytest.mark.parametrize("path, allowed", ROUTES)
+def test_unsupported_method_is_405_with_allow_whoever_asks(api, world, ci_repo, runner_agent, caller, path, allowed):
+    token = {"anonymous": None, "reader": world.tokens["reader"], "agent": runner_agent[1]}[caller]
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    for method in {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} - allowed:
+        response = client.generic(method, "/api/v1" + path, b"{}", content_type="application/json")
+        assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
+        assert {m.strip() for m in response["Allow"].split(",")} == allowed, (method, response["Allow"])
+
+
+def test_supported_method_still_authenticates_first(world, ci_repo):
+    assert_envelope(APIClient().post("/api/v1/agent/jobs/claim", {}, format="json"), 401, "UNAUTHORIZED")
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer kza_not-a-token")
+    assert_envelope(bad.get("/api/v1/agent/jobs/claim"), 401, "UNAUTHORIZED")  # a bad token is never ignored
