@@ -39,8 +39,9 @@ MAX_BYTES = 256 * 1024
 DEFAULT_TIMEOUT = 3600
 MAX_TIMEOUT = 86400
 EVENTS = ("push", "pull_request")
-JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+# \Z, not $: `$` also matches before a trailing newline, which would let "NAME\n" through.
+JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}\Z")
 
 TOP_KEYS = {"on", "env", "variables", "jobs"}
 JOB_KEYS = {"steps", "needs", "if", "env", "timeout"}

@@ -95,3 +95,13 @@ def test_conditions(condition, ctx, result):
 def test_bad_conditions_are_refused(bad):
     with pytest.raises(ConditionError):
         parse_condition(bad)
+
+
+@pytest.mark.parametrize("text", [
+    'jobs: {"t\\n": {steps: [{run: a}]}}',
+    'env: {"A\\n": x}\njobs: {t: {steps: [{run: a}]}}',
+    'variables: {"A\\n": x}\njobs: {t: {steps: [{run: a}]}}',
+])
+def test_names_with_a_trailing_newline_are_refused(text):
+    """`$` matched before a trailing newline, so these names passed."""
+    assert any("is not a valid" in m for m in errors_of(text)), errors_of(text)

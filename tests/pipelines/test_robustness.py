@@ -1,10 +1,11 @@
-"""Edges of the pipelines API: the job log's Range / ETag handling (API.md §6, §11), the job
-protocol's log offset, and 405 on every pipeline and job-protocol route (§2)."""
+"""Edges of the pipelines API: the job log's Range / ETag handling (API.md §6, §11), 405 on every pipeline
+and job-protocol route (§2), and bad input that used to answer 500 or the wrong status."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from pipelines import services
+from pipelines.models import Pipeline
 
 from ..api.test_errors import assert_envelope
 from .test_api import BASE, claim, post_log, trigger
@@ -179,3 +180,24 @@ def test_supported_method_still_authenticates_first(world, ci_repo):
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Bearer kza_not-a-token")
     assert_envelope(bad.get("/api/v1/agent/jobs/claim"), 401, "UNAUTHORIZED")  # a bad token is never ignored
+
+
+# --- trigger body -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("body, field", [
+    ({"variables": {"NAME\n": "x"}}, "variables"),  # `$` matched before a trailing newline
+    ({"variables": {"NAME": "a\u0000b"}}, "variables"),  # PostgreSQL's jsonb refused it: a 500
+    ({"variables": {"A": "1", "B": 2, "9C": "3"}}, "variables"),
+    ({"variables": {"A": {"nested": "x"}}}, "variables"),
+    ({"variables": None}, "variables"),
+    ({"variables": "A=1"}, "variables"),
+    ({"ref": "main~1"}, "ref"),
+    ({"ref": "main^"}, "ref"),
+    ({"ref": "main@{0}"}, "ref"),  # resolved through the reflog
+    ({"ref": ":/commit"}, "ref"),  # searched every commit message
+    ({"ref": "main:README.md"}, "ref"),
+    ({"ref": 5}, "ref"),
+])
+def test_trigger_bad_input_is_422(api, world, ci_repo, body, field):
+    error = assert_envelope(trigger(api, world, **body), 422, "VALIDATION_ERROR")
+    assert field in error["details"], error
+    assert not Pipeline.objects.exists()
