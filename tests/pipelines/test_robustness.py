@@ -4,10 +4,13 @@ and job-protocol route (§2), and bad input that used to answer 500 or the wrong
 import pytest
 from rest_framework.test import APIClient
 
+from kizuna.accounts.services import actor_for_user
+
 from pipelines import services
 from pipelines.models import Pipeline
 
 from ..api.test_errors import assert_envelope
+from .conftest import commit_files
 from .test_api import BASE, claim, post_log, trigger
 
 pytestmark = pytest.mark.django_db
@@ -200,4 +203,25 @@ def test_supported_method_still_authenticates_first(world, ci_repo):
 def test_trigger_bad_input_is_422(api, world, ci_repo, body, field):
     error = assert_envelope(trigger(api, world, **body), 422, "VALIDATION_ERROR")
     assert field in error["details"], error
+    assert not Pipeline.objects.exists()
+
+
+@pytest.mark.parametrize("definition, problem", [
+    ('jobs:\n  t:\n    steps: [{run: "echo \\0"}]\n', "jobs.t.steps[0].run: must not contain a NUL character"),
+    ('env: {A: "x\\0"}\njobs:\n  t:\n    steps: [{run: x}]\n', "env.A: must not contain a NUL character"),
+    ("jobs: " + "[" * 600 + "]" * 600 + "\n", "nested too deeply"),
+])
+def test_trigger_with_an_unstorable_definition_is_422(api, world, ci_repo, definition, problem):
+    commit_files(ci_repo, {".kizuna/pipeline.yml": definition})
+    error = assert_envelope(trigger(api, world), 422, "VALIDATION_ERROR")
+    assert any(problem in message for message in error["details"]["definition"]), error
+    assert not Pipeline.objects.exists()
+
+
+def test_push_with_a_deeply_nested_definition_starts_nothing(world):
+    """The push hook runs inside a push: a definition that crashed the parser made the push fail."""
+    repo = world.private
+    sha = commit_files(repo, {".kizuna/pipeline.yml": "on: push\njobs: " + "[" * 600 + "]" * 600 + "\n"})
+    services.on_push_hook(repo=repo, ref="refs/heads/main", before=services.ZERO_SHA, after=sha,
+                          actor=actor_for_user(world.writer))
     assert not Pipeline.objects.exists()
