@@ -29,6 +29,7 @@ Schema (unknown keys are refused at every level)::
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 
@@ -39,8 +40,9 @@ MAX_BYTES = 256 * 1024
 DEFAULT_TIMEOUT = 3600
 MAX_TIMEOUT = 86400
 EVENTS = ("push", "pull_request")
-JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+# \Z, not $: `$` also matches before a trailing newline, which would let "NAME\n" through.
+JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}\Z")
 
 TOP_KEYS = {"on", "env", "variables", "jobs"}
 JOB_KEYS = {"steps", "needs", "if", "env", "timeout"}
@@ -71,22 +73,44 @@ class Definition:
     jobs: dict[str, JobSpec]
 
     def ordered_jobs(self) -> list[JobSpec]:
-        """Jobs in a topological order (stable: file order among equals)."""
-        done: list[str] = []
-        remaining = list(self.jobs)
-        while remaining:
-            for name in remaining:
-                if all(n in done for n in self.jobs[name].needs):
-                    done.append(name)
-                    remaining.remove(name)
-                    break
-        return [self.jobs[n] for n in done]
+        """Jobs in a topological order (stable: file order among equals).
+
+        Kahn's algorithm with the file position as priority: each step takes the earliest job in the
+        file whose needs are all placed, in O(jobs + needs) rather than a rescan per job.
+        """
+        names = list(self.jobs)
+        position = {name: i for i, name in enumerate(names)}
+        waiting = {name: len(spec.needs) for name, spec in self.jobs.items()}
+        dependents: dict[str, list[str]] = {name: [] for name in names}
+        for name, spec in self.jobs.items():
+            for need in spec.needs:
+                dependents[need].append(name)
+        ready = [position[name] for name in names if not waiting[name]]
+        heapq.heapify(ready)
+        ordered = []
+        while ready:
+            name = names[heapq.heappop(ready)]
+            ordered.append(self.jobs[name])
+            for dependent in dependents[name]:
+                waiting[dependent] -= 1
+                if not waiting[dependent]:
+                    heapq.heappush(ready, position[dependent])
+        return ordered
 
 
 # --- loading and validation --------------------------------------------------------------------------
 def _type_name(value) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _has_nul(text: str, where: str, errors: list[str]) -> bool:
+    """A NUL character can be neither stored (PostgreSQL text and jsonb refuse U+0000) nor passed to a
+    process (argv and the environment are C strings): report it, as YAML's "\\0" escape can write one."""
+    if "\x00" not in text:
+        return False
+    errors.append(f"{where}: must not contain a NUL character")
+    return True
 
 
 def _string_map(value, where: str, errors: list[str], *, strict: bool) -> dict[str, str]:
@@ -101,6 +125,8 @@ def _string_map(value, where: str, errors: list[str], *, strict: bool) -> dict[s
             errors.append(f"{where}: {key!r} is not a valid name (letters, digits and _, not starting with a digit)")
             continue
         if isinstance(item, str):
+            if _has_nul(item, f"{where}.{key}", errors):
+                continue
             out[key] = item
         elif not strict and isinstance(item, bool):
             out[key] = "true" if item else "false"
@@ -122,6 +148,9 @@ def parse(text: bytes | str) -> Definition:
             raise DefinitionError([f"{PATH}: not valid UTF-8"]) from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        # PyYAML builds nested collections recursively: a few hundred levels of `[[[…` exhaust the stack.
+        raise DefinitionError([f"{PATH}: nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -201,8 +230,12 @@ def _job(name, raw, errors: list[str]) -> JobSpec | None:
                 errors.append(f"{at}: 'run' is required")
             elif not isinstance(step["run"], str) or not step["run"].strip():
                 errors.append(f"{at}.run: must be a non-empty string")
+            else:
+                _has_nul(step["run"], f"{at}.run", errors)
             if "name" in step and not isinstance(step["name"], str):
                 errors.append(f"{at}.name: must be a string")
+            elif "name" in step:
+                _has_nul(step["name"], f"{at}.name", errors)
             steps.append({"run": step.get("run"), **({"name": step["name"]} if "name" in step else {})})
     needs_raw = raw.get("needs", [])
     needs: list[str] = []
@@ -217,6 +250,8 @@ def _job(name, raw, errors: list[str]) -> JobSpec | None:
         condition = ""
     if not isinstance(condition, str):
         errors.append(f"{where}.if: must be a string, not {_type_name(condition)}")
+        condition = ""
+    elif _has_nul(condition, f"{where}.if", errors):
         condition = ""
     elif condition.strip():
         try:
@@ -240,27 +275,27 @@ def _check_dag(jobs: dict[str, JobSpec], errors: list[str]) -> None:
                 errors.append(f"jobs.{spec.name}.needs: a job cannot need itself")
     if errors:
         return
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(name: str, path: list[str]) -> list[str] | None:
-        state[name] = 1
-        for need in jobs[name].needs:
-            if state.get(need) == 1:
-                return path + [name, need]
-            if need not in state:
-                cycle = visit(need, path + [name])
-                if cycle:
-                    return cycle
-        state[name] = 2
-        return None
-
-    for name in jobs:
-        if name not in state:
-            cycle = visit(name, [])
-            if cycle:
-                start = cycle.index(cycle[-1])
-                errors.append(f"jobs: 'needs' form a cycle: {' -> '.join(cycle[start:])}")
+    # Depth-first search with an explicit stack: a chain of thousands of `needs` (a 256 KiB file holds
+    # several thousand jobs) must not exhaust Python's recursion limit.
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in jobs:
+        if root in state:
+            continue
+        state[root] = 1
+        path, pending = [root], [iter(jobs[root].needs)]
+        while pending:
+            need = next(pending[-1], None)
+            if need is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(need) == 1:
+                cycle = path[path.index(need):] + [need]
+                errors.append(f"jobs: 'needs' form a cycle: {' -> '.join(cycle)}")
                 return
+            elif need not in state:
+                state[need] = 1
+                path.append(need)
+                pending.append(iter(jobs[need].needs))
 
 
 # --- `if` conditions ----------------------------------------------------------------------------------

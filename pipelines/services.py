@@ -7,7 +7,9 @@ status in a second, short transaction, so a claim never waits for a pipeline loc
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 from datetime import timedelta
 
@@ -32,6 +34,10 @@ MAX_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 30
 ZERO_SHA = "0" * 40
 VARIABLE_NAME_RE = pipeline_definition.ENV_NAME_RE
+# `ref` is a branch, tag or sha (API.md §11), not a revision expression (`main~1`, `main@{0}`, `:/text`,
+# which searches every commit message). None of these characters can appear in a ref name (git
+# check-ref-format) or a sha, so such a ref is simply unknown.
+REVISION_SYNTAX_RE = re.compile(r"[~^:?*\[\\\s\x00-\x1f\x7f]|\.\.|@\{")
 
 
 def lease_seconds() -> int:
@@ -85,6 +91,8 @@ def clean_variables(variables) -> dict[str, str]:
             errors.append(f"{name}: not a valid name (letters, digits and _, not starting with a digit)")
         elif not isinstance(value, str):
             errors.append(f"{name}: must be a string")
+        elif "\x00" in value:  # PostgreSQL's jsonb cannot store it, and no process environment can hold it
+            errors.append(f"{name}: must not contain a NUL character")
     if errors:
         raise ValidationFailed({"variables": errors})
     return dict(variables)
@@ -182,7 +190,7 @@ def pipeline_trigger(*, repo, actor: Actor, ref: str | None = None, variables: d
     variables = clean_variables(variables)
     ref = ref or repo.default_branch
     if sha is None:
-        sha = git.resolve_ref(repo.pk, ref) if ref and len(ref) <= 255 else None
+        sha = git.resolve_ref(repo.pk, ref) if ref and len(ref) <= 255 and not REVISION_SYNTAX_RE.search(ref) else None
         if sha is None:
             raise ValidationFailed({"ref": [f"unknown ref {ref!r}"]}, message="Unknown ref")
     spec = load_definition(repo, sha)
@@ -456,26 +464,56 @@ def job_log_read(job: Job, start: int = 0, end: int | None = None) -> bytes:
     return b"".join(parts)
 
 
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """`bytes=N-` or `bytes=N-M` → (start, end exclusive); None when absent or malformed (full body).
+# Byte positions larger than this are past the end of any log; longer digit strings are clamped to it
+# rather than converted (int() refuses more than 4300 digits, and nothing needs them).
+_POSITION_CAP = 10**18
+_RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)  # [0-9], not \d: ASCII digits only
 
-    Raises RangeNotSatisfiable when the start lies past the end of the log.
+
+def parse_position(text: str | None) -> int | None:
+    """A byte position written in ASCII digits (surrounding blanks allowed); None for anything else."""
+    digits = (text or "").strip(" \t")
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    digits = digits.lstrip("0") or "0"
+    return _POSITION_CAP if len(digits) > len(str(_POSITION_CAP)) else min(int(digits), _POSITION_CAP)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """A single `Range` of a `size`-byte log → (start, end exclusive); None to send the whole log.
+
+    `bytes=N-`, `bytes=N-M` and the suffix form `bytes=-N` (the last N bytes) are served. Anything else
+    (other units, several ranges, M < N, garbage) is ignored, as RFC 9110 §14.2 allows. A range that
+    selects nothing — a start at or past the end (`bytes=0-` of an empty log among them) or an empty
+    suffix — raises RangeNotSatisfiable, which carries `Content-Range: bytes */<size>`.
     """
-    if not header or not header.startswith("bytes="):
+    match = _RANGE_RE.fullmatch((header or "").strip())
+    if match is None or match.group(1) == match.group(2) == "":
         return None
-    spec = header[len("bytes="):].strip()
-    if "," in spec or "-" not in spec:
+    first, last = parse_position(match.group(1)), parse_position(match.group(2))
+    if first is None:  # suffix: the last `last` bytes
+        if last == 0 or size == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - last), size
+    if last is not None and last < first:
         return None
-    first, _, last = spec.partition("-")
-    if not first.isdigit() or (last and not last.isdigit()):
-        return None
-    start = int(first)
-    end = int(last) + 1 if last else size
-    if last and end <= start:
-        return None
-    if start >= size:
-        raise RangeNotSatisfiable(f"The log has {size} bytes", details={"size": size})
-    return start, min(end, size)
+    if first >= size:
+        raise _unsatisfiable(size)
+    return first, size if last is None else min(last + 1, size)
+
+
+def _unsatisfiable(size: int) -> RangeNotSatisfiable:
+    return RangeNotSatisfiable(f"The log has {size} bytes", details={"size": size},
+                               headers={"Content-Range": f"bytes */{size}"})
+
+
+def job_log_etag(job: Job) -> str:
+    """The strong ETag of a job's whole log, the same on 200 and 206 answers (RFC 9110 §15.3.7).
+
+    A log only grows (chunks are appended at its end and never rewritten), so the job and the log's size
+    name its bytes exactly: no need to read and hash up to 64 MiB to answer a Range request.
+    """
+    return '"' + hashlib.md5(f"job-log:{job.pk}:{job.log_size}".encode(), usedforsecurity=False).hexdigest() + '"'
 
 
 # --- automatic triggers ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -95,10 +96,17 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
 
     @extend_schema(
         summary="A job's log",
-        parameters=[OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-                                     description="`bytes=N-` (or `bytes=N-M`) → 206 with that part")],
+        parameters=[
+            OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                             description="`bytes=N-`, `bytes=N-M` or `bytes=-N` (the last N bytes) → 206 with "
+                                         "that part"),
+            OpenApiParameter("If-Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                             description="Serve the Range only while the log's ETag is still this one (else 200)"),
+        ],
         responses={(200, "text/plain"): OpenApiTypes.STR, (206, "text/plain"): OpenApiTypes.STR,
-                   416: OpenApiResponse(ErrorSerializer, description="RANGE_NOT_SATISFIABLE: `details.size` is the log's size")},
+                   304: OpenApiResponse(description="Not modified (`If-None-Match` holds the log's current ETag)"),
+                   416: OpenApiResponse(ErrorSerializer, description="RANGE_NOT_SATISFIABLE: `details.size` is the "
+                                        "log's size, also sent as `Content-Range: bytes */<size>`")},
     )
     def retrieve(self, request, org, repo, pipeline_id, job_id):
         if request.query_params.get("format") not in (None, "txt", "json"):
@@ -106,8 +114,17 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
         job = Job.objects.filter(pk=job_id, pipeline_id=pipeline_id, pipeline__repository=self.repository).first()
         if job is None:
             raise NotFound()
-        size = job.log_size
-        wanted = services.parse_range(request.headers.get("Range"), size)
+        size, etag = job.log_size, services.job_log_etag(job)
+        # Preconditions come before Range (RFC 9110 §13.2.2): a current tag is a 304 even when the Range
+        # would be unsatisfiable, so a client following the log's tail learns "nothing new" cheaply.
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            not_modified["ETag"] = etag
+            return not_modified
+        # If-Range (RFC 9110 §13.1.5): the part only while the log is still the one the client holds.
+        if_range = request.headers.get("If-Range")
+        honour_range = if_range is None or if_range.strip() == etag
+        wanted = services.parse_range(request.headers.get("Range"), size) if honour_range else None
         # A plain HttpResponse: DRF's Response drops Content-Type from an empty body (an empty log).
         if wanted is None:
             response = HttpResponse(services.job_log_read(job), content_type="text/plain; charset=utf-8")
@@ -116,6 +133,9 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
             response = HttpResponse(services.job_log_read(job, start, end), status=status.HTTP_206_PARTIAL_CONTENT,
                                     content_type="text/plain; charset=utf-8")
             response["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        # Set here, not by ConditionalGetMiddleware: it hashes the body, so an empty log got no ETag and a
+        # 206 got its part's tag instead of the log's.
+        response["ETag"] = etag
         response["Accept-Ranges"] = "bytes"
         return response
 
@@ -150,10 +170,10 @@ class AgentJobViewSet(KizunaViewSet):
         responses={202: OpenApiResponse(description="Accepted; `X-Log-Offset` carries the new size")},
     )
     def log(self, request, job_id):
-        raw = request.headers.get("X-Log-Offset")
-        if raw is None or not raw.strip().isdigit():
+        offset = services.parse_position(request.headers.get("X-Log-Offset"))
+        if offset is None:
             raise ValidationFailed({"X-Log-Offset": ["a non-negative integer header is required"]})
-        size = services.job_log_append(agent=request.user, job_id=job_id, offset=int(raw), data=request.data or b"")
+        size = services.job_log_append(agent=request.user, job_id=job_id, offset=offset, data=request.data or b"")
         return Response(status=status.HTTP_202_ACCEPTED, headers={"X-Log-Offset": str(size)})
 
     @extend_schema(summary="Finish a held job", request=FinishSerializer, responses={200: JobSerializer})

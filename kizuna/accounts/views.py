@@ -9,7 +9,7 @@ from agents.serializers import AgentIdentitySerializer
 
 from kizuna.api import permissions
 from kizuna.api.errors import Forbidden, NotFound, ValidationFailed
-from kizuna.api.views import KizunaViewSet, RepoScopedMixin
+from kizuna.api.views import KizunaViewSet, MethodCheckMixin, RepoScopedMixin
 
 from . import services
 from .models import Membership, Namespace, Role, Token, User
@@ -31,7 +31,7 @@ def agent_identity(request) -> dict:
     return AgentIdentitySerializer(request.user, context={"request": request}).data
 
 
-class CurrentUserView(APIView):
+class CurrentUserView(MethodCheckMixin, APIView):
     permission_classes = [permissions.IsSignedIn]
 
     @extend_schema(

@@ -57,15 +57,17 @@ def envelope(status_code: int, *, code: str | None = None, message: str | None =
 
 
 class KizunaAPIError(exceptions.APIException):
-    """A domain error carrying its own status, code and structured details."""
+    """A domain error carrying its own status, code, structured details and any response headers it
+    needs (`Content-Range` on a 416, for instance)."""
 
     status_code = 400
     code = "BAD_REQUEST"
     message = None
 
-    def __init__(self, message: str | None = None, *, details: dict | None = None):
+    def __init__(self, message: str | None = None, *, details: dict | None = None, headers: dict | None = None):
         self.message = message or self.message or DEFAULT_MESSAGES.get(self.code, "Error")
         self.details = details or {}
+        self.headers = headers or {}
         super().__init__(self.message)
 
 
@@ -168,6 +170,7 @@ def exception_handler(exc, context):
     if isinstance(exc, KizunaAPIError):
         body = envelope(exc.status_code, code=exc.code, message=exc.message, details=exc.details)
         status_code = exc.status_code
+        headers.update(exc.headers)
     elif isinstance(exc, exceptions.ValidationError):
         status_code = 422
         body = envelope(422, details=validation_details(exc.detail))

@@ -9,7 +9,29 @@ from . import permissions
 from .errors import NotFound, ValidationFailed
 
 
-class KizunaViewSet(viewsets.GenericViewSet):
+class MethodCheckMixin:
+    """A method the path does not serve is 405 `METHOD_NOT_ALLOWED` with `Allow`, whoever asks (API.md §2).
+
+    DRF dispatches the method only after authentication, permissions and whatever `initial()` checks,
+    so an anonymous caller (or a person's token on the agent job protocol) learnt 401 or 403 instead.
+    The check runs right after authentication: a bad token is still 401 first. OPTIONS answers 405 too
+    (there is no metadata), so `Allow` does not list it.
+    """
+
+    @property
+    def allowed_methods(self):
+        methods = super().allowed_methods
+        if self.metadata_class is None:
+            methods = [method for method in methods if method != "OPTIONS"]
+        return methods
+
+    def check_permissions(self, request):
+        if request.method.upper() not in self.allowed_methods:
+            self.http_method_not_allowed(request)
+        super().check_permissions(request)
+
+
+class KizunaViewSet(MethodCheckMixin, viewsets.GenericViewSet):
     """Every Kizuna viewset: services get the caller's Actor from `self.actor`."""
 
     @cached_property

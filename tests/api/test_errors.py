@@ -85,6 +85,27 @@ def test_method_not_allowed_is_405(writer):
     assert_envelope(writer.delete("/user"), 405, "METHOD_NOT_ALLOWED")
 
 
+@pytest.mark.parametrize("token", [None, "reader"])
+@pytest.mark.parametrize("method, path, allowed", [
+    ("PUT", "/repos/w-org/pub", {"GET", "HEAD", "PATCH", "DELETE"}),
+    ("OPTIONS", "/repos/w-org/pub", {"GET", "HEAD", "PATCH", "DELETE"}),
+    ("DELETE", "/user", {"GET", "HEAD"}),
+    ("OPTIONS", "/user", {"GET", "HEAD"}),
+])
+def test_method_not_allowed_comes_before_permissions(world, api, token, method, path, allowed):
+    """405 whoever asks (not 401 to the anonymous, 403 to the unprivileged), and `Allow` lists what the
+    path serves: OPTIONS is not one of them (it answers 405 itself)."""
+    client = api(world.tokens[token] if token else None).client
+    response = client.generic(method, "/api/v1" + path)
+    assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
+    assert {m.strip() for m in response["Allow"].split(",")} == allowed
+
+
+def test_bad_token_is_401_before_method_not_allowed(world, api):
+    response = api("kzp_" + "x" * 36).client.put("/api/v1/repos/w-org/pub")
+    assert_envelope(response, 401, "UNAUTHORIZED")
+
+
 def test_body_over_limit_with_content_length_is_413(writer, settings):
     settings.KIZUNA_MAX_BODY_BYTES = 100
     payload = json.dumps({"name": "big", "description": "x" * 200})

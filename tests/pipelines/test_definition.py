@@ -95,3 +95,46 @@ def test_conditions(condition, ctx, result):
 def test_bad_conditions_are_refused(bad):
     with pytest.raises(ConditionError):
         parse_condition(bad)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # `$` matched before a trailing newline, so these names passed
+    ('jobs: {"t\\n": {steps: [{run: a}]}}', "is not a valid job name"),
+    ('env: {"A\\n": x}\njobs: {t: {steps: [{run: a}]}}', "is not a valid name"),
+    ('variables: {"A\\n": x}\njobs: {t: {steps: [{run: a}]}}', "is not a valid name"),
+    # YAML's "\0" writes a NUL, which PostgreSQL cannot store (a 500 at trigger time, or inside a push)
+    ('jobs: {t: {steps: [{run: "a\\0"}]}}', "jobs.t.steps[0].run: must not contain a NUL character"),
+    ('jobs: {t: {steps: [{run: a, name: "n\\0"}]}}', "jobs.t.steps[0].name: must not contain a NUL character"),
+    ('jobs: {t: {steps: [{run: a}], if: "ref == \'\\0\'"}}', "jobs.t.if: must not contain a NUL character"),
+    ('jobs: {t: {steps: [{run: a}], env: {A: "\\0"}}}', "jobs.t.env.A: must not contain a NUL character"),
+    ('env: {A: "\\0"}\njobs: {t: {steps: [{run: a}]}}', "env.A: must not contain a NUL character"),
+    ('variables: {A: "\\0"}\njobs: {t: {steps: [{run: a}]}}', "variables.A: must not contain a NUL character"),
+    # PyYAML builds nested collections recursively: RecursionError, a 500
+    ("jobs: " + "[" * 600 + "]" * 600, "nested too deeply"),
+    ("jobs: {t: {steps: [{run: a}], env: " + "{a: " * 600 + "1" + "}" * 600 + "}}", "nested too deeply"),
+])
+def test_unusable_values_are_refused(text, expected):
+    messages = errors_of(text)
+    assert any(expected in m for m in messages), messages
+
+
+def chain(count: int, *, reverse: bool, cycle: bool = False) -> str:
+    """`count` jobs, each needing the one before (j0 needs the last one when `cycle`)."""
+    lines = [f"  j{i}: {{needs: j{i - 1 if i else count - 1}, steps: [{{run: x}}]}}" if i or cycle
+             else "  j0: {steps: [{run: x}]}" for i in range(count)]
+    return "jobs:\n" + "\n".join(reversed(lines) if reverse else lines) + "\n"
+
+
+def test_a_long_needs_chain_is_checked_without_recursion():
+    """The cycle check recursed once per job in the chain: a file listing a long chain from its end
+    raised RecursionError (a 500), and ordering it rescanned every job for each one."""
+    spec = parse(chain(3000, reverse=True))
+    assert [j.name for j in spec.ordered_jobs()] == [f"j{i}" for i in range(3000)]
+    [message] = errors_of(chain(3000, reverse=True, cycle=True))
+    assert message.startswith("jobs: 'needs' form a cycle: j2999 -> j2998 -> ") and message.endswith(" -> j2999")
+
+
+def test_order_is_stable_file_order_among_equals():
+    spec = parse("jobs:\n  d: {needs: [b, c], steps: [{run: x}]}\n  c: {steps: [{run: x}]}\n"
+                 "  b: {needs: a, steps: [{run: x}]}\n  a: {steps: [{run: x}]}\n  e: {steps: [{run: x}]}\n")
+    assert [j.name for j in spec.ordered_jobs()] == ["c", "a", "b", "d", "e"]
