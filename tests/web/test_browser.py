@@ -1,9 +1,12 @@
 """A real browser (Debian's Chromium driven by Playwright) signs in, manages tokens and agents.
 
-Screenshots of every page land in docs/screenshots/ as artefacts of the run.
+Screenshots of every page are taken on every run (a page that cannot render fails the test). They
+land in a temporary directory, or in docs/screenshots/ with KIZUNA_SCREENSHOTS=docs (to refresh the
+committed ones): a test run never rewrites tracked files.
 """
 
 import json
+import os
 import shutil
 import urllib.error
 import urllib.request
@@ -13,8 +16,15 @@ import pytest
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(autouse=True)
+def screenshots_dir(tmp_path_factory):
+    global SCREENSHOTS
+    SCREENSHOTS = DOCS_SCREENSHOTS if os.environ.get("KIZUNA_SCREENSHOTS") == "docs" else tmp_path_factory.mktemp("shots")
+    return SCREENSHOTS
 
 
 @pytest.fixture
