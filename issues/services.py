@@ -55,7 +55,8 @@ def issue_payload(issue: Issue) -> dict:
 
 
 def comment_payload(comment: Comment) -> dict:
-    return {"id": comment.pk, "body": comment.body, "author": comment.author.as_json(), "url": api_path(comment.api_path())}
+    return {"id": comment.pk, "body": comment.body, "author": comment.author.as_json(),
+            "url": api_path(comment.api_path())}
 
 
 # --- lookups (422 for anything unknown or belonging to another repository) ------------------------
