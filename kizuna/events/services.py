@@ -121,6 +121,12 @@ def create_deliveries_for_event(event: Event) -> list[WebhookDelivery]:
 
 
 # --- webhooks -------------------------------------------------------------------------------------
+def _fitting_root(api_root: str) -> str:
+    """The root to record, or "" (paths) for one longer than any real host name gives: a Host header
+    is only as bounded as ALLOWED_HOSTS (`*` lets anything through)."""
+    return api_root if len(api_root) <= Webhook._meta.get_field("api_root").max_length else ""
+
+
 def hook_json(hook: Webhook) -> dict:
     return {"id": hook.pk, "url": hook.url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}
 
@@ -136,7 +142,7 @@ def webhook_create(
     return Webhook.objects.create(
         repository=repository, namespace=None if repository is not None else namespace, url=url,
         content_type=content_type, secret=secret or "", events=events, active=active, created_by=actor,
-        api_root=api_root, created_at=now, updated_at=now, deactivated_at=None if active else now,
+        api_root=_fitting_root(api_root), created_at=now, updated_at=now, deactivated_at=None if active else now,
     )
 
 
@@ -146,7 +152,7 @@ def webhook_update(*, actor: Actor, hook: Webhook, api_root: str = "", **changes
     hook = Webhook.objects.select_for_update().get(pk=hook.pk)
     now = timezone.now()
     if api_root and not hook.api_root:
-        hook.api_root = api_root
+        hook.api_root = _fitting_root(api_root)
     if "secret" in changes:
         new = changes.pop("secret") or ""
         if new != hook.secret:

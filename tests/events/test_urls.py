@@ -81,6 +81,14 @@ def test_a_hook_records_the_root_it_was_created_at(world, api, receiver):
     assert "api_root" not in r.json()  # internal: the hook's shape is API.md's
 
 
+def test_an_overlong_host_is_not_recorded(world, api, receiver, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    host = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 60 + ".example"
+    r = at(api, world.tokens["admin"], f"https://{host}").post(f"{REPO}/webhooks", {"url": receiver.url})
+    assert r.status_code == 201, r.content
+    assert Webhook.objects.get(pk=r.json()["id"]).api_root == ""  # bodies keep paths, nothing fails
+
+
 def test_issue_comment_and_milestone_urls_equal_the_api_at_the_hooks_root(world, api, receiver):
     hook = make_hook(api, world, receiver)
     changer = at(api, world.tokens["admin"], OTHER)  # the host the change came through does not matter
