@@ -47,6 +47,10 @@ class Milestone(models.Model):
     def __str__(self):
         return self.title
 
+    def api_path(self, repository=None) -> str:
+        """The path under /api/v1 (serializers and event payloads); `repository` saves the lookup."""
+        return f"/repos/{(repository or self.repository).full_name}/milestones/{self.number}"
+
 
 class Issue(models.Model):
     class State(models.TextChoices):
@@ -94,6 +98,11 @@ class Issue(models.Model):
     def __str__(self):
         return f"#{self.number} {self.title}"
 
+    def api_path(self, repository=None) -> str:
+        """The path under /api/v1 (a pull request's is the pull request's); `repository` saves the lookup."""
+        kind = "pulls" if self.is_pull_request else "issues"
+        return f"/repos/{(repository or self.repository).full_name}/{kind}/{self.number}"
+
 
 class Comment(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
@@ -107,3 +116,7 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"comment {self.pk} on {self.issue_id}"
+
+    def api_path(self, repository=None) -> str:
+        """The path under /api/v1 (pull request comments too); `repository` saves the lookup."""
+        return f"/repos/{(repository or self.issue.repository).full_name}/issues/comments/{self.pk}"

@@ -18,16 +18,16 @@ from .models import Comment, Issue, Label, Milestone, color_validator
 
 
 class RepoUrlField(serializers.Field):
-    """`/repos/<full_name>` + `suffix(obj)`, the repository taken from the context when present."""
+    """The object's `api_path(repository)`, the repository taken from the context when present."""
 
-    def __init__(self, suffix, repo_of, **kwargs):
-        self.suffix, self.repo_of = suffix, repo_of
+    def __init__(self, repo_of, **kwargs):
+        self.repo_of = repo_of
         kwargs.update(read_only=True, source="*")
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
         repo = self.context.get("repository") or self.repo_of(obj)
-        return api_url(self.context.get("request"), f"/repos/{repo.full_name}{self.suffix(obj)}")
+        return api_url(self.context.get("request"), obj.api_path(repo))
 
 
 extend_schema_field(OpenApiTypes.URI)(RepoUrlField)
@@ -63,7 +63,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     due_on = serializers.DateTimeField(required=False, allow_null=True)
     open_issues = serializers.IntegerField(read_only=True)
     closed_issues = serializers.IntegerField(read_only=True)
-    url = RepoUrlField(lambda m: f"/milestones/{m.number}", lambda m: m.repository)
+    url = RepoUrlField(lambda m: m.repository)
 
     class Meta:
         model = Milestone
@@ -77,7 +77,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
     body = serializers.CharField(allow_blank=False, trim_whitespace=False)
     author = ActorField()
-    url = RepoUrlField(lambda c: f"/issues/comments/{c.pk}", lambda c: c.issue.repository)
+    url = RepoUrlField(lambda c: c.issue.repository)
 
     class Meta:
         model = Comment
@@ -92,7 +92,7 @@ class IssueSerializer(serializers.ModelSerializer):
     author = ActorField()
     closed_by = ActorField(allow_null=True)
     comments = serializers.IntegerField(source="comments_count", read_only=True)
-    url = RepoUrlField(lambda i: f"/issues/{i.number}", lambda i: i.repository)
+    url = RepoUrlField(lambda i: i.repository)
 
     class Meta:
         model = Issue

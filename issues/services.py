@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
+from kizuna.api.fields import api_path
 from kizuna.events.services import emit_event
 from repos.models import Repository
 from repos.services import DEFAULT_LABELS, next_number
@@ -36,7 +37,8 @@ def label_payload(label: Label) -> dict:
 def milestone_payload(milestone: Milestone | None) -> dict | None:
     if milestone is None:
         return None
-    return {"id": milestone.pk, "number": milestone.number, "title": milestone.title, "state": milestone.state}
+    return {"id": milestone.pk, "number": milestone.number, "title": milestone.title, "state": milestone.state,
+            "url": api_path(milestone.api_path())}
 
 
 def issue_payload(issue: Issue) -> dict:
@@ -48,11 +50,13 @@ def issue_payload(issue: Issue) -> dict:
         "state_reason": issue.state_reason,
         "is_pull_request": issue.is_pull_request,
         "author": issue.author.as_json(),
+        "url": api_path(issue.api_path()),
     }
 
 
 def comment_payload(comment: Comment) -> dict:
-    return {"id": comment.pk, "body": comment.body, "author": comment.author.as_json()}
+    return {"id": comment.pk, "body": comment.body, "author": comment.author.as_json(),
+            "url": api_path(comment.api_path())}
 
 
 # --- lookups (422 for anything unknown or belonging to another repository) ------------------------

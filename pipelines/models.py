@@ -51,6 +51,10 @@ class Pipeline(models.Model):
     def __str__(self):
         return f"pipeline #{self.number} ({self.status})"
 
+    def api_path(self) -> str:
+        """The path under /api/v1 (serializers and event payloads)."""
+        return f"/repos/{self.repository.full_name}/pipelines/{self.pk}"
+
     @property
     def is_finished(self) -> bool:
         return self.status in FINAL

@@ -6,10 +6,6 @@ from kizuna.api.fields import ActorField, ActorSerializer, UrlField, absolute_ur
 from .models import Job, Pipeline, Status
 
 
-def _pipeline_path(pipeline: Pipeline) -> str:
-    return f"/repos/{pipeline.repository.full_name}/pipelines/{pipeline.pk}"
-
-
 class JobSerializer(serializers.ModelSerializer):
     agent = serializers.SerializerMethodField()
     log_url = serializers.SerializerMethodField()
@@ -27,7 +23,7 @@ class JobSerializer(serializers.ModelSerializer):
     def get_log_url(self, job) -> str:
         from kizuna.api.fields import api_url
 
-        return api_url(self.context.get("request"), f"{_pipeline_path(job.pipeline)}/jobs/{job.pk}/log")
+        return api_url(self.context.get("request"), f"{job.pipeline.api_path()}/jobs/{job.pk}/log")
 
 
 class PipelineSerializer(serializers.ModelSerializer):
@@ -35,7 +31,7 @@ class PipelineSerializer(serializers.ModelSerializer):
     variables = serializers.SerializerMethodField()
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
     jobs = serializers.SerializerMethodField()
-    url = UrlField(_pipeline_path)
+    url = UrlField(Pipeline.api_path)
 
     class Meta:
         model = Pipeline

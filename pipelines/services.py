@@ -20,6 +20,7 @@ from django.utils import timezone
 from kizuna.accounts.models import Actor, Token
 from kizuna.accounts.services import actor_for_agent, token_create
 from kizuna.api.errors import Conflict, NotFound, RangeNotSatisfiable, ValidationFailed
+from kizuna.api.fields import api_path
 from kizuna.api.permissions import job_repos_q
 from kizuna.events.services import emit_event
 from repos import git
@@ -54,6 +55,7 @@ def pipeline_payload(pipeline: Pipeline) -> dict:
         "id": pipeline.pk, "number": pipeline.number, "status": pipeline.status, "ref": pipeline.ref,
         "sha": pipeline.sha, "trigger": pipeline.trigger,
         "triggered_by": pipeline.triggered_by.as_json() if pipeline.triggered_by_id else None,
+        "url": api_path(pipeline.api_path()),
     }
 
 

@@ -33,6 +33,10 @@ class PullRequest(models.Model):
     def __str__(self):
         return f"PR {self.issue_id} {self.head_ref} -> {self.base_ref}"
 
+    def api_path(self) -> str:
+        """The path under /api/v1 (serializers and event payloads)."""
+        return f"/repos/{self.repository.full_name}/pulls/{self.issue.number}"
+
     @property
     def is_open(self) -> bool:
         return self.issue.state == "open"

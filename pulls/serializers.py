@@ -28,7 +28,7 @@ class PullRequestSerializer(serializers.ModelSerializer):
     created_at = serializers.DateTimeField(source="issue.created_at", read_only=True)
     updated_at = serializers.DateTimeField(source="issue.updated_at", read_only=True)
     closed_at = serializers.DateTimeField(source="issue.closed_at", read_only=True, allow_null=True)
-    url = UrlField(lambda pr: f"/repos/{pr.repository.full_name}/pulls/{pr.issue.number}")
+    url = UrlField(lambda pr: pr.api_path())
 
     class Meta:
         model = PullRequest

@@ -10,6 +10,7 @@ from django.utils import timezone
 from issues.models import Issue
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import Conflict, NotMergeable, ValidationFailed
+from kizuna.api.fields import api_path
 from kizuna.events.services import emit_event
 from repos import git
 from repos.models import Repository
@@ -40,7 +41,7 @@ def pull_payload(pr: PullRequest) -> dict:
         "number": issue.number, "title": issue.title, "state": issue.state, "draft": pr.draft,
         "merged": pr.merged, "mergeable": pr.mergeable,
         "head": {"ref": pr.head_ref, "sha": pr.head_sha}, "base": {"ref": pr.base_ref, "sha": pr.base_sha},
-        "merge_commit_sha": pr.merge_commit_sha,
+        "merge_commit_sha": pr.merge_commit_sha, "url": api_path(pr.api_path()),
     }
 
 

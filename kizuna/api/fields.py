@@ -6,6 +6,16 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 
+def request_root(request) -> str:
+    """`scheme://host[:port]` as this request reached the server, without KIZUNA_PUBLIC_URL.
+
+    The same root `absolute_url` builds from: the host is Django's validated Host header
+    (ALLOWED_HOSTS), the scheme what the WSGI/ASGI server decided (gunicorn's and uvicorn's
+    `--forwarded-allow-ips` make `X-Forwarded-Proto` from the proxy count, docs/deploy.md).
+    """
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def absolute_url(request, path: str) -> str:
     """An absolute URL for `path` (which starts with /), honouring KIZUNA_PUBLIC_URL behind proxies."""
     if settings.KIZUNA_PUBLIC_URL:
@@ -15,8 +25,13 @@ def absolute_url(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+def api_path(path: str) -> str:
+    """The path of an API resource: `path` (`/repos/o/r`) under the API prefix."""
+    return "/api/v1" + path
+
+
 def api_url(request, path: str) -> str:
-    return absolute_url(request, "/api/v1" + path)
+    return absolute_url(request, api_path(path))
 
 
 class ActorSerializer(serializers.Serializer):
@@ -71,4 +86,7 @@ class UrlField(serializers.Field):
 
 extend_schema_field(OpenApiTypes.URI)(UrlField)
 
-__all__ = ["ActorField", "ActorSerializer", "StrictCharField", "UrlField", "absolute_url", "api_url", "inline_serializer"]
+__all__ = [
+    "ActorField", "ActorSerializer", "StrictCharField", "UrlField", "absolute_url", "api_path", "api_url",
+    "inline_serializer", "request_root",
+]

@@ -58,6 +58,10 @@ class Webhook(models.Model):
     events = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey("accounts.Actor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # `scheme://host[:port]` the API was reached at when the hook was created: the root of the URLs
+    # in its deliveries unless KIZUNA_PUBLIC_URL is set (a worker has no request to take one from).
+    # Empty for hooks created before it was recorded (their URLs stay paths until a PATCH fills it).
+    api_root = models.CharField(max_length=300, blank=True, default="")
     # A delivery that exhausts its retries with no success since it was created deactivates the hook.
     last_success_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)

@@ -1,29 +1,56 @@
-"""JSON shapes shared by the events API, the SSE streams and webhook bodies."""
+"""JSON shapes shared by the events API, the SSE streams and webhook bodies.
+
+URLs inside events are stored and built as API paths (`/api/v1/repos/o/r/issues/3`, under `url`
+keys): the event log is written once, but the same event is read at several server roots (an API
+call's host, each webhook's recorded root, KIZUNA_PUBLIC_URL). `with_root` makes every such path
+absolute for one root as the event is rendered (docs/architecture.md, "URLs in events").
+"""
 
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
 
+from kizuna.api.fields import api_path, request_root
+
+_API_PATH = api_path("/")
+
 
 def request_base(request) -> str:
-    """The server root as the caller reached it (KIZUNA_PUBLIC_URL wins in `_url`)."""
-    return request.build_absolute_uri("/").rstrip("/")
+    """The root URLs in an API response or stream use: KIZUNA_PUBLIC_URL, else the request's."""
+    return settings.KIZUNA_PUBLIC_URL or request_root(request)
 
 
-def _url(path: str, base: str | None) -> str:
-    root = settings.KIZUNA_PUBLIC_URL or (base or "")
-    return f"{root}/api/v1{path}"
+def hook_base(hook) -> str:
+    """The root URLs in a hook's deliveries use: KIZUNA_PUBLIC_URL, else the root the API was
+    reached at when the hook was created ("" for hooks older than that record: paths stay paths)."""
+    return settings.KIZUNA_PUBLIC_URL or hook.api_root
 
 
-def repository_summary(repo, base: str | None = None) -> dict | None:
+def with_root(data, base: str):
+    """`data` with every API path under a `url` key prefixed by `base` (a copy; `data` is not changed)."""
+    if not base:
+        return data
+    if isinstance(data, dict):
+        return {
+            key: (base + value if key == "url" and isinstance(value, str) and value.startswith(_API_PATH)
+                  else with_root(value, base))
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [with_root(value, base) for value in data]
+    return data
+
+
+def repository_summary(repo, base: str = "") -> dict | None:
     if repo is None:
         return None
     full_name = f"{repo.namespace.login}/{repo.name}"
-    return {"id": repo.pk, "name": repo.name, "full_name": full_name, "url": _url(f"/repos/{full_name}", base)}
+    return {"id": repo.pk, "name": repo.name, "full_name": full_name, "url": base + api_path(f"/repos/{full_name}")}
 
 
-def event_json(event, base: str | None = None) -> dict:
-    """`{id, type, repository, actor, on_behalf_of, payload, created_at}` (API.md §13).
+def event_json(event, base: str = "") -> dict:
+    """`{id, type, repository, actor, on_behalf_of, payload, created_at}` (API.md §13), URLs under `base`
+    (paths when it is empty: the SSE hub renders once and prefixes per stream with `with_root`).
 
     Needs `repository__namespace`, `actor` and `on_behalf_of` loaded (select_related) to stay O(1).
     """
@@ -33,13 +60,13 @@ def event_json(event, base: str | None = None) -> dict:
         "repository": repository_summary(event.repository, base),
         "actor": event.actor.as_json(),
         "on_behalf_of": event.on_behalf_of.as_json() if event.on_behalf_of_id else None,
-        "payload": event.payload,
+        "payload": with_root(event.payload, base),
         "created_at": event.created_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
-def webhook_body(event) -> dict:
-    """`{event, action, repository, sender, …the resource}` (API.md §12)."""
+def webhook_body(event, base: str = "") -> dict:
+    """`{event, action, repository, sender, …the resource}` (API.md §12), URLs under `base` (`hook_base`)."""
     body = {"event": event.webhook_event, "action": event.webhook_action}
     payload = dict(event.payload or {})
     repo = repository_summary(event.repository)
@@ -56,4 +83,4 @@ def webhook_body(event) -> dict:
         body["on_behalf_of"] = event.on_behalf_of.as_json()
     for key, value in payload.items():
         body.setdefault(key, value)
-    return body
+    return with_root(body, base)

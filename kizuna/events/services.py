@@ -95,15 +95,20 @@ def create_deliveries_for_event(event: Event) -> list[WebhookDelivery]:
     hooks = [h for h in Webhook.objects.filter(scope, active=True) if h.wants(event.webhook_event)]
     if not hooks:
         return []
-    from .payloads import webhook_body
+    from .payloads import hook_base, webhook_body
 
-    body = _dumps(webhook_body(event))
+    # Rendered once per server root among the hooks (usually one): URLs differ only by root.
+    bodies: dict[str, str] = {}
+    for hook in hooks:
+        base = hook_base(hook)
+        if base not in bodies:
+            bodies[base] = _dumps(webhook_body(event, base))
     now = timezone.now()
     rows = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 webhook=hook, event=event, guid=uuid.uuid4(), event_name=event.webhook_event,
-                action=event.webhook_action, body=body, next_attempt_at=now, created_at=now,
+                action=event.webhook_action, body=bodies[hook_base(hook)], next_attempt_at=now, created_at=now,
             )
             for hook in hooks
         ]
@@ -116,6 +121,12 @@ def create_deliveries_for_event(event: Event) -> list[WebhookDelivery]:
 
 
 # --- webhooks -------------------------------------------------------------------------------------
+def _fitting_root(api_root: str) -> str:
+    """The root to record, or "" (paths) for one longer than any real host name gives: a Host header
+    is only as bounded as ALLOWED_HOSTS (`*` lets anything through)."""
+    return api_root if len(api_root) <= Webhook._meta.get_field("api_root").max_length else ""
+
+
 def hook_json(hook: Webhook) -> dict:
     return {"id": hook.pk, "url": hook.url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}
 
@@ -123,20 +134,25 @@ def hook_json(hook: Webhook) -> dict:
 @transaction.atomic
 def webhook_create(
     *, actor: Actor, url: str, events: list[str], secret: str = "", active: bool = True,
-    content_type: str = "json", repository=None, namespace=None,
+    content_type: str = "json", repository=None, namespace=None, api_root: str = "",
 ) -> Webhook:
+    """`api_root`: `scheme://host` the API was reached at (kizuna.api.fields.request_root), the root of
+    the URLs in this hook's deliveries when KIZUNA_PUBLIC_URL is not set."""
     now = timezone.now()
     return Webhook.objects.create(
         repository=repository, namespace=None if repository is not None else namespace, url=url,
         content_type=content_type, secret=secret or "", events=events, active=active, created_by=actor,
-        created_at=now, updated_at=now, deactivated_at=None if active else now,
+        api_root=_fitting_root(api_root), created_at=now, updated_at=now, deactivated_at=None if active else now,
     )
 
 
 @transaction.atomic
-def webhook_update(*, actor: Actor, hook: Webhook, **changes) -> Webhook:
+def webhook_update(*, actor: Actor, hook: Webhook, api_root: str = "", **changes) -> Webhook:
+    """`api_root` fills in the root of a hook created before roots were recorded; a recorded one stays."""
     hook = Webhook.objects.select_for_update().get(pk=hook.pk)
     now = timezone.now()
+    if api_root and not hook.api_root:
+        hook.api_root = _fitting_root(api_root)
     if "secret" in changes:
         new = changes.pop("secret") or ""
         if new != hook.secret:
@@ -162,11 +178,11 @@ def webhook_delete(*, actor: Actor, hook: Webhook) -> None:
 @transaction.atomic
 def webhook_ping(*, actor: Actor, hook: Webhook) -> WebhookDelivery:
     """A `ping` delivery, sent whatever the hook subscribes to (and even if it is inactive)."""
-    from .payloads import repository_summary
+    from .payloads import hook_base, repository_summary
 
     body = {
         "event": "ping", "action": None,
-        "repository": repository_summary(hook.repository) if hook.repository_id else None,
+        "repository": repository_summary(hook.repository, hook_base(hook)) if hook.repository_id else None,
         "sender": actor.as_json(), "zen": "Keep it logically awesome.", "hook_id": hook.pk, "hook": hook_json(hook),
     }
     if hook.namespace_id:

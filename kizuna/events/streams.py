@@ -42,7 +42,7 @@ from kizuna.api.views import get_repository
 
 from .filters import parse_event_id
 from .models import Event
-from .payloads import event_json
+from .payloads import event_json, request_base, with_root
 
 logger = logging.getLogger("kizuna.events.streams")
 REDIS_CHANNEL = "kizuna:events"
@@ -166,7 +166,7 @@ def authorize(request, *, org=None, repo=None) -> Viewer:
 class Entry:
     id: int
     meta: tuple  # (repository_id, repository's namespace_id, visibility)
-    data: dict  # event_json with path-only URLs
+    data: dict  # event_json with API paths for URLs (`render` prefixes the stream's root)
     rendered: dict = field(default_factory=dict)  # base URL -> SSE frame
 
 
@@ -179,9 +179,7 @@ def _entry(event) -> Entry:
 def render(entry: Entry, base: str) -> str:
     frame = entry.rendered.get(base)
     if frame is None:
-        data = entry.data
-        if data["repository"] is not None and not settings.KIZUNA_PUBLIC_URL:
-            data = {**data, "repository": {**data["repository"], "url": base + data["repository"]["url"]}}
+        data = with_root(entry.data, base)
         frame = f"id: {entry.id}\nevent: {entry.data['type']}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
         if len(entry.rendered) < 8:
             entry.rendered[base] = frame
@@ -450,7 +448,7 @@ async def stream(request, *, org=None, repo=None):
     except exceptions.APIException as exc:
         return error_response(request, exc)
     open_streams[key] = open_streams.get(key, 0) + 1
-    base = settings.KIZUNA_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+    base = request_base(request)
     response = StreamingHttpResponse(
         frames(request, viewer, cursor, base, org=org, repo=repo), content_type="text/event-stream; charset=utf-8"
     )

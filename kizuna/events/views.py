@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from kizuna.accounts.views import get_org
 from kizuna.api import permissions
 from kizuna.api.errors import NotFound
+from kizuna.api.fields import request_root
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
 from . import services
@@ -91,7 +92,8 @@ class _WebhookViewSetBase(KizunaViewSet):
     def create(self, request, **kwargs):
         serializer = WebhookCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        hook = services.webhook_create(actor=self.actor, **self.owner_filter(), **serializer.validated_data)
+        hook = services.webhook_create(actor=self.actor, **self.owner_filter(), **serializer.validated_data,
+                                       api_root=request_root(request))
         hook = self.get_queryset().get(pk=hook.pk)
         return Response(WebhookSerializer(hook, context=self.ctx()).data, status=status.HTTP_201_CREATED)
 
@@ -104,7 +106,7 @@ class _WebhookViewSetBase(KizunaViewSet):
         serializer = WebhookSerializer(self.hook, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = {k: v for k, v in serializer.validated_data.items() if k in request.data}
-        services.webhook_update(actor=self.actor, hook=self.hook, **changes)
+        services.webhook_update(actor=self.actor, hook=self.hook, api_root=request_root(request), **changes)
         hook = self.get_queryset().get(pk=self.hook.pk)
         return Response(WebhookSerializer(hook, context=self.ctx()).data)
 

@@ -117,6 +117,42 @@ def test_stream_starts_with_retry_and_shows_new_events_only(world, app):
     assert data["repository"]["url"] == "http://testserver/api/v1/repos/w-org/pub"
 
 
+def _open_issue_and_close(repo, user, title):
+    from django.db import OperationalError, connection
+
+    from issues.services import issue_create
+
+    try:
+        for _ in range(50):  # SQLite's in-memory test database locks whole tables
+            try:
+                return issue_create(repo=repo, actor=actor_for_user(user), title=title).number
+            except OperationalError:
+                time.sleep(0.02)
+        raise AssertionError("database stayed locked")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("public_url", ["", "https://public.example"])
+def test_payload_urls_are_absolute_at_the_streams_root(world, app, settings, public_url):
+    settings.KIZUNA_PUBLIC_URL = public_url
+    root = public_url or "http://testserver"  # the root the stream was reached at
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream", auth(world.tokens["reader"])).open()
+        await s.read()  # retry:
+        number = await sync_to_async(_open_issue_and_close, thread_sensitive=False)(world.public, world.admin, "x")
+        got = []
+        while not got:
+            got = [f for f in await s.read() if f.get("event") == "issue.opened"]
+        await s.close()
+        return number, json.loads(got[0]["data"])
+
+    number, data = run(scenario())
+    assert data["repository"]["url"] == f"{root}/api/v1/repos/w-org/pub"
+    assert data["payload"]["issue"]["url"] == f"{root}/api/v1/repos/w-org/pub/issues/{number}"
+
+
 def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world, app, settings):
     settings.KIZUNA_SSE_BUFFER = 100  # small, so resumes exercise the database catch-up path too
     from kizuna.events.models import Event
