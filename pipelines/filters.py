@@ -1,9 +1,11 @@
 import django_filters
 
+from kizuna.api.filters import KizunaFilterSet
+
 from .models import Pipeline, Status, Trigger
 
 
-class PipelineFilter(django_filters.FilterSet):
+class PipelineFilter(KizunaFilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     ref = django_filters.CharFilter()
     sha = django_filters.CharFilter()

@@ -4,7 +4,22 @@ import django_filters
 from django.db.models import F
 
 
-class SortedFilterSet(django_filters.FilterSet):
+class KizunaFilterSet(django_filters.FilterSet):
+    """Every list's FilterSet: a choice parameter sent empty (`?direction=`) is a 422 naming it, like any
+    other value outside its choices (API.md: an unknown value → 422), instead of django-filter's
+    reading of "" as "not sent"."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.ChoiceFilter) and self.data.get(name) == "":
+                choices = ", ".join(str(value) for value, _ in filter_.extra.get("choices", []))
+                self.form.add_error(name, f"must be one of: {choices}" if choices else "must not be empty")
+                valid = False
+        return valid
+
+
+class SortedFilterSet(KizunaFilterSet):
     """Adds GitHub-style `sort` and `direction` parameters.
 
     Subclasses set `SORTS = {"created": "created_at", …}`, `DEFAULT_SORT` and optionally

@@ -23,7 +23,7 @@ MAX_OFFSET = 2**31 - 1  # past this a page is empty; larger offsets overflow the
 
 def _positive_int(request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)

@@ -3,6 +3,7 @@ from django.db.models.functions import Lower
 
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
+from kizuna.api.filters import KizunaFilterSet
 
 from .models import Event
 
@@ -26,7 +27,7 @@ def parse_event_id(raw: str, name: str) -> int:
     return int(raw)
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(KizunaFilterSet):
     type = django_filters.CharFilter(method="filter_type", help_text="An event type (`issue.opened`) or family (`issue`)")
     actor = django_filters.CharFilter(method="filter_actor", help_text="The actor's login")
     after_id = django_filters.CharFilter(method="filter_after_id", help_text="Only events with a larger id")
