@@ -5,7 +5,7 @@ Schema (unknown keys are refused at every level)::
     on: push | pull_request | [push, pull_request]        # optional automatic triggers
     env: {NAME: "value"}                                   # optional, for every job
     variables: {NAME: "value"}                             # optional defaults; API variables override
-    jobs:                                                  # required, at least one
+    jobs:                                                  # required, 1-256 jobs
       <name>:                                              # 1-100 of A-Z a-z 0-9 _ -
         steps:                                             # required, at least one
           - run: "shell command"                           # required
@@ -39,6 +39,8 @@ PATH = ".kizuna/pipeline.yml"
 MAX_BYTES = 256 * 1024
 DEFAULT_TIMEOUT = 3600
 MAX_TIMEOUT = 86400
+# Every trigger and every matching push writes one row per job (as GitHub Actions caps a matrix at 256).
+MAX_JOBS = 256
 EVENTS = ("push", "pull_request")
 # \Z, not $: `$` also matches before a trailing newline, which would let "NAME\n" through.
 JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
@@ -188,6 +190,8 @@ def parse(text: bytes | str) -> Definition:
         errors.append("jobs: is required")
     elif not isinstance(jobs_raw, dict) or not jobs_raw:
         errors.append("jobs: must be a mapping with at least one job")
+    elif len(jobs_raw) > MAX_JOBS:
+        errors.append(f"jobs: at most {MAX_JOBS} jobs (this file has {len(jobs_raw)})")
     else:
         for name, raw in jobs_raw.items():
             spec = _job(name, raw, errors)

@@ -28,3 +28,9 @@ def test_etag_depends_on_representation_not_token(world, api, make_token):
     api(world.tokens["admin"]).patch("/repos/w-org/pub", {"description": "changed"})
     after = api(world.tokens["reader"]).get("/repos/w-org/pub", HTTP_IF_NONE_MATCH=a)
     assert after.status_code == 200 and after["ETag"] != a
+
+
+def test_a_failed_if_match_is_412_precondition_failed(world, api):
+    response = api(world.tokens["reader"]).get("/repos/w-org/pub", HTTP_IF_MATCH='"not-the-tag"')
+    assert response.status_code == 412
+    assert response.json()["error"]["code"] == "PRECONDITION_FAILED"

@@ -128,13 +128,21 @@ def chain(count: int, *, reverse: bool, cycle: bool = False) -> str:
 def test_a_long_needs_chain_is_checked_without_recursion():
     """The cycle check recursed once per job in the chain: a file listing a long chain from its end
     raised RecursionError (a 500), and ordering it rescanned every job for each one."""
-    spec = parse(chain(3000, reverse=True))
-    assert [j.name for j in spec.ordered_jobs()] == [f"j{i}" for i in range(3000)]
-    [message] = errors_of(chain(3000, reverse=True, cycle=True))
-    assert message.startswith("jobs: 'needs' form a cycle: j2999 -> j2998 -> ") and message.endswith(" -> j2999")
+    spec = parse(chain(256, reverse=True))  # the longest chain a file may hold (MAX_JOBS)
+    assert [j.name for j in spec.ordered_jobs()] == [f"j{i}" for i in range(256)]
+    [message] = errors_of(chain(256, reverse=True, cycle=True))
+    assert message.startswith("jobs: 'needs' form a cycle: j255 -> j254 -> ") and message.endswith(" -> j255")
 
 
 def test_order_is_stable_file_order_among_equals():
     spec = parse("jobs:\n  d: {needs: [b, c], steps: [{run: x}]}\n  c: {steps: [{run: x}]}\n"
                  "  b: {needs: a, steps: [{run: x}]}\n  a: {steps: [{run: x}]}\n  e: {steps: [{run: x}]}\n")
     assert [j.name for j in spec.ordered_jobs()] == ["c", "a", "b", "d", "e"]
+
+
+def test_at_most_256_jobs():
+    def jobs(n):
+        return "jobs:\n" + "".join(f"  j{i}:\n    steps: [{{run: 'true'}}]\n" for i in range(n))
+
+    assert len(parse(jobs(256)).jobs) == 256
+    assert errors_of(jobs(257)) == ["jobs: at most 256 jobs (this file has 257)"]
