@@ -35,10 +35,6 @@ MAX_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 30
 ZERO_SHA = "0" * 40
 VARIABLE_NAME_RE = pipeline_definition.ENV_NAME_RE
-# `ref` is a branch, tag or sha (API.md §11), not a revision expression (`main~1`, `main@{0}`, `:/text`,
-# which searches every commit message). None of these characters can appear in a ref name (git
-# check-ref-format) or a sha, so such a ref is simply unknown.
-REVISION_SYNTAX_RE = re.compile(r"[~^:?*\[\\\s\x00-\x1f\x7f]|\.\.|@\{")
 
 
 def lease_seconds() -> int:
@@ -192,7 +188,7 @@ def pipeline_trigger(*, repo, actor: Actor, ref: str | None = None, variables: d
     variables = clean_variables(variables)
     ref = ref or repo.default_branch
     if sha is None:
-        sha = git.resolve_ref(repo.pk, ref) if ref and len(ref) <= 255 and not REVISION_SYNTAX_RE.search(ref) else None
+        sha = git.resolve_ref(repo.pk, ref)  # a branch, tag or sha; revision expressions are unknown refs
         if sha is None:
             raise ValidationFailed({"ref": [f"unknown ref {ref!r}"]}, message="Unknown ref")
     spec = load_definition(repo, sha)

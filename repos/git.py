@@ -5,6 +5,7 @@ database change only. Every subprocess call has a timeout and passes user input 
 as validated refs.
 """
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -95,19 +96,29 @@ def set_head(repo_id: int, branch: str) -> None:
 
 
 # --- reading (used by REST read endpoints, pull requests and pipelines) -------------------------------
+# A caller names a branch, a tag, a full ref or a sha (API.md §7, §11), never a revision expression
+# (`main~1`, `main^`, `main@{0}`, `:/text` — which searches every commit message — or `main:path`).
+# None of these characters can appear in a ref name (git check-ref-format) or a sha.
+_REVISION_SYNTAX_RE = re.compile(r"[~^:?*\[\\\s\x00-\x1f\x7f]|\.\.|@\{")
+_SHA_PREFIX_RE = re.compile(r"[0-9a-fA-F]{4,40}\Z")
+
+
 def resolve_ref(repo_id: int, ref: str) -> str | None:
-    """The commit sha a branch name, tag name, full ref or (abbreviated) sha points to; None if unknown."""
+    """The commit sha a branch name, tag name, full ref or (abbreviated) sha points to; None if unknown,
+    and for anything else (revision expressions, options, over-long names): it is not a ref."""
     import pygit2
 
+    if not isinstance(ref, str) or not ref or len(ref) > 255 or ref.startswith("-") or _REVISION_SYNTAX_RE.search(ref):
+        return None
     repo = _open(repo_id)
     for candidate in (f"refs/heads/{ref}", f"refs/tags/{ref}", ref):
         if candidate.startswith("refs/") and candidate in repo.references:
             return str(repo.references[candidate].peel(pygit2.Commit).id)
-    try:
-        obj = repo.revparse_single(ref) if ref and not ref.startswith("-") else None
-    except (KeyError, ValueError, pygit2.GitError):
+    if not _SHA_PREFIX_RE.match(ref):
         return None
-    if obj is None:
+    try:
+        obj = repo.revparse_single(ref)
+    except (KeyError, ValueError, pygit2.GitError):
         return None
     try:
         return str(obj.peel(pygit2.Commit).id)

@@ -36,9 +36,7 @@ class _GitReadMixin(RepoScopedMixin):
 
     def resolve(self, ref: str, param: str = "ref") -> str:
         """The commit sha for a branch, tag or sha given by the caller; 404 when unknown."""
-        if not ref or ref.startswith("-") or len(ref) > 255 or any(c in ref for c in "\x00\n\r :"):
-            raise NotFound(f"No commit found for {param} '{ref}'")
-        sha = git.resolve_ref(self.repository.pk, ref)
+        sha = git.resolve_ref(self.repository.pk, ref)  # None for revision expressions too
         if sha is None:
             raise NotFound(f"No commit found for {param} '{ref}'")
         return sha

@@ -101,7 +101,9 @@ def test_commits_list_filters_and_pagination(world, history, api):
     assert [c["message"].strip() for c in by_path] == ["change a", "add a"]
     assert client.get("/repos/w-org/hist/commits", {"path": "src"}).json()[0]["message"].strip() == "change a"
 
-    for bad in ("0" * 40, "deadbeef", "nope", "--all", "-n1"):
+    # Revision expressions are not refs (API.md: a branch or sha): `:/text` would search every message.
+    for bad in ("0" * 40, "deadbeef", "nope", "--all", "-n1", "main~1", "main^", "main@{0}", ":/change",
+                "main:README.md", "HEAD", "main..feature/deep/x"):
         response = client.get("/repos/w-org/hist/commits", {"sha": bad})
         assert response.status_code == 404, bad
         assert response.json()["error"]["code"] == "NOT_FOUND"
@@ -124,6 +126,7 @@ def test_commit_detail_with_file_stats(world, history, api):
     assert client.get(f"/repos/w-org/hist/commits/{history.shas[2][:10]}").json()["sha"] == history.shas[2]
     assert client.get("/repos/w-org/hist/commits/main").json()["sha"] == history.shas[-1]
     assert client.get("/repos/w-org/hist/commits/" + "1" * 40).status_code == 404
+    assert client.get("/repos/w-org/hist/commits/main~1").status_code == 404
 
 
 def test_contents_file_directory_and_bad_paths(world, history, api, settings):
