@@ -18,16 +18,14 @@ from .models import Comment, Issue, Label, Milestone, color_validator
 
 
 class RepoUrlField(serializers.Field):
-    """The object's `api_path(repository)`, the repository taken from the context when present."""
+    """The object's `api_path()`, given the context's repository when present (saves its lookup)."""
 
-    def __init__(self, repo_of, **kwargs):
-        self.repo_of = repo_of
+    def __init__(self, **kwargs):
         kwargs.update(read_only=True, source="*")
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
-        repo = self.context.get("repository") or self.repo_of(obj)
-        return api_url(self.context.get("request"), obj.api_path(repo))
+        return api_url(self.context.get("request"), obj.api_path(self.context.get("repository")))
 
 
 extend_schema_field(OpenApiTypes.URI)(RepoUrlField)
@@ -63,7 +61,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     due_on = serializers.DateTimeField(required=False, allow_null=True)
     open_issues = serializers.IntegerField(read_only=True)
     closed_issues = serializers.IntegerField(read_only=True)
-    url = RepoUrlField(lambda m: m.repository)
+    url = RepoUrlField()
 
     class Meta:
         model = Milestone
@@ -77,7 +75,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
     body = serializers.CharField(allow_blank=False, trim_whitespace=False)
     author = ActorField()
-    url = RepoUrlField(lambda c: c.issue.repository)
+    url = RepoUrlField()
 
     class Meta:
         model = Comment
@@ -92,7 +90,7 @@ class IssueSerializer(serializers.ModelSerializer):
     author = ActorField()
     closed_by = ActorField(allow_null=True)
     comments = serializers.IntegerField(source="comments_count", read_only=True)
-    url = RepoUrlField(lambda i: i.repository)
+    url = RepoUrlField()
 
     class Meta:
         model = Issue
@@ -129,11 +127,13 @@ class IssueSerializer(serializers.ModelSerializer):
         return data
 
     def _issue_base_url(self, issue) -> str:
-        repo = self.context.get("repository") or issue.repository
-        cache = self.context.setdefault("_issue_base_urls", {})
-        if repo.pk not in cache:
-            cache[repo.pk] = api_url(self.context.get("request"), f"/repos/{repo.full_name}/issues/")
-        return cache[repo.pk]
+        return issues_base_url(self.context.get("request"), self.context.get("repository") or issue.repository)
+
+
+def issues_base_url(request, repo) -> str:
+    """`…/repos/<full_name>/issues/`: an issue's `url` is this plus its number (Issue.api_path's form),
+    built once per page rather than once per row."""
+    return api_url(request, f"/repos/{repo.full_name}/issues/")
 
 
 def _actor_columns(prefix: str) -> tuple[str, ...]:
@@ -219,7 +219,7 @@ def attach_relations(issues):
 def render_issue_rows(rows, context) -> list[dict]:
     """A page of ISSUE_ROW tuples as issue JSON: the list endpoint (two more queries, whatever the page size)."""
     labels, assignees = relations_of([row[0] for row in rows])
-    base = api_url(context.get("request"), f"/repos/{context['repository'].full_name}/issues/")
+    base = issues_base_url(context.get("request"), context["repository"])
     return [render_issue_row(row, labels[row[0]], assignees[row[0]], base) for row in rows]
 
 
