@@ -9,6 +9,17 @@ class KizunaFilterSet(django_filters.FilterSet):
     other value outside its choices (API.md: an unknown value → 422), instead of django-filter's
     reading of "" as "not sent"."""
 
+    def get_form_class(self):
+        """The FilterSet's form class, built once per FilterSet class. django-filter builds a new form
+        class (and a new field per filter) on every request; ours depend on the class alone, and a form
+        instance deep-copies its class's fields anyway, as every Django form does."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
     def is_valid(self):
         valid = super().is_valid()
         for name, filter_ in self.filters.items():

@@ -144,3 +144,17 @@ def test_an_empty_choice_is_422_naming_it(world, api, path, name):
     response = api(world.tokens["writer"]).get(f"{path}?{name}=")
     assert response.status_code == 422, response.content
     assert list(response.json()["error"]["details"]) == [name]
+
+
+def test_a_filtersets_form_class_is_built_once_and_holds_no_request_state():
+    """KizunaFilterSet.get_form_class: one form class per FilterSet class (django-filter builds one per
+    request); each request's form still validates its own data."""
+    from issues.filters import IssueFilter, MilestoneFilter
+
+    bogus = IssueFilter({"state": "bogus"})
+    assert not bogus.is_valid() and "state" in bogus.errors
+    closed = IssueFilter({"state": "closed"})
+    assert closed.is_valid() and closed.form.cleaned_data["state"] == "closed"
+    assert closed.get_form_class() is bogus.get_form_class()
+    assert set(closed.get_form_class().base_fields) == set(IssueFilter.base_filters)
+    assert MilestoneFilter({}).get_form_class() is not closed.get_form_class()
