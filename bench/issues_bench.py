@@ -10,9 +10,13 @@ every middleware, DRF — via django.test.Client, so no network or WSGI-server n
   repo, per_page=30) against a *floor*: a plain Django view (no DRF, no ORM; mounted under /api/ so
   the same middleware runs) that executes the same SQL statements with a raw cursor and returns the
   same JSON (checked equal before measuring);
+- the *ceiling*: the same list as a DRF viewset with everything the stack requires of it (DRF's
+  dispatch, authentication, negotiation and rendering; the repository lookup and read permission; the
+  IssueFilter's django-filter validation) but the floor's hand-written statements — the best API / floor
+  ratio any implementation of the list on DRF + django-filter can reach;
 - first-page latency (median and p90) of the API at each size: the 1M page against the 1k page;
 - with --http, the same two URLs' throughput through gunicorn (2 sync workers, persistent database
-  connections) loaded by wrk (C, one thread, 4 connections), API and floor in interleaved 10 s runs:
+  connections) loaded by wrk (C, one thread, 4 connections), API, floor and ceiling in interleaved 10 s runs:
   what a client sees, the HTTP server's own cost included for both.
 
 The data are generated with INSERT … SELECT generate_series (seconds for a million rows): 70 % open,
@@ -49,6 +53,10 @@ from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
+from django_filters.utils import translate_validation  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+
+from issues.views import IssueViewSet  # noqa: E402
 
 ORG = "bench-org"
 LABEL = "bug"
@@ -69,14 +77,35 @@ def _actor(pk, login, typ, user_id, agent_id, token_id):
 
 def floor_view(request, repo):
     """GET /api/v1/_bench/floor/<repo>?page=: the issue list's statements, run by hand."""
-    page = int(request.GET.get("page", "1"))
-    offset = (page - 1) * PER_PAGE
     with connection.cursor() as cur:
         cur.execute(
             "SELECT r.id, r.name, r.last_number, n.login FROM repos_repository r "
             "JOIN accounts_namespace n ON n.id = r.namespace_id "
             "WHERE LOWER(n.login) = %s AND LOWER(r.name) = %s LIMIT 1", [ORG, repo.lower()])
         repo_id, repo_name, last_number, ns_login = cur.fetchone()
+    out, has_next, total = floor_page(request, repo_id, repo_name, last_number, ns_login)
+    response = HttpResponse(json.dumps(out, ensure_ascii=False, separators=(",", ":")),
+                            content_type="application/json; charset=utf-8")
+    for name, value in page_headers(request, has_next, total).items():
+        response[name] = value
+    return response
+
+
+def page_headers(request, has_next, total):
+    page = int(request.GET.get("page", "1"))
+    headers = {}
+    if has_next:
+        headers["Link"] = f'<{request.build_absolute_uri()}&page={page + 1}>; rel="next"'
+    if total is not None:
+        headers["X-Total-Count"] = str(total)
+    return headers
+
+
+def floor_page(request, repo_id, repo_name, last_number, ns_login):
+    """The list's statements after the repository lookup, and its JSON: (issues, has_next, total)."""
+    page = int(request.GET.get("page", "1"))
+    offset = (page - 1) * PER_PAGE
+    with connection.cursor() as cur:
         cur.execute("SELECT LOWER(name), id FROM issues_label WHERE repository_id = %s AND LOWER(name) IN (%s)",
                     [repo_id, LABEL])
         label_id = cur.fetchone()[1]
@@ -133,19 +162,30 @@ def floor_view(request, repo):
             "author": _actor(*r[10:16]), "comments": r[6], "created_at": _ts(r[7]), "updated_at": _ts(r[8]),
             "closed_at": _ts(r[9]), "closed_by": _actor(*r[16:22]), "url": base + str(r[1]),
         })
-    response = HttpResponse(json.dumps(out, ensure_ascii=False, separators=(",", ":")),
-                            content_type="application/json; charset=utf-8")
-    if has_next:
-        response["Link"] = f'<{request.build_absolute_uri()}&page={page + 1}>; rel="next"'
-    if total is not None:
-        response["X-Total-Count"] = str(total)
-    return response
+    return out, has_next, total
+
+
+# --- the stack's ceiling: what DRF and django-filter cost before any list query -------------------
+class CeilingViewSet(IssueViewSet):
+    """The issue list as a DRF viewset with everything the stack requires of it (DRF's dispatch,
+    authentication, content negotiation and rendering; the repository lookup and read permission;
+    the IssueFilter's django-filter validation) but the floor's hand-written statements for the list
+    itself. No implementation of the list on this stack can be faster: the ceiling of API / floor."""
+
+    def list(self, request, org, repo):
+        filterset = self.filter_backends[0]().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        r = self.repository
+        out, has_next, total = floor_page(request, r.pk, r.name, r.last_number, r.namespace.login)
+        return Response(out, headers=page_headers(request, has_next, total))
 
 
 urlpatterns = [
     # Under /api/ so that the floor goes through the same middleware (request id, envelope, rate limit):
     # the ratio then measures the endpoint (DRF, filters, ORM, serializer), not the platform around it.
     path("api/v1/_bench/floor/<str:repo>", floor_view),
+    path("api/v1/_bench/ceiling/<str:org>/<str:repo>/issues", CeilingViewSet.as_view({"get": "list"})),
     path("", include("kizuna.urls")),
 ]
 
@@ -243,31 +283,34 @@ def run_http(repos, workers, seconds, rounds, connections):
                 break
             except OSError:
                 time.sleep(0.2)
-        results = {size: {"api": [], "floor": []} for size in repos}
+        results = {size: {kind: [] for kind in KINDS} for size in repos}
         for size, repo in repos.items():  # warm every worker's connection and caches
-            for url in _urls(repo)[:2]:
+            for url in _urls(repo).values():
                 _wrk(base + url, 2, connections)
         for _ in range(rounds):
             for size, repo in repos.items():
-                api_url, floor_url = _urls(repo)[:2]
-                results[size]["api"].append(_wrk(base + api_url, seconds, connections))
-                results[size]["floor"].append(_wrk(base + floor_url, seconds, connections))
+                for kind, url in _urls(repo).items():
+                    results[size][kind].append(_wrk(base + url, seconds, connections))
     finally:
         server.terminate()
         server.wait(timeout=30)
     for size, r in results.items():
-        api_rps = statistics.median(x[0] for x in r["api"])
-        floor_rps = statistics.median(x[0] for x in r["floor"])
-        api_p50 = statistics.median(x[1] for x in r["api"])
-        floor_p50 = statistics.median(x[1] for x in r["floor"])
-        print(f"{size:>9,} issues over HTTP: API {api_rps:7.1f} req/s (p50 {api_p50:.2f} ms) · floor {floor_rps:7.1f} req/s "
-              f"(p50 {floor_p50:.2f} ms) · ratio {api_rps / floor_rps:.2f}", flush=True)
+        rps = {kind: statistics.median(x[0] for x in r[kind]) for kind in KINDS}
+        p50 = {kind: statistics.median(x[1] for x in r[kind]) for kind in KINDS}
+        print(f"{size:>9,} issues over HTTP: " + " · ".join(f"{kind} {rps[kind]:7.1f} req/s (p50 {p50[kind]:.2f} ms)" for kind in KINDS)
+              + f" · API / floor {rps['api'] / rps['floor']:.2f} · ceiling / floor {rps['ceiling'] / rps['floor']:.2f}", flush=True)
     return results
 
 
-def _urls(repo):
-    return (f"/api/v1/repos/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}",
-            f"/api/v1/_bench/floor/{repo.name}?labels={LABEL}")
+KINDS = ("api", "floor", "ceiling")
+
+
+def _urls(repo) -> dict[str, str]:
+    return {
+        "api": f"/api/v1/repos/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}",
+        "floor": f"/api/v1/_bench/floor/{repo.name}?labels={LABEL}",
+        "ceiling": f"/api/v1/_bench/ceiling/{ORG}/{repo.name}/issues?labels={LABEL}&state=open&per_page={PER_PAGE}",
+    }
 
 
 def main():
@@ -289,38 +332,40 @@ def main():
     client = Client()
     results = {}
     with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
-        urls, samples, statements = {}, {}, {}
+        urls, samples, statements, totals = {}, {}, {}, {}
         for size, repo in repos.items():
-            api_url, floor_url = _urls(repo)
-            api_body, floor_body = client.get(api_url), client.get(floor_url)
-            assert json.loads(api_body.content) == json.loads(floor_body.content), "floor JSON differs from the API's"
+            urls[size] = _urls(repo)
+            bodies = {kind: client.get(url) for kind, url in urls[size].items()}
+            for kind in ("floor", "ceiling"):
+                assert json.loads(bodies[kind].content) == json.loads(bodies["api"].content), f"{kind} JSON differs from the API's"
+                assert bodies[kind].get("X-Total-Count") == bodies["api"].get("X-Total-Count"), f"{kind} total differs"
             statements[size] = []
             with connection.execute_wrapper(lambda execute, sql, *a, _s=statements[size]: _s.append(sql) or execute(sql, *a)):
-                client.get(api_url)
-            urls[size] = (api_url, floor_url, api_body.get("X-Total-Count", "omitted"))
-            timed(client, api_url, 20)
-            timed(client, floor_url, 20)  # warm-up
-            samples[size] = ([], [])
-        # Interleaved rounds over sizes and over API/floor: load drift on a shared machine hits all alike.
+                client.get(urls[size]["api"])
+            totals[size] = bodies["api"].get("X-Total-Count", "omitted")
+            for url in urls[size].values():
+                timed(client, url, 20)  # warm-up
+            samples[size] = {kind: [] for kind in KINDS}
+        # Interleaved rounds over sizes and over API/floor/ceiling: load drift on a shared machine hits all alike.
         for _ in range(10):
             for size in repos:
-                api_url, floor_url, _ = urls[size]
-                samples[size][0].extend(timed(client, api_url, max(1, args.requests // 10)))
-                samples[size][1].extend(timed(client, floor_url, max(1, args.requests // 10)))
+                for kind, url in urls[size].items():
+                    samples[size][kind].extend(timed(client, url, max(1, args.requests // 10)))
         for size in repos:
-            api_s, floor_s = samples[size]
+            s = samples[size]
+            rps = {kind: len(s[kind]) / sum(s[kind]) for kind in KINDS}
             results[size] = {
-                "api_rps": len(api_s) / sum(api_s), "floor_rps": len(floor_s) / sum(floor_s),
-                "api_p50_ms": statistics.median(api_s) * 1000,
-                "api_p90_ms": statistics.quantiles(api_s, n=10)[-1] * 1000,
-                "floor_p50_ms": statistics.median(floor_s) * 1000,
-                "queries": len(statements[size]), "total": urls[size][2],
+                **{f"{kind}_rps": rps[kind] for kind in KINDS},
+                **{f"{kind}_p50_ms": statistics.median(s[kind]) * 1000 for kind in KINDS},
+                "api_p90_ms": statistics.quantiles(s["api"], n=10)[-1] * 1000,
+                "queries": len(statements[size]), "total": totals[size],
             }
             r = results[size]
             print(f"{size:>9,} issues: API {r['api_rps']:7.1f} req/s (p50 {r['api_p50_ms']:.2f} ms, "
                   f"p90 {r['api_p90_ms']:.2f} ms) · floor {r['floor_rps']:7.1f} req/s (p50 {r['floor_p50_ms']:.2f} ms) "
-                  f"· ratio {r['api_rps'] / r['floor_rps']:.2f} · {r['queries']} queries · X-Total-Count {r['total']}",
-                  flush=True)
+                  f"· ceiling {r['ceiling_rps']:7.1f} req/s (p50 {r['ceiling_p50_ms']:.2f} ms) "
+                  f"· API / floor {rps['api'] / rps['floor']:.2f} · ceiling / floor {rps['ceiling'] / rps['floor']:.2f} "
+                  f"· {r['queries']} queries · X-Total-Count {r['total']}", flush=True)
     small, big = min(results), max(results)
     if small != big:
         ratio = results[big]["api_p50_ms"] / results[small]["api_p50_ms"]

@@ -2,18 +2,26 @@
 An unknown value → 422 naming the parameter.
 
 Names in filters (labels, assignee, creator, milestone) are resolved against the repository once,
-up front: an unknown one is a 422 (a typo never silently yields an empty list), and the main query
-then filters on ids through EXISTS sub-queries that the indexes answer.
+up front (`resolved`): an unknown one is a 422 (a typo never silently yields an empty list), and the
+main query then filters on ids through EXISTS sub-queries that the indexes answer. The ids enter the
+query as `Param`s, so the issue list can compile its statements once per shape (`statement_shape`,
+kizuna.statements).
 """
+
+import datetime
+from functools import cached_property
 
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact, In
+from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 
 from kizuna.accounts.models import Actor
 from kizuna.api.filters import SortedFilterSet
+from kizuna.statements import Param, statement
 
 from .models import Issue, Label, Milestone
 
@@ -29,6 +37,14 @@ class RepoFilterBackend(DjangoFilterBackend):
         kwargs["repository"] = view.repository
         return kwargs
 
+    def valid_filterset(self, request, queryset, view):
+        """The view's FilterSet, validated (422 naming each bad parameter), for views that run the
+        filtered query themselves."""
+        filterset = self.get_filterset(request, queryset, view)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
+
 
 class RepoFilterSet(SortedFilterSet):
     def __init__(self, data=None, queryset=None, *, repository=None, **kwargs):
@@ -40,9 +56,11 @@ class IssueFieldsFilterSet(RepoFilterSet):
     """Filters on an issue's own fields, shared by the issue list and the pull request list.
 
     `ISSUE` is the path from the listed rows to their issue: "" for issues, "issue__" for pull requests.
+    `RESOLVERS` name, per parameter, the method that looks its value up in the repository.
     """
 
     ISSUE = ""
+    RESOLVERS = {"labels": "resolve_labels", "creator": "resolve_actor", "author": "resolve_actor"}
 
     def is_valid(self):
         valid = super().is_valid()
@@ -52,31 +70,78 @@ class IssueFieldsFilterSet(RepoFilterSet):
             return False
         return valid
 
-    def filter_labels(self, queryset, name, value):
+    @cached_property
+    def resolved(self) -> dict:
+        """The sent parameters after is_valid(), names looked up: ids (a tuple of them for labels), or
+        the value itself (a choice, `none`, `*`, a time)."""
+        out = {}
+        for name, value in self.form.cleaned_data.items():
+            if value in EMPTY_VALUES:
+                continue
+            resolver = self.RESOLVERS.get(name)
+            out[name] = getattr(self, resolver)(name, value) if resolver else value
+        return out
+
+    def statement_shape(self) -> tuple[tuple, dict]:
+        """(shape, values) for kizuna.statements: the shape names everything the list's SQL depends
+        on (which parameters, how many labels, the literal choices); `values` holds the `Param`s'."""
+        shape, values = [], {}
+        for name, value in sorted(self.resolved.items()):
+            if isinstance(value, tuple):
+                shape.append((name, len(value)))
+                values.update({f"{name}.{i}": item for i, item in enumerate(value)})
+            elif isinstance(value, (int, datetime.datetime)) and not isinstance(value, bool):
+                shape.append((name, type(value).__name__))
+                values[name] = value
+            else:
+                shape.append((name, value))
+        return tuple(shape), values
+
+    def param(self, name: str, index: int | None = None) -> Param:
+        """The resolved value of `name` (its `index`-th item for labels) as a statement parameter."""
+        if index is None:
+            return Param(name, self.resolved[name])
+        return Param(f"{name}.{index}", self.resolved[name][index])
+
+    # -- resolvers ------------------------------------------------------------------------------
+    def resolve_labels(self, name, value) -> tuple[int, ...]:
         names = [n.strip() for n in value.split(",") if n.strip()]
-        wanted = {n.lower() for n in names}
-        found = dict(
-            Label.objects.filter(In(Lower("name"), sorted(wanted)), repository_id=self.repository.pk)
-            .values_list(Lower("name"), "pk")
-        )
+        wanted = sorted({n.lower() for n in names})
+        values = {"repository": self.repository.pk, **{f"name.{i}": n for i, n in enumerate(wanted)}}
+
+        def build():
+            return Label.objects.filter(
+                In(Lower("name"), [Param(f"name.{i}", n) for i, n in enumerate(wanted)]),
+                repository_id=Param("repository", self.repository.pk),
+            ).values_list(Lower("name"), "pk")
+
+        found = dict(statement(("issues.labels_by_name", len(wanted)), build, values).rows(values))
         missing = [n for n in names if n.lower() not in found]
         if missing:
             raise_filter_error(name, f"unknown label: {', '.join(missing)}")
-        issue_id = OuterRef(f"{self.ISSUE}pk")
-        for label_id in set(found.values()):
-            queryset = queryset.filter(Exists(LabelLink.objects.filter(issue_id=issue_id, label_id=label_id)))
-        return queryset
+        return tuple(sorted(set(found.values())))
 
-    def filter_author(self, queryset, name, value):
+    def resolve_actor(self, name, value) -> int:
         actor_id = _actor_id(value)
         if actor_id is None:
             raise_filter_error(name, f"unknown user or agent: {value}")
-        return queryset.filter(**{f"{self.ISSUE}author_id": actor_id})
+        return actor_id
+
+    # -- filters --------------------------------------------------------------------------------
+    def filter_labels(self, queryset, name, value):
+        issue_id = OuterRef(f"{self.ISSUE}pk")
+        for index in range(len(self.resolved[name])):
+            queryset = queryset.filter(Exists(LabelLink.objects.filter(issue_id=issue_id, label_id=self.param(name, index))))
+        return queryset
+
+    def filter_author(self, queryset, name, value):
+        return queryset.filter(**{f"{self.ISSUE}author_id": self.param(name)})
 
 
 class IssueFilter(IssueFieldsFilterSet):
     SORTS = {"created": "created_at", "updated": "updated_at", "comments": "comments_count"}
     DEFAULT_SORT = "created"
+    RESOLVERS = {**IssueFieldsFilterSet.RESOLVERS, "assignee": "resolve_assignee", "milestone": "resolve_milestone"}
 
     state = django_filters.ChoiceFilter(
         choices=[("open", "open"), ("closed", "closed"), ("all", "all")], method="filter_state",
@@ -86,7 +151,7 @@ class IssueFilter(IssueFieldsFilterSet):
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="A login, `none` or `*`")
     creator = django_filters.CharFilter(method="filter_author", help_text="The author's login (user or agent)")
     milestone = django_filters.CharFilter(method="filter_milestone", help_text="A milestone number, `none` or `*`")
-    since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    since = django_filters.IsoDateTimeFilter(method="filter_since",
                                              help_text="ISO 8601: only issues updated at or after this time")
 
     class Meta:
@@ -106,31 +171,41 @@ class IssueFilter(IssueFieldsFilterSet):
             queryset = queryset.filter(state=Issue.State.OPEN)  # the default
         return super().filter_queryset(queryset)  # sorts on NOT NULL columns: index-friendly ordering
 
-    # -- filters --------------------------------------------------------------------------------
-    def filter_state(self, queryset, name, value):
-        return queryset if value == "all" else queryset.filter(state=value)
+    # -- resolvers ------------------------------------------------------------------------------
+    def resolve_assignee(self, name, value):
+        return value if value in ("none", "*") else self.resolve_actor(name, value)
 
-    def filter_assignee(self, queryset, name, value):
-        if value == "none":
-            return queryset.filter(~Exists(AssigneeLink.objects.filter(issue_id=OuterRef("pk"))))
-        if value == "*":
-            return queryset.filter(Exists(AssigneeLink.objects.filter(issue_id=OuterRef("pk"))))
-        actor_id = _actor_id(value)
-        if actor_id is None:
-            raise_filter_error(name, f"unknown user or agent: {value}")
-        return queryset.filter(Exists(AssigneeLink.objects.filter(issue_id=OuterRef("pk"), actor_id=actor_id)))
-
-    def filter_milestone(self, queryset, name, value):
-        if value == "none":
-            return queryset.filter(milestone__isnull=True)
-        if value == "*":
-            return queryset.filter(milestone__isnull=False)
+    def resolve_milestone(self, name, value):
+        if value in ("none", "*"):
+            return value
         if not value.isdigit():
             raise_filter_error(name, "must be a milestone number, `none` or `*`")
         milestone_id = _first(Milestone.objects.filter(repository_id=self.repository.pk, number=int(value)).values_list("pk", flat=True))
         if milestone_id is None:
             raise_filter_error(name, f"unknown milestone: {value}")
-        return queryset.filter(milestone_id=milestone_id)
+        return milestone_id
+
+    # -- filters --------------------------------------------------------------------------------
+    def filter_state(self, queryset, name, value):
+        return queryset if value == "all" else queryset.filter(state=value)
+
+    def filter_assignee(self, queryset, name, value):
+        assigned = AssigneeLink.objects.filter(issue_id=OuterRef("pk"))
+        if self.resolved[name] == "none":
+            return queryset.filter(~Exists(assigned))
+        if self.resolved[name] == "*":
+            return queryset.filter(Exists(assigned))
+        return queryset.filter(Exists(assigned.filter(actor_id=self.param(name))))
+
+    def filter_milestone(self, queryset, name, value):
+        if self.resolved[name] == "none":
+            return queryset.filter(milestone__isnull=True)
+        if self.resolved[name] == "*":
+            return queryset.filter(milestone__isnull=False)
+        return queryset.filter(milestone_id=self.param(name))
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(updated_at__gte=self.param(name))
 
 
 def _actor_id(login: str):

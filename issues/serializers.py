@@ -6,6 +6,8 @@ Serializers validate and shape; services decide. URLs come from the `repository`
 
 from datetime import timezone as dt_timezone
 
+from django.db.models import F
+from django.db.models.lookups import In
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,6 +15,7 @@ from rest_framework.settings import api_settings
 
 from kizuna.accounts.models import actor_json
 from kizuna.api.fields import ActorField, ActorSerializer, api_url
+from kizuna.statements import Param, statement
 
 from .models import Comment, Issue, Label, Milestone, color_validator
 
@@ -192,17 +195,24 @@ def render_issue_row(row: tuple, labels: list, assignees: list, base_url: str) -
 
 def relations_of(issue_ids) -> tuple[dict, dict]:
     """Rendered labels and assignees of a page of issues, by issue id, in two flat queries (cheaper than
-    prefetch_related's model instances), each list sorted by name/login as the API shows them."""
+    prefetch_related's model instances; compiled once per page size, kizuna.statements), each list
+    sorted by name/login as the API shows them."""
     labels = {pk: [] for pk in issue_ids}
     assignees = {pk: [] for pk in issue_ids}
     if not labels:
         return labels, assignees
-    label_rows = Issue.labels.through.objects.filter(issue_id__in=labels).values_list(
-        "issue_id", "label_id", "label__name", "label__color", "label__description")
+    ids = list(labels)
+    values = {f"issue.{i}": pk for i, pk in enumerate(ids)}
+
+    def of_page(link_model, *columns):
+        return link_model.objects.filter(In(F("issue_id"), [Param(key, pk) for key, pk in values.items()])).values_list(*columns)
+
+    label_rows = statement(("issues.labels_of", len(ids)), lambda: of_page(
+        Issue.labels.through, "issue_id", "label_id", "label__name", "label__color", "label__description"), values).rows(values)
     for issue_id, pk, name, color, description in sorted(label_rows, key=lambda r: (r[2].lower(), r[1])):
         labels[issue_id].append({"id": pk, "name": name, "color": color, "description": description})
-    assignee_rows = Issue.assignees.through.objects.filter(issue_id__in=labels).values_list(
-        "issue_id", *_actor_columns("actor"))
+    assignee_rows = statement(("issues.assignees_of", len(ids)), lambda: of_page(
+        Issue.assignees.through, "issue_id", *_actor_columns("actor")), values).rows(values)
     for issue_id, *actor in sorted(assignee_rows, key=lambda r: (r[2].lower(), r[1])):
         assignees[issue_id].append(actor_json(*actor))
     return labels, assignees

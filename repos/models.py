@@ -7,6 +7,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from kizuna.accounts.models import Namespace
+from kizuna.statements import Param, statement
 
 REPO_NAME_RE = r"^[A-Za-z0-9._-]{1,100}$"
 
@@ -27,15 +28,23 @@ class Visibility(models.TextChoices):
     PRIVATE = "private"
 
 
-class RepositoryQuerySet(models.QuerySet):
+class RepositoryManager(models.Manager):
     def by_path(self, org: str, name: str):
         """The repository at `org/name`, matched case-insensitively (the unique index is on LOWER(name)),
-        with its namespace; None if there is none. Visibility is the caller's business."""
+        with its namespace; None if there is none. Visibility is the caller's business.
+
+        Every repository-scoped request starts here: the statement is compiled once (kizuna.statements)."""
         if "\x00" in org or "\x00" in name:
             return None  # no name holds NUL, and PostgreSQL refuses it in a query (a 500, not a 404)
-        rows = self.select_related("namespace").filter(
-            Exact(Lower("namespace__login"), org.lower()), Exact(Lower("name"), name.lower()))[:1]
-        return next(iter(rows), None)  # no ORDER BY: the match is unique
+        values = {"org": org.lower(), "name": name.lower()}
+
+        def build():
+            return self.select_related("namespace").filter(
+                Exact(Lower("namespace__login"), Param("org", values["org"])),
+                Exact(Lower("name"), Param("name", values["name"])))[:1]  # no ORDER BY: the match is unique
+
+        found = statement(("repos.by_path", self.db), build, values, using=self.db).instances(values)
+        return found[0] if found else None
 
 
 class Repository(models.Model):
@@ -54,7 +63,7 @@ class Repository(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     pushed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RepositoryQuerySet.as_manager()
+    objects = RepositoryManager()
 
     class Meta:
         verbose_name_plural = "repositories"

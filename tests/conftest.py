@@ -30,6 +30,7 @@ def _isolated_state(settings, tmp_path):
     settings.KIZUNA_GIT_ROOT = tmp_path / "git"
     settings.KIZUNA_RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+    settings.KIZUNA_VERIFY_STATEMENTS = True  # every reused compiled statement is checked (kizuna.statements)
 
 
 class Api:

@@ -46,14 +46,12 @@ def _count_sql(queryset):
         return None
 
 
-def estimated_rows(queryset, compiled=None) -> float | None:
-    """PostgreSQL's estimate of how many rows `queryset` matches (EXPLAIN, nothing executed); None elsewhere."""
-    connection = connections[queryset.db]
+def estimated_rows(using: str, compiled) -> float | None:
+    """PostgreSQL's estimate of how many rows a compiled `SELECT` matches (EXPLAIN, nothing executed);
+    None elsewhere."""
+    connection = connections[using]
     if connection.vendor != "postgresql":
         return None
-    compiled = compiled or _count_sql(queryset)
-    if compiled is None:
-        return 0.0
     sql, params = compiled
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
@@ -87,6 +85,18 @@ class LinkHeaderPagination(BasePagination):
         self.total = self._bounded_count(queryset, max_rows)
         return rows[: self.per_page]
 
+    def paginate_statements(self, page, count, values: dict, request, max_rows: int | None = None):
+        """`paginate_queryset` for a list compiled once (kizuna.statements): `page` is the rows'
+        statement (ordered, unsliced), `count` the same filter as `SELECT pk`, `values` the request's."""
+        self.request = request
+        self.page, self.per_page = self.parse(request)
+        offset = (self.page - 1) * self.per_page
+        rows = page.rows(values, " LIMIT %s OFFSET %s", (self.per_page + 1, offset)) if offset < MAX_OFFSET else []
+        self.has_next = len(rows) > self.per_page
+        compiled = (count.sql, count.bind(values)) if count.sql is not None else None
+        self.total = self._count_compiled(compiled, count.compiler.using, max_rows)
+        return rows[: self.per_page]
+
     def _bounded_count(self, queryset, max_rows: int | None = None) -> int | None:
         """COUNT over at most limit+1 rows (ordering and annotations stripped); None above the limit.
 
@@ -95,21 +105,24 @@ class LinkHeaderPagination(BasePagination):
         bounded count (which still reads limit+1 matching rows) is skipped and the total omitted.
         Both statements wrap one compilation of the query (compiling is most of the ORM's per-query
         cost); the count is what `qs.order_by().values("pk")[:limit + 1].count()` would run."""
-        limit = settings.KIZUNA_PAGINATION_COUNT_LIMIT
-        if hasattr(queryset, "query"):
-            compiled = _count_sql(queryset)
-            if compiled is None:
-                return 0
-            if max_rows is None or max_rows > ESTIMATE_FACTOR * limit:
-                estimate = estimated_rows(queryset, compiled)
-                if estimate is not None and estimate > ESTIMATE_FACTOR * limit:
-                    return None
-            sql, params = compiled
-            with connections[queryset.db].cursor() as cursor:
-                cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) bounded", (*params, limit + 1))
-                bounded = cursor.fetchone()[0]
-        else:
+        if not hasattr(queryset, "query"):
             bounded = len(queryset)
+            return bounded if bounded <= settings.KIZUNA_PAGINATION_COUNT_LIMIT else None
+        return self._count_compiled(_count_sql(queryset), queryset.db, max_rows)
+
+    def _count_compiled(self, compiled, using: str, max_rows: int | None) -> int | None:
+        """The bounded count (with the planner's estimate first) of a compiled `SELECT pk …`."""
+        if compiled is None:
+            return 0
+        limit = settings.KIZUNA_PAGINATION_COUNT_LIMIT
+        if max_rows is None or max_rows > ESTIMATE_FACTOR * limit:
+            estimate = estimated_rows(using, compiled)
+            if estimate is not None and estimate > ESTIMATE_FACTOR * limit:
+                return None
+        sql, params = compiled
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) bounded", (*params, limit + 1))
+            bounded = cursor.fetchone()[0]
         return bounded if bounded <= limit else None
 
     def links(self) -> dict[str, int]:

@@ -1,0 +1,140 @@
+"""Statements compiled once: ORM querysets for the hottest reads, built and compiled once per *shape*.
+
+Building and compiling a queryset costs more Python than PostgreSQL spends answering a small indexed
+query (docs/benchmarks.md "Issues"). A read whose SQL depends only on a few facts of the request —
+which filters were sent, how many labels, the sort — is built with `Param` where the request's values
+go, compiled once per shape and database connection, and each later request runs the kept SQL with
+its own values. The ORM still writes every statement, and its compiler converts every row (SQLite's
+datetimes and booleans) exactly as the queryset would.
+
+The shape key must name everything the SQL depends on except the `Param` values. With
+`KIZUNA_VERIFY_STATEMENTS` (on in the tests) every reuse is checked against a fresh compilation with
+the request's own values, so a value missing from a key fails the suite instead of serving another
+request's rows.
+"""
+
+import contextvars
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BigIntegerField, CharField, DateTimeField, Value
+
+MAX_STATEMENTS = 512  # per connection; shapes are few (sorts × states × label counts × page sizes)
+
+_compiling = contextvars.ContextVar("kizuna_compiling_statement", default=False)
+
+
+class Param(Value):
+    """A request's value in a statement: compiled once as a placeholder named `key`, bound per run.
+    Outside a compilation (querysets run as usual) it is a plain `Value`."""
+
+    def __init__(self, key, value, output_field=None):
+        super().__init__(value, output_field=output_field or _field_for(value))
+        self.key = key
+
+    def as_sql(self, compiler, connection):
+        sql, params = super().as_sql(compiler, connection)
+        if _compiling.get():
+            return sql, [_Slot(self.key, self._output_field_or_none)]
+        return sql, params
+
+
+def _field_for(value):
+    if isinstance(value, datetime.datetime):
+        return DateTimeField()
+    if isinstance(value, int):
+        return BigIntegerField()
+    return CharField()
+
+
+class _Slot:
+    __slots__ = ("key", "field")
+
+    def __init__(self, key, field):
+        self.key, self.field = key, field
+
+    def prepare(self, value, connection):
+        return self.field.get_db_prep_value(value, connection=connection)
+
+
+class Statement:
+    """One queryset compiled with `Param` slots; `rows()` and `bind()` fill them with a request's values."""
+
+    def __init__(self, queryset):
+        token = _compiling.set(True)
+        try:
+            self.compiler = queryset.query.get_compiler(queryset.db)
+            try:
+                self.sql, params = self.compiler.as_sql()
+            except EmptyResultSet:
+                self.sql, params = None, ()  # nothing can match, whatever the values
+        finally:
+            _compiling.reset(token)
+        self.params = tuple(params)
+        self.slots = [(i, p) for i, p in enumerate(self.params) if isinstance(p, _Slot)]
+
+    def bind(self, values: dict) -> list:
+        params = list(self.params)
+        for i, slot in self.slots:
+            params[i] = slot.prepare(values[slot.key], self.compiler.connection)
+        return params
+
+    def rows(self, values: dict, suffix: str = "", extra: tuple = ()) -> list[tuple]:
+        """The rows as `values_list` would return them; `suffix`/`extra` append SQL (LIMIT … OFFSET …)."""
+        if self.sql is None:
+            return []
+        with self.compiler.connection.cursor() as cursor:
+            cursor.execute(self.sql + suffix, (*self.bind(values), *extra))
+            fetched = cursor.fetchall()
+        return list(self.compiler.results_iter(results=[fetched], tuple_expected=True))
+
+    def instances(self, values: dict) -> list:
+        """The rows as model instances, `select_related()` relations attached, as the queryset's own
+        iteration builds them."""
+        from django.db.models.query import get_related_populators
+
+        rows = self.rows(values)
+        if not rows:
+            return []
+        klass_info, select, db = self.compiler.klass_info, self.compiler.select, self.compiler.using
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, db)
+        out = []
+        for row in rows:
+            obj = klass_info["model"].from_db(db, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            out.append(obj)
+        return out
+
+    def verify(self, queryset, values: dict, key) -> None:
+        try:
+            fresh = queryset.query.sql_with_params()
+        except EmptyResultSet:
+            fresh = (None, ())
+        kept = (self.sql, tuple(self.bind(values)) if self.sql is not None else ())
+        if (fresh[0], tuple(fresh[1])) != kept:
+            raise AssertionError(f"compiled statement {key!r} differs from a fresh compilation: its key misses a "
+                                 f"value the SQL depends on\n kept: {kept}\nfresh: {fresh}")
+
+
+def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement:
+    """The statement for `key`, compiled from `build()` on first use on this connection.
+
+    `values` are this request's `Param` values (only used to verify a reuse)."""
+    connection = connections[using]
+    cache = connection.__dict__.setdefault("kizuna_statements", {})
+    compiled = cache.get(key)
+    if compiled is None:
+        if len(cache) >= MAX_STATEMENTS:
+            cache.clear()
+        compiled = cache[key] = Statement(build())
+        if compiled.compiler.connection is not connection:
+            raise AssertionError(f"statement {key!r} was built for another database than {using!r}")
+    elif settings.KIZUNA_VERIFY_STATEMENTS:
+        compiled.verify(build(), values, key)
+    return compiled
