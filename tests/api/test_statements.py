@@ -1,0 +1,102 @@
+"""kizuna.statements: querysets compiled once per shape, run with each request's values."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact, In
+
+from issues.models import Issue
+from kizuna import statements
+from kizuna.statements import Param, Statement, statement
+from repos.models import Repository
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_repos(world, make_repo):
+    from issues.services import issue_create
+    from kizuna.accounts.services import actor_for_user
+
+    other = make_repo(world.org, "other", visibility="public")
+    author = actor_for_user(world.writer)
+    for n in range(3):
+        issue_create(repo=world.public, actor=author, title=f"pub {n}")
+    issue_create(repo=other, actor=author, title="other 0")
+    return world.public, other
+
+
+def issues_of(repo_id, since):
+    return (Issue.objects.filter(repository_id=Param("repository", repo_id), updated_at__gte=Param("since", since))
+            .order_by("number").values_list("number", "title", "created_at", "is_pull_request", "author__login"))
+
+
+def test_rows_are_the_querysets_own_and_each_run_takes_its_values(two_repos):
+    """Types included: datetimes (strings on SQLite until converted) and booleans come back as the ORM's."""
+    public, other = two_repos
+    since = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    compiled = Statement(issues_of(public.pk, since))
+    assert compiled.rows({"repository": public.pk, "since": since}) == list(issues_of(public.pk, since))
+    assert compiled.rows({"repository": other.pk, "since": since}) == list(issues_of(other.pk, since))
+    assert compiled.rows({"repository": public.pk, "since": since + datetime.timedelta(days=365 * 100)}) == []
+    row = compiled.rows({"repository": other.pk, "since": since})[0]
+    assert isinstance(row[2], datetime.datetime) and row[2].tzinfo is not None and row[3] is False
+
+
+def test_a_cached_statement_is_reused_and_checked_against_a_fresh_compilation(two_repos, settings):
+    public, other = two_repos
+    since = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    key = ("test.issues_of", "shape")
+    first = statement(key, lambda: issues_of(public.pk, since), {"repository": public.pk, "since": since})
+    built = []
+    again = statement(key, lambda: built.append(1) or issues_of(other.pk, since), {"repository": other.pk, "since": since})
+    assert again is first and built == [1]  # verified: built once more, compiled not
+    settings.KIZUNA_VERIFY_STATEMENTS = False
+    statement(key, lambda: built.append(1) or issues_of(other.pk, since), {"repository": other.pk, "since": since})
+    assert built == [1]  # without verification a reuse builds nothing
+
+
+def test_a_value_left_out_of_both_key_and_params_fails_verification(two_repos):
+    """A request value baked into the SQL (not a Param) would serve another request's rows: caught."""
+    public, other = two_repos
+    key = ("test.baked",)
+    statement(key, lambda: Issue.objects.filter(repository_id=public.pk).values_list("pk"), {})
+    with pytest.raises(AssertionError, match="misses a value"):
+        statement(key, lambda: Issue.objects.filter(repository_id=other.pk).values_list("pk"), {})
+
+
+def test_instances_attach_select_related_without_more_queries(two_repos, django_assert_num_queries):
+    public, _ = two_repos
+    values = {"org": "w-org", "name": "pub"}
+    compiled = Statement(Repository.objects.select_related("namespace").filter(
+        Exact(Lower("namespace__login"), Param("org", "w-org")), Exact(Lower("name"), Param("name", "pub"))))
+    with django_assert_num_queries(1):
+        (repo,) = compiled.instances(values)
+        assert repo.namespace.login == "w-org"
+    assert (repo.pk, repo.name, repo.visibility, repo.created_at) == (public.pk, "pub", "public", public.created_at)
+    assert compiled.instances({"org": "w-org", "name": "nope"}) == []
+
+
+def test_repository_lookup_by_path_is_case_insensitive_and_compiled_once(two_repos, django_assert_num_queries):
+    public, other = two_repos
+    assert Repository.objects.by_path("W-ORG", "PUB").pk == public.pk
+    with django_assert_num_queries(1):
+        assert Repository.objects.by_path("w-org", "Other").pk == other.pk
+    assert Repository.objects.by_path("w-org", "missing") is None
+    assert ("repos.by_path", "default") in connection.kizuna_statements
+
+
+def test_a_query_that_cannot_match_compiles_to_no_sql(db, django_assert_num_queries):
+    compiled = Statement(Issue.objects.filter(In("number", [])).values_list("pk"))
+    with django_assert_num_queries(0):
+        assert compiled.rows({}) == []
+
+
+def test_the_cache_is_bounded(db, monkeypatch):
+    monkeypatch.setattr(statements, "MAX_STATEMENTS", 3)
+    connection.__dict__.pop("kizuna_statements", None)
+    for n in range(5):
+        statement(("test.bounded", n), lambda: Issue.objects.values_list("pk"), {})
+    assert len(connection.kizuna_statements) <= 3
