@@ -3,8 +3,8 @@
 Building and compiling a queryset costs more Python than PostgreSQL spends answering a small indexed
 query (docs/benchmarks.md "Issues"). A read whose SQL depends only on a few facts of the request —
 which filters were sent, how many labels, the sort — is built with `Param` where the request's values
-go, compiled once per shape and database connection, and each later request runs the kept SQL with
-its own values. The ORM still writes every statement, and its compiler converts every row (SQLite's
+go, compiled once per shape in each process, and each later request runs the kept SQL with its own
+values on its own connection. The ORM still writes every statement, and its compiler converts every row (SQLite's
 datetimes and booleans) exactly as the queryset would.
 
 The shape key must name everything the SQL depends on except the `Param` values. With
@@ -14,6 +14,7 @@ request's rows.
 """
 
 import contextvars
+import copy
 import datetime
 
 from django.conf import settings
@@ -21,7 +22,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BigIntegerField, CharField, DateTimeField, Value
 
-MAX_STATEMENTS = 512  # per connection; shapes are few (sorts × states × label counts × page sizes)
+MAX_STATEMENTS = 512  # per process; shapes are few (sorts × states × label counts × page sizes)
+
+# (database alias, key) → Statement. Process-wide, not per connection: under ASGI every request gets
+# its own connection objects. It holds SQL text only, never data.
+_statements: dict = {}
 
 _compiling = contextvars.ContextVar("kizuna_compiling_statement", default=False)
 
@@ -60,35 +65,43 @@ class _Slot:
 
 
 class Statement:
-    """One queryset compiled with `Param` slots; `rows()` and `bind()` fill them with a request's values."""
+    """One queryset compiled with `Param` slots; `rows()` and `bind()` fill them with a request's values
+    and run on the calling thread's connection."""
 
     def __init__(self, queryset):
         token = _compiling.set(True)
         try:
-            self.compiler = queryset.query.get_compiler(queryset.db)
+            compiler = queryset.query.get_compiler(queryset.db)
             try:
-                self.sql, params = self.compiler.as_sql()
+                self.sql, params = compiler.as_sql()
             except EmptyResultSet:
                 self.sql, params = None, ()  # nothing can match, whatever the values
         finally:
             _compiling.reset(token)
+        self.using = queryset.db
+        compiler.connection = None  # kept across requests: each run lends it the caller's connection
+        self.compiler = compiler
         self.params = tuple(params)
         self.slots = [(i, p) for i, p in enumerate(self.params) if isinstance(p, _Slot)]
 
     def bind(self, values: dict) -> list:
+        connection = connections[self.using]
         params = list(self.params)
         for i, slot in self.slots:
-            params[i] = slot.prepare(values[slot.key], self.compiler.connection)
+            params[i] = slot.prepare(values[slot.key], connection)
         return params
 
     def rows(self, values: dict, suffix: str = "", extra: tuple = ()) -> list[tuple]:
         """The rows as `values_list` would return them; `suffix`/`extra` append SQL (LIMIT … OFFSET …)."""
         if self.sql is None:
             return []
-        with self.compiler.connection.cursor() as cursor:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
             cursor.execute(self.sql + suffix, (*self.bind(values), *extra))
             fetched = cursor.fetchall()
-        return list(self.compiler.results_iter(results=[fetched], tuple_expected=True))
+        compiler = copy.copy(self.compiler)  # its row converters, with this run's connection
+        compiler.connection = connection
+        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
 
     def instances(self, values: dict) -> list:
         """The rows as model instances, `select_related()` relations attached, as the queryset's own
@@ -98,7 +111,7 @@ class Statement:
         rows = self.rows(values)
         if not rows:
             return []
-        klass_info, select, db = self.compiler.klass_info, self.compiler.select, self.compiler.using
+        klass_info, select, db = self.compiler.klass_info, self.compiler.select, self.using
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         names = [column[0].target.attname for column in select[start:end]]
@@ -123,18 +136,17 @@ class Statement:
 
 
 def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement:
-    """The statement for `key`, compiled from `build()` on first use on this connection.
+    """The statement for `key`, compiled from `build()` on its first use in this process.
 
     `values` are this request's `Param` values (only used to verify a reuse)."""
-    connection = connections[using]
-    cache = connection.__dict__.setdefault("kizuna_statements", {})
-    compiled = cache.get(key)
+    compiled = _statements.get((using, key))
     if compiled is None:
-        if len(cache) >= MAX_STATEMENTS:
-            cache.clear()
-        compiled = cache[key] = Statement(build())
-        if compiled.compiler.connection is not connection:
-            raise AssertionError(f"statement {key!r} was built for another database than {using!r}")
+        compiled = Statement(build())
+        if compiled.using != using:
+            raise AssertionError(f"statement {key!r} was built for database {compiled.using!r}, not {using!r}")
+        if len(_statements) >= MAX_STATEMENTS:
+            _statements.clear()
+        _statements[(using, key)] = compiled
     elif settings.KIZUNA_VERIFY_STATEMENTS:
         compiled.verify(build(), values, key)
     return compiled

@@ -43,7 +43,7 @@ class RepositoryManager(models.Manager):
                 Exact(Lower("namespace__login"), Param("org", values["org"])),
                 Exact(Lower("name"), Param("name", values["name"])))[:1]  # no ORDER BY: the match is unique
 
-        found = statement(("repos.by_path", self.db), build, values, using=self.db).instances(values)
+        found = statement(("repos.by_path",), build, values, using=self.db).instances(values)
         return found[0] if found else None
 
 

@@ -94,7 +94,7 @@ class LinkHeaderPagination(BasePagination):
         rows = page.rows(values, " LIMIT %s OFFSET %s", (self.per_page + 1, offset)) if offset < MAX_OFFSET else []
         self.has_next = len(rows) > self.per_page
         compiled = (count.sql, count.bind(values)) if count.sql is not None else None
-        self.total = self._count_compiled(compiled, count.compiler.using, max_rows)
+        self.total = self._count_compiled(compiled, count.using, max_rows)
         return rows[: self.per_page]
 
     def _bounded_count(self, queryset, max_rows: int | None = None) -> int | None:

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.db import connection
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact, In
 
@@ -85,7 +84,7 @@ def test_repository_lookup_by_path_is_case_insensitive_and_compiled_once(two_rep
     with django_assert_num_queries(1):
         assert Repository.objects.by_path("w-org", "Other").pk == other.pk
     assert Repository.objects.by_path("w-org", "missing") is None
-    assert ("repos.by_path", "default") in connection.kizuna_statements
+    assert ("default", ("repos.by_path",)) in statements._statements
 
 
 def test_a_query_that_cannot_match_compiles_to_no_sql(db, django_assert_num_queries):
@@ -96,7 +95,7 @@ def test_a_query_that_cannot_match_compiles_to_no_sql(db, django_assert_num_quer
 
 def test_the_cache_is_bounded(db, monkeypatch):
     monkeypatch.setattr(statements, "MAX_STATEMENTS", 3)
-    connection.__dict__.pop("kizuna_statements", None)
+    monkeypatch.setattr(statements, "_statements", {})
     for n in range(5):
         statement(("test.bounded", n), lambda: Issue.objects.values_list("pk"), {})
-    assert len(connection.kizuna_statements) <= 3
+    assert len(statements._statements) <= 3
