@@ -4,8 +4,8 @@ Building and compiling a queryset costs more Python than PostgreSQL spends answe
 query (docs/benchmarks.md "Issues"). A read whose SQL depends only on a few facts of the request —
 which filters were sent, how many labels, the sort — is built with `Param` where the request's values
 go, compiled once per shape in each process, and each later request runs the kept SQL with its own
-values on its own connection. The ORM still writes every statement, and its compiler converts every row (SQLite's
-datetimes and booleans) exactly as the queryset would.
+values on its own connection. The ORM still writes every statement, and its compiler converts every
+row (SQLite's datetimes and booleans) exactly as the queryset would.
 
 The shape key must name everything the SQL depends on except the `Param` values. With
 `KIZUNA_VERIFY_STATEMENTS` (on in the tests) every reuse is checked against a fresh compilation with
@@ -126,7 +126,7 @@ class Statement:
 
     def verify(self, queryset, values: dict, key) -> None:
         try:
-            fresh = queryset.query.sql_with_params()
+            fresh = queryset.query.get_compiler(queryset.db).as_sql()
         except EmptyResultSet:
             fresh = (None, ())
         kept = (self.sql, tuple(self.bind(values)) if self.sql is not None else ())
