@@ -20,7 +20,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import BigIntegerField, CharField, DateTimeField, Value
+from django.db.models import BigIntegerField, CharField, DateTimeField, IntegerField, Value
 
 MAX_STATEMENTS = 512  # per process; shapes are few (sorts × states × label counts × page sizes)
 
@@ -55,12 +55,15 @@ def _field_for(value):
 
 
 class _Slot:
-    __slots__ = ("key", "field")
+    __slots__ = ("key", "field", "integer")
 
     def __init__(self, key, field):
         self.key, self.field = key, field
+        self.integer = isinstance(field, IntegerField)
 
     def prepare(self, value, connection):
+        if self.integer and type(value) is int:
+            return value  # what get_db_prep_value gives an int on every backend; a page binds dozens
         return self.field.get_db_prep_value(value, connection=connection)
 
 
