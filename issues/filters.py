@@ -27,6 +27,8 @@ from .models import Issue, Label, Milestone
 
 LabelLink = Issue.labels.through
 AssigneeLink = Issue.assignees.through
+# Each label is one EXISTS in the list's SQL and one shape of its compiled statements: bounded.
+MAX_FILTER_LABELS = 30
 
 
 class RepoFilterBackend(DjangoFilterBackend):
@@ -107,6 +109,8 @@ class IssueFieldsFilterSet(RepoFilterSet):
     def resolve_labels(self, name, value) -> tuple[int, ...]:
         names = [n.strip() for n in value.split(",") if n.strip()]
         wanted = sorted({n.lower() for n in names})
+        if len(wanted) > MAX_FILTER_LABELS:
+            raise_filter_error(name, f"names at most {MAX_FILTER_LABELS} labels")
         values = {"repository": self.repository.pk, **{f"name.{i}": n for i, n in enumerate(wanted)}}
 
         def build():

@@ -16,17 +16,21 @@ request's rows.
 import contextvars
 import copy
 import datetime
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BigIntegerField, CharField, DateTimeField, IntegerField, Value
 
-MAX_STATEMENTS = 512  # per process; shapes are few (sorts × states × label counts × page sizes)
+MAX_STATEMENTS = 1024  # per process, least recently used evicted; each keeps SQL text and its select list
 
 # (database alias, key) → Statement. Process-wide, not per connection: under ASGI every request gets
-# its own connection objects. It holds SQL text only, never data.
-_statements: dict = {}
+# its own connection objects. A kept statement holds its SQL, constant parameters and selected columns:
+# no request's values (its Query, which holds the first request's, is dropped after compiling).
+_statements: OrderedDict = OrderedDict()
+_statements_lock = threading.Lock()
 
 _compiling = contextvars.ContextVar("kizuna_compiling_statement", default=False)
 
@@ -55,15 +59,17 @@ def _field_for(value):
 
 
 class _Slot:
-    __slots__ = ("key", "field", "integer")
+    __slots__ = ("key", "field", "integer_type")
 
     def __init__(self, key, field):
         self.key, self.field = key, field
-        self.integer = isinstance(field, IntegerField)
+        self.integer_type = field.get_internal_type() if isinstance(field, IntegerField) else None
 
     def prepare(self, value, connection):
-        if self.integer and type(value) is int:
-            return value  # what get_db_prep_value gives an int on every backend; a page binds dozens
+        if self.integer_type and type(value) is int:
+            # get_db_prep_value's last step, without its checks for what an int cannot be (a page binds
+            # dozens): psycopg 3 gets its typed Int8/Int4 wrapper, other backends the int.
+            return connection.ops.adapt_integerfield_value(value, self.integer_type)
         return self.field.get_db_prep_value(value, connection=connection)
 
 
@@ -82,7 +88,10 @@ class Statement:
         finally:
             _compiling.reset(token)
         self.using = queryset.db
-        compiler.connection = None  # kept across requests: each run lends it the caller's connection
+        # Kept across requests: each run lends it the caller's connection. Its Query (the first
+        # request's values, the whole filter tree) is not needed to convert rows.
+        compiler.connection = None
+        compiler.query = None
         self.compiler = compiler
         self.params = tuple(params)
         self.slots = [(i, p) for i, p in enumerate(self.params) if isinstance(p, _Slot)]
@@ -102,14 +111,19 @@ class Statement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql + suffix, (*self.bind(values), *extra))
             fetched = cursor.fetchall()
+        if self.compiler.has_extra_select:  # ordering columns outside the select, as the ORM drops them
+            fetched = [row[: self.compiler.col_count] for row in fetched]
         compiler = copy.copy(self.compiler)  # its row converters, with this run's connection
         compiler.connection = connection
         return list(compiler.results_iter(results=[fetched], tuple_expected=True))
 
     def instances(self, values: dict) -> list:
         """The rows as model instances, `select_related()` relations attached, as the queryset's own
-        iteration builds them."""
+        iteration builds them (no annotations; prefetch_related is the caller's business)."""
         from django.db.models.query import get_related_populators
+
+        if self.compiler.annotation_col_map:
+            raise TypeError("Statement.instances() does not set annotations")
 
         rows = self.rows(values)
         if not rows:
@@ -141,15 +155,21 @@ class Statement:
 def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement:
     """The statement for `key`, compiled from `build()` on its first use in this process.
 
-    `values` are this request's `Param` values (only used to verify a reuse)."""
-    compiled = _statements.get((using, key))
+    `values` are this request's `Param` values (only used to verify a reuse). `build()` must read from
+    `using` (the project has one database; a read router would make this fail loudly, not silently)."""
+    cache_key = (using, key)
+    with _statements_lock:
+        compiled = _statements.get(cache_key)
+        if compiled is not None:
+            _statements.move_to_end(cache_key)
     if compiled is None:
         compiled = Statement(build())
         if compiled.using != using:
             raise AssertionError(f"statement {key!r} was built for database {compiled.using!r}, not {using!r}")
-        if len(_statements) >= MAX_STATEMENTS:
-            _statements.clear()
-        _statements[(using, key)] = compiled
+        with _statements_lock:
+            _statements[cache_key] = compiled
+            while len(_statements) > MAX_STATEMENTS:
+                _statements.popitem(last=False)
     elif settings.KIZUNA_VERIFY_STATEMENTS:
         compiled.verify(build(), values, key)
     return compiled

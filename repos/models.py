@@ -38,8 +38,8 @@ class RepositoryManager(models.Manager):
             return None  # no name holds NUL, and PostgreSQL refuses it in a query (a 500, not a 404)
         values = {"org": org.lower(), "name": name.lower()}
 
-        def build():
-            return self.select_related("namespace").filter(
+        def build():  # from the plain manager: a related manager's own filter must not enter the SQL
+            return self.model._base_manager.select_related("namespace").filter(
                 Exact(Lower("namespace__login"), Param("org", values["org"])),
                 Exact(Lower("name"), Param("name", values["name"])))[:1]  # no ORDER BY: the match is unique
 

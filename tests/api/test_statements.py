@@ -93,9 +93,21 @@ def test_a_query_that_cannot_match_compiles_to_no_sql(db, django_assert_num_quer
         assert compiled.rows({}) == []
 
 
-def test_the_cache_is_bounded(db, monkeypatch):
+def test_the_cache_is_bounded_and_keeps_what_is_used(db, monkeypatch):
+    from collections import OrderedDict
+
     monkeypatch.setattr(statements, "MAX_STATEMENTS", 3)
-    monkeypatch.setattr(statements, "_statements", {})
-    for n in range(5):
+    monkeypatch.setattr(statements, "_statements", OrderedDict())
+    for n in range(3):
         statement(("test.bounded", n), lambda: Issue.objects.values_list("pk"), {})
-    assert len(statements._statements) <= 3
+    statement(("test.bounded", 0), lambda: Issue.objects.values_list("pk"), {})  # used again: kept
+    statement(("test.bounded", 3), lambda: Issue.objects.values_list("pk"), {})
+    assert [key for _, key in statements._statements] == [("test.bounded", n) for n in (2, 0, 3)]
+
+
+def test_a_kept_statement_holds_no_request_values(two_repos):
+    public, _ = two_repos
+    compiled = Statement(Issue.objects.filter(repository_id=Param("repository", public.pk), title="secret words")
+                         .values_list("pk"))
+    assert compiled.compiler.query is None and compiled.compiler.connection is None
+    assert public.pk not in compiled.params  # a slot, bound per run

@@ -133,6 +133,17 @@ def test_labels_of_another_repo_are_unknown(data, api, world):
     assert api().get(URL, {"labels": "secret"}).status_code == 422
 
 
+@pytest.mark.parametrize("url", [URL, "/repos/w-org/pub/pulls"])
+def test_more_than_30_label_names_are_422(data, api, url):
+    """Each label is an EXISTS in the SQL and a shape of the compiled statements (kizuna.statements)."""
+    thirty = ",".join(["bug"] + [f"l{n}" for n in range(29)])
+    response = api().get(url, {"labels": thirty})
+    assert response.status_code == 422 and "unknown label" in str(response.json())  # 30 are looked up
+    response = api().get(url, {"labels": thirty + ",l29"})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == {"labels": ["names at most 30 labels"]}
+
+
 def test_link_headers_keep_every_filter(data, api):
     params = {"state": "all", "labels": "bug", "sort": "updated", "direction": "asc", "per_page": 1}
     first = api().get(URL, params)
