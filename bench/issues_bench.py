@@ -30,8 +30,8 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path

@@ -135,7 +135,8 @@ class IssueFieldsFilterSet(RepoFilterSet):
     def filter_labels(self, queryset, name, value):
         issue_id = OuterRef(f"{self.ISSUE}pk")
         for index in range(len(self.resolved[name])):
-            queryset = queryset.filter(Exists(LabelLink.objects.filter(issue_id=issue_id, label_id=self.param(name, index))))
+            carries = LabelLink.objects.filter(issue_id=issue_id, label_id=self.param(name, index))
+            queryset = queryset.filter(Exists(carries))
         return queryset
 
     def filter_author(self, queryset, name, value):

@@ -205,10 +205,12 @@ def relations_of(issue_ids) -> tuple[dict, dict]:
     values = {f"issue.{i}": pk for i, pk in enumerate(ids)}
 
     def of_page(link_model, *columns):
-        return link_model.objects.filter(In(F("issue_id"), [Param(key, pk) for key, pk in values.items()])).values_list(*columns)
+        of_ids = In(F("issue_id"), [Param(key, pk) for key, pk in values.items()])
+        return link_model.objects.filter(of_ids).values_list(*columns)
 
-    label_rows = statement(("issues.labels_of", len(ids)), lambda: of_page(
-        Issue.labels.through, "issue_id", "label_id", "label__name", "label__color", "label__description"), values).rows(values)
+    label_columns = ("issue_id", "label_id", "label__name", "label__color", "label__description")
+    label_rows = statement(("issues.labels_of", len(ids)), lambda: of_page(Issue.labels.through, *label_columns),
+                           values).rows(values)
     for issue_id, pk, name, color, description in sorted(label_rows, key=lambda r: (r[2].lower(), r[1])):
         labels[issue_id].append({"id": pk, "name": name, "color": color, "description": description})
     assignee_rows = statement(("issues.assignees_of", len(ids)), lambda: of_page(

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 
 from kizuna.api.errors import NotFound
 from kizuna.api.permissions import Action
-from kizuna.statements import Param, statement
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
+from kizuna.statements import Param, statement
 
 from . import services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend

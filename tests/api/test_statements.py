@@ -50,7 +50,8 @@ def test_a_cached_statement_is_reused_and_checked_against_a_fresh_compilation(tw
     key = ("test.issues_of", "shape")
     first = statement(key, lambda: issues_of(public.pk, since), {"repository": public.pk, "since": since})
     built = []
-    again = statement(key, lambda: built.append(1) or issues_of(other.pk, since), {"repository": other.pk, "since": since})
+    values = {"repository": other.pk, "since": since}
+    again = statement(key, lambda: built.append(1) or issues_of(other.pk, since), values)
     assert again is first and built == [1]  # verified: built once more, compiled not
     settings.KIZUNA_VERIFY_STATEMENTS = False
     statement(key, lambda: built.append(1) or issues_of(other.pk, since), {"repository": other.pk, "since": since})
