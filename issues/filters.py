@@ -20,6 +20,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 
 from kizuna.accounts.models import Actor
+from kizuna.api.fields import is_digits
 from kizuna.api.filters import SortedFilterSet
 from kizuna.statements import Param, statement
 
@@ -183,7 +184,7 @@ class IssueFilter(IssueFieldsFilterSet):
     def resolve_milestone(self, name, value):
         if value in ("none", "*"):
             return value
-        if not value.isdigit():
+        if not is_digits(value):
             raise_filter_error(name, "must be a milestone number, `none` or `*`")
         milestone_id = _first(Milestone.objects.filter(repository_id=self.repository.pk, number=int(value)).values_list("pk", flat=True))
         if milestone_id is None:

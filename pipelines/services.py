@@ -20,7 +20,7 @@ from django.utils import timezone
 from kizuna.accounts.models import Actor, Token
 from kizuna.accounts.services import actor_for_agent, token_create
 from kizuna.api.errors import Conflict, NotFound, RangeNotSatisfiable, ValidationFailed
-from kizuna.api.fields import api_path
+from kizuna.api.fields import api_path, is_digits
 from kizuna.api.permissions import job_repos_q
 from kizuna.events.services import emit_event
 from repos import git
@@ -471,7 +471,7 @@ _RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)  # [0-9], not 
 def parse_position(text: str | None) -> int | None:
     """A byte position written in ASCII digits (surrounding blanks allowed); None for anything else."""
     digits = (text or "").strip(" \t")
-    if not digits or not digits.isascii() or not digits.isdigit():
+    if not is_digits(digits):
         return None
     digits = digits.lstrip("0") or "0"
     return _POSITION_CAP if len(digits) > len(str(_POSITION_CAP)) else min(int(digits), _POSITION_CAP)

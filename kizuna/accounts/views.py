@@ -9,6 +9,7 @@ from agents.serializers import AgentIdentitySerializer
 
 from kizuna.api import permissions
 from kizuna.api.errors import Forbidden, NotFound, ValidationFailed
+from kizuna.api.fields import is_digits
 from kizuna.api.views import KizunaViewSet, MethodCheckMixin, RepoScopedMixin
 
 from . import services
@@ -79,7 +80,7 @@ class PersonalTokenViewSet(mixins.ListModelMixin, KizunaViewSet):
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
-        token = self.get_queryset().filter(pk=pk).first() if str(pk).isdigit() else None
+        token = self.get_queryset().filter(pk=pk).first() if is_digits(str(pk)) else None
         if token is None:
             raise NotFound()
         services.token_revoke(token=token, actor=self.actor)
@@ -112,7 +113,7 @@ class DeployTokenViewSet(RepoScopedMixin, mixins.ListModelMixin, KizunaViewSet):
         return Response(NewDeployTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, org, repo, pk=None):
-        token = self.get_queryset().filter(pk=pk).first() if str(pk).isdigit() else None
+        token = self.get_queryset().filter(pk=pk).first() if is_digits(str(pk)) else None
         if token is None:
             raise NotFound()
         services.token_revoke(token=token, actor=self.actor)

@@ -25,6 +25,12 @@ def absolute_url(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+def is_digits(text) -> bool:
+    """Whether `text` is a non-empty string of ASCII digits, what `int()` reads as a plain number.
+    `str.isdigit()` alone also accepts "²" or "①", which `int()` refuses (a 500 where a 404 or 422 belongs)."""
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
 def api_path(path: str) -> str:
     """The path of an API resource: `path` (`/repos/o/r`) under the API prefix."""
     return "/api/v1" + path
@@ -88,5 +94,5 @@ extend_schema_field(OpenApiTypes.URI)(UrlField)
 
 __all__ = [
     "ActorField", "ActorSerializer", "StrictCharField", "UrlField", "absolute_url", "api_path", "api_url",
-    "inline_serializer", "request_root",
+    "inline_serializer", "is_digits", "request_root",
 ]

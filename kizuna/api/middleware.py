@@ -18,6 +18,7 @@ from django.utils.deprecation import MiddlewareMixin
 
 from . import throttling
 from .errors import CODE_BY_STATUS, RETRY_AFTER_DB_SECONDS, DatabaseUnavailable, envelope
+from .fields import is_digits
 
 logger = logging.getLogger("kizuna.api")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -63,7 +64,7 @@ class ApiErrorMiddleware(MiddlewareMixin):
         limit = settings.KIZUNA_MAX_BODY_BYTES
         length = request.META.get("CONTENT_LENGTH")
         if length:
-            if length.isdigit() and int(length) > limit:
+            if is_digits(length) and int(length) > limit:
                 return self._error(request, 413, details={"limit_bytes": limit})
             return None
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():

@@ -3,6 +3,7 @@ from django.db.models.functions import Lower
 
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
+from kizuna.api.fields import is_digits
 from kizuna.api.filters import KizunaFilterSet
 
 from .models import Event
@@ -22,7 +23,7 @@ EVENT_TYPES = (
 
 
 def parse_event_id(raw: str, name: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_digits(raw) or len(raw) > 18:
         raise ValidationFailed({name: ["must be a non-negative integer event id"]})
     return int(raw)
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from kizuna.accounts.views import get_org
 from kizuna.api import permissions
 from kizuna.api.errors import NotFound
-from kizuna.api.fields import request_root
+from kizuna.api.fields import is_digits, request_root
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
 from . import services
@@ -45,7 +45,7 @@ class RepoEventViewSet(RepoScopedMixin, KizunaViewSet):
 
 
 def _id(raw) -> int:
-    if not str(raw).isdigit() or len(str(raw)) > 18:
+    if not is_digits(str(raw)) or len(str(raw)) > 18:
         raise NotFound()
     return int(raw)
 

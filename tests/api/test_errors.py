@@ -197,3 +197,23 @@ def test_a_nul_in_the_path_is_a_404_not_a_crash(world, writer, path):
     """PostgreSQL refuses NUL in a query (a 500 before this check); nothing Kizuna names holds one."""
     assert_envelope(writer.client.get(path), 404, "NOT_FOUND")
     assert_envelope(writer.client.delete(path), 404, "NOT_FOUND")
+
+
+SUPERSCRIPT_TWO = "%C2%B2"  # "²": str.isdigit() says yes, int() refuses it
+
+
+@pytest.mark.parametrize("method, path, status, code", [
+    ("get", f"/repos/w-org/pub/issues?milestone={SUPERSCRIPT_TWO}", 422, "VALIDATION_ERROR"),
+    ("get", f"/repos/w-org/pub/events?after_id={SUPERSCRIPT_TWO}", 422, "VALIDATION_ERROR"),
+    ("delete", f"/user/tokens/{SUPERSCRIPT_TWO}", 404, "NOT_FOUND"),
+    ("delete", f"/repos/w-org/pub/deploy-tokens/{SUPERSCRIPT_TWO}", 404, "NOT_FOUND"),
+    ("get", f"/repos/w-org/pub/hooks/{SUPERSCRIPT_TWO}", 404, "NOT_FOUND"),
+])
+def test_digits_that_are_not_ascii_are_bad_input_not_a_crash(world, api, method, path, status, code):
+    assert_envelope(getattr(api(world.tokens["admin"]), method)(path), status, code)
+
+
+def test_a_content_length_that_is_not_ascii_digits_is_not_a_crash(world, api):
+    response = api(world.tokens["admin"]).client.post(
+        "/api/v1/repos/w-org/pub/issues", data=b'{"title": "t"}', content_type="application/json", CONTENT_LENGTH="²")
+    assert response.status_code < 500
