@@ -67,37 +67,37 @@ class LinkHeaderPagination(BasePagination):
         per_page = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
         return page, per_page
 
-    def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None,
-                          max_rows: int | None = None):
-        """The page's rows: model instances, or `values_list(*values)` tuples when `values` is given (the
-        count is then still taken on `queryset`, without the joins those columns add). `max_rows`, when
-        the caller knows an upper bound of the matches (a repository's issue counter), lets a small
-        list skip the planner estimate."""
+    def paginate_queryset(self, queryset, request, view=None):
         if hasattr(queryset, "ordered") and not queryset.ordered:
             raise ImproperlyConfigured(f"{view.__class__.__name__}: paginating an unordered queryset")
-        self.request = request
-        self.page, self.per_page = self.parse(request)
-        offset = (self.page - 1) * self.per_page
-        page_query = queryset.values_list(*values) if values else queryset
-        # One row past the page tells whether a next page exists without counting.
-        rows = list(page_query[offset : offset + self.per_page + 1]) if offset < MAX_OFFSET else []
-        self.has_next = len(rows) > self.per_page
-        self.total = self._bounded_count(queryset, max_rows)
-        return rows[: self.per_page]
+        rows = self._page_rows(request, lambda limit, offset: list(queryset[offset : offset + limit]))
+        self.total = self._bounded_count(queryset)
+        return rows
 
     def paginate_statements(self, page, count, values: dict, request, max_rows: int | None = None):
         """`paginate_queryset` for a list compiled once (kizuna.statements): `page` is the rows'
-        statement (ordered, unsliced), `count` the same filter as `SELECT pk`, `values` the request's."""
+        statement (ordered, unsliced), `count` the same filter as `SELECT pk`, `values` the request's.
+        `max_rows`, when the caller knows an upper bound of the matches (a repository's issue counter),
+        lets a small list skip the planner estimate."""
+        def fetch(limit, offset):
+            return page.rows(values, " LIMIT %s OFFSET %s", (limit, offset))
+
+        rows = self._page_rows(request, fetch)
+        compiled = (count.sql, count.bind(values)) if count.sql is not None else None
+        self.total = self._count_compiled(compiled, count.using, max_rows)
+        return rows
+
+    def _page_rows(self, request, fetch) -> list:
+        """The requested page's rows, `fetch(limit, offset)` reading them. One row past the page tells
+        whether a next page exists without counting."""
         self.request = request
         self.page, self.per_page = self.parse(request)
         offset = (self.page - 1) * self.per_page
-        rows = page.rows(values, " LIMIT %s OFFSET %s", (self.per_page + 1, offset)) if offset < MAX_OFFSET else []
+        rows = fetch(self.per_page + 1, offset) if offset < MAX_OFFSET else []
         self.has_next = len(rows) > self.per_page
-        compiled = (count.sql, count.bind(values)) if count.sql is not None else None
-        self.total = self._count_compiled(compiled, count.using, max_rows)
         return rows[: self.per_page]
 
-    def _bounded_count(self, queryset, max_rows: int | None = None) -> int | None:
+    def _bounded_count(self, queryset) -> int | None:
         """COUNT over at most limit+1 rows (ordering and annotations stripped); None above the limit.
 
         Always run, even on a last page, so every page of a list costs the same number of queries.
@@ -108,9 +108,9 @@ class LinkHeaderPagination(BasePagination):
         if not hasattr(queryset, "query"):
             bounded = len(queryset)
             return bounded if bounded <= settings.KIZUNA_PAGINATION_COUNT_LIMIT else None
-        return self._count_compiled(_count_sql(queryset), queryset.db, max_rows)
+        return self._count_compiled(_count_sql(queryset), queryset.db)
 
-    def _count_compiled(self, compiled, using: str, max_rows: int | None) -> int | None:
+    def _count_compiled(self, compiled, using: str, max_rows: int | None = None) -> int | None:
         """The bounded count (with the planner's estimate first) of a compiled `SELECT pk …`."""
         if compiled is None:
             return 0
