@@ -47,8 +47,9 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
         return {**super().get_serializer_context(), "repository": self.repository}
 
     def issues(self):
+        # The repository as a Param: the list compiles its statements from this queryset (kizuna.statements).
         return (
-            Issue.objects.filter(repository=self.repository, is_pull_request=False)
+            Issue.objects.filter(repository_id=Param("repository", self.repository.pk), is_pull_request=False)
             .select_related("author", "closed_by", "milestone")
         )
 
@@ -85,8 +86,7 @@ class IssueViewSet(IssuesBase):
         values["repository"] = repository.pk
 
         def build():
-            return filterset.filter_queryset(
-                Issue.objects.filter(repository_id=Param("repository", repository.pk), is_pull_request=False))
+            return filterset.filter_queryset(self.issues())
 
         page = statement(("issues.page", shape), lambda: build().values_list(*ISSUE_ROW), values)
         count = statement(("issues.count", shape), lambda: build().order_by().values("pk"), values)

@@ -34,8 +34,8 @@ class PullRequest(models.Model):
         return f"PR {self.issue_id} {self.head_ref} -> {self.base_ref}"
 
     def api_path(self) -> str:
-        """The path under /api/v1 (serializers and event payloads)."""
-        return f"/repos/{self.repository.full_name}/pulls/{self.issue.number}"
+        """The path under /api/v1 (serializers and event payloads): its issue row's, which knows it is a PR."""
+        return self.issue.api_path(self.repository)
 
     @property
     def is_open(self) -> bool:
