@@ -10,14 +10,15 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 
-from kizuna.api.fields import api_path, request_root
+from kizuna.api.fields import absolute_url, api_path
 
 _API_PATH = api_path("/")
 
 
 def request_base(request) -> str:
-    """The root URLs in an API response or stream use: KIZUNA_PUBLIC_URL, else the request's."""
-    return settings.KIZUNA_PUBLIC_URL or request_root(request)
+    """The root URLs in an API response or stream use: KIZUNA_PUBLIC_URL, else the request's (the same
+    choice `absolute_url` makes for every other URL)."""
+    return absolute_url(request, "/").rstrip("/")
 
 
 def hook_base(hook) -> str:
