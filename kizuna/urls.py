@@ -3,7 +3,11 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from kizuna.api.meta import ApiRootView, HealthView, RateLimitView
+
 api_v1 = [
+    path("rate_limit", RateLimitView.as_view(), name="rate-limit"),
+    path("health", HealthView.as_view(), name="health"),
     path("", include("kizuna.accounts.urls")),
     path("", include("kizuna.events.urls")),
     path("", include("agents.urls")),
@@ -18,6 +22,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # ApiErrorMiddleware strips a trailing slash, so `/api/v1/` arrives here as `/api/v1`.
+    path("api/v1", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("", include("kizuna.web.urls")),

@@ -1,9 +1,10 @@
 from django.urls import path
 
 from .git_views import BranchViewSet, CommitViewSet, ContentsViewSet
-from .views import RepositoryViewSet
+from .views import RepositoryViewSet, UserRepositoryViewSet
 
 urlpatterns = [
+    path("user/repos", UserRepositoryViewSet.as_view({"get": "list"}), name="user-repo-list"),
     path("repos/<str:org>", RepositoryViewSet.as_view({"get": "list", "post": "create"}), name="repo-list"),
     path(
         "repos/<str:org>/<str:repo>",

@@ -65,3 +65,25 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
         self.require(permissions.Action.ADMIN)
         services.repo_delete(actor=self.actor, repo=self.repository)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserRepositoryViewSet(KizunaViewSet):
+    """`GET /user/repos`: every repository the caller holds a role in (GitHub's /user/repos), with the
+    filters and sorts of `GET /repos/:org`. Which ones is the policy's (`member_repos_q`); what the
+    caller may read, `visible_repos_q`, bounds it as for every list."""
+
+    serializer_class = RepositorySerializer
+    filterset_class = RepositoryFilter
+    permission_classes = [permissions.IsSignedIn, permissions.TokenScopePermission]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Repository.objects.none()
+        caller = self.request.user
+        return (Repository.objects.filter(permissions.visible_repos_q(caller))
+                .filter(permissions.member_repos_q(caller)).select_related("namespace"))
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(RepositorySerializer(page, many=True, context={"request": request}).data)
+

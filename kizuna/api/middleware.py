@@ -148,7 +148,7 @@ class RateLimitMiddleware(MiddlewareMixin):
     """Counts every /api/ request once (not 304s) and writes X-RateLimit-* on every answer."""
 
     def process_request(self, request):
-        if not is_api(request):
+        if not is_api(request) or request.path_info in throttling.EXEMPT_PATHS:
             return None
         try:
             # The first query of an authenticated request (token lookup, or the session's user).
@@ -156,6 +156,11 @@ class RateLimitMiddleware(MiddlewareMixin):
         except DatabaseUnavailable as exc:
             # Answered here: an exception leaving a middleware would become Django's 500 first.
             return database_unavailable(request, exc)
+        if request.path_info in throttling.PEEK_PATHS and request.method in ("GET", "HEAD") \
+                and not throttling.credentials_rejected(request):
+            # GET /rate_limit shows the caller's count without spending one (a bad token still counts).
+            request.rate_limit = throttling.peek(key, limit)
+            return None
         state = throttling.hit(key, limit)
         request.rate_limit = state
         if not state.allowed:
@@ -168,7 +173,7 @@ class RateLimitMiddleware(MiddlewareMixin):
         state = getattr(request, "rate_limit", None)
         if state is None:
             return response
-        if response.status_code == 304:
+        if response.status_code == 304 and state.counted:
             throttling.undo(state)
             state.used -= 1
         for name, value in state.headers().items():

@@ -130,16 +130,28 @@ def can_read(principal, repo) -> bool:
 def visible_repos_q(principal, prefix: str = "") -> Q:
     """A Q over Repository (or through `prefix`, e.g. 'repository__') limited to what can be read."""
     public = Q(**{f"{prefix}visibility": "public"})
+    member = member_repos_q(principal, prefix)
+    if member is None:
+        return public
+    if not member:  # Q(): every repository (`public | Q()` would be just `public`)
+        return member
+    return public | member
+
+
+def member_repos_q(principal, prefix: str = "") -> Q | None:
+    """Repositories the caller holds a role in (`repo_role` is not None), whatever their visibility:
+    its own namespace's, its organisations' (an agent: its operator's), a deploy token's repository;
+    every repository for a superuser. None for anonymous callers. `GET /user/repos` lists these."""
     if isinstance(principal, TokenPrincipal):
-        return public | Q(**{f"{prefix}pk": principal.repository_id})
+        return Q(**{f"{prefix}pk": principal.repository_id})
     user = _acting_user(principal)
     if user is None:
-        return public
+        return None
     if user.is_superuser:
         return Q()
     # A subquery, not a join through memberships: a join would repeat public rows once per member.
     member_of = Membership.objects.filter(user_id=user.pk).values("namespace_id")
-    return public | Q(**{f"{prefix}namespace__user_id": user.pk}) | Q(**{f"{prefix}namespace_id__in": member_of})
+    return Q(**{f"{prefix}namespace__user_id": user.pk}) | Q(**{f"{prefix}namespace_id__in": member_of})
 
 
 def trust_denied(agent, required: int) -> Forbidden:
@@ -288,6 +300,7 @@ __all__ = [
     "require",
     "require_scope",
     "visible_repos_q",
+    "member_repos_q",
 ]
 
 

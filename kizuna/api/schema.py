@@ -63,7 +63,10 @@ class KizunaAutoSchema(AutoSchema):
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = super()._get_response_headers_for_code(status_code, direction)
-        headers.update(_headers(RATE_LIMIT_HEADERS))
+        if getattr(self.view, "rate_limited", True):  # the health check is not (throttling.EXEMPT_PATHS)
+            headers.update(_headers(RATE_LIMIT_HEADERS))
+        else:
+            headers["X-Request-Id"] = _headers(RATE_LIMIT_HEADERS)["X-Request-Id"]
         if str(status_code) == "429":
             headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait"}
         if str(status_code) == "200" and self._is_list_view():
