@@ -33,7 +33,7 @@ def redis_unreachable(url: str) -> str | None:
 
 def pytest_sessionstart(session):
     """With KIZUNA_REDIS_URL set, a dead Redis stops the run at once, saying so. Otherwise the rate
-    limiter fails open (docs/api.md, "Rate limiting") and tests expecting a 429 get 200s."""
+    limiter fails open (docs/api.md §5) and tests expecting a 429 get 200s."""
     url = os.environ.get("KIZUNA_REDIS_URL")
     if url:
         reason = redis_unreachable(url)

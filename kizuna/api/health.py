@@ -1,4 +1,4 @@
-"""What `GET /api/v1/health` checks (docs/api.md, "Service endpoints"): the database, Redis when
+"""What `GET /api/v1/health` checks (docs/api.md §19): the database, Redis when
 KIZUNA_REDIS_URL is set, and the git storage under KIZUNA_GIT_ROOT.
 
 Each check answers a short fixed phrase ("ok", "unreachable", …) that is safe to show anyone; the

@@ -1,4 +1,4 @@
-"""The API's own endpoints (docs/api.md, "Service endpoints"): the root's links, the caller's rate
+"""The API's own endpoints (docs/api.md §1, §5, §19): the root's links, the caller's rate
 limit, and the health check for load balancers."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
