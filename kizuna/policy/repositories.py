@@ -156,9 +156,9 @@ def require(request, repo, action: str) -> None:
 
 
 # --- which action a change needs --------------------------------------------------------------------
-def own_or(action: str, *, actor, author_id) -> str:
-    """Authors may edit their own issues and comments (COMMENT); anyone else needs `action`."""
-    return Action.COMMENT if actor is not None and author_id == actor.pk else action
+def own_or(action: str, *, actor, author_id, own: str = Action.COMMENT) -> str:
+    """Authors may edit their own issues and comments (`own`: COMMENT); anyone else needs `action`."""
+    return own if actor is not None and author_id == actor.pk else action
 
 
 def merge_action(repo, pr) -> str:

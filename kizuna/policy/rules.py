@@ -79,7 +79,7 @@ MAX_TRUST = 4
 
 # Events that change who may see what: an open stream re-checks its caller's access when one passes.
 ACCESS_EVENT_TYPES = frozenset({
-    "repository.updated", "repository.deleted", "repository.renamed",
+    "repository.updated", "repository.deleted",
     "member.added", "member.changed", "member.removed",
     "agent.suspended", "agent.updated", "agent.trust_changed", "agent.token_rotated",
     "token.revoked",
