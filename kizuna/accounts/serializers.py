@@ -3,6 +3,7 @@ from rest_framework import serializers
 from drf_spectacular.utils import extend_schema_field
 
 from kizuna.api.fields import ActorSerializer, UrlField, api_url
+from kizuna.policy import is_staff
 
 from .models import Membership, Namespace, Role, Token, login_validator
 
@@ -139,7 +140,7 @@ def profile(obj, request) -> dict:
             "repos_url": api_url(request, f"/repos/{obj.login}"), "agent_url": None, "operator": None,
         }
     return {
-        "id": obj.pk, "login": obj.username, "type": "User", "name": obj.get_full_name(), "site_admin": obj.is_staff,
+        "id": obj.pk, "login": obj.username, "type": "User", "name": obj.get_full_name(), "site_admin": is_staff(obj),
         "created_at": obj.date_joined, "url": api_url(request, f"/users/{obj.username}"),
         "repos_url": api_url(request, f"/repos/{obj.username}"), "agent_url": None, "operator": None,
     }

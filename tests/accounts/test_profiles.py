@@ -51,7 +51,7 @@ def test_unknown_and_inactive_are_404(api, make_user):
 def test_user_without_namespace_row(api, db):
     from kizuna.accounts.models import User
 
-    User.objects.create_user(username="bare", password="pw")  # as `createsuperuser` makes one
+    User.objects.create_user(username="bare", password="pw")  # as `createsuperuser` does, not user_create
     assert api().get("/users/bare").json()["type"] == "User"
 
 
@@ -65,5 +65,5 @@ def test_query_count(api, make_user, make_agent, django_assert_max_num_queries):
     agent, _ = make_agent(name="qc-agent")
     with django_assert_max_num_queries(1):
         assert api().get("/users/qc-user").status_code == 200
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):  # no namespace by that name, then the agent with its operator
         assert api().get("/users/qc-agent").status_code == 200
