@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kizuna.api.middleware.RateLimitMiddleware",
+    "kizuna.api.middleware.VersionMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -204,7 +205,7 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStateEnum": "issues.models.Issue.State",  # issues and milestones share it
         "DeliveryStateEnum": "kizuna.events.models.WebhookDelivery.State",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kizuna.api.schema.versions_hook"],
 }
 
 LOGGING = {
