@@ -119,12 +119,18 @@ def _mark(target: dict, items) -> None:
 
 
 def _response_component(result: dict, response: dict) -> dict | None:
+    """The object schema of a response: through `$ref`s and, for a list, to its items."""
     schema = ((response.get("content") or {}).get("application/json") or {}).get("schema") or {}
-    schema = schema.get("items", schema)
-    ref = schema.get("$ref", "")
-    if not ref.startswith("#/components/schemas/"):
-        return schema if "properties" in schema else None
-    return result.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1])
+    components = result.get("components", {}).get("schemas", {})
+    for _ in range(4):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            schema = components.get(ref.rsplit("/", 1)[1], {})
+        elif "items" in schema:
+            schema = schema["items"]
+        else:
+            break
+    return schema if "properties" in schema else None
 
 
 def _document_deprecations(result: dict, operation: dict, items, fields, gone_fields, notes_url) -> None:
