@@ -75,6 +75,21 @@ export class ValidationError extends KizunaError {}
 export class ConflictError extends KizunaError {}
 export class NotMergeableError extends KizunaError {}
 export class ServerError extends KizunaError {}
+/** 410: a version, operation or parameter past its sunset date. */
+export class GoneError extends KizunaError {}
+
+/** A deprecation the server announced (`Deprecation`, `Sunset`, `Link rel="deprecation"`). */
+export interface DeprecationNotice {
+  method: string;
+  /** The path called, relative to /api/v1, without the query. */
+  path: string;
+  deprecatedAt: Date | null;
+  /** The `Sunset` HTTP-date: from then on the call answers 410 GONE. */
+  sunset: string | null;
+  /** Notes URLs (`Link: <…>; rel="deprecation"`). */
+  links: string[];
+}
+export function deprecationFrom(method: string, path: string, headers: Headers): DeprecationNotice | null;
 export class RateLimitedError extends KizunaError {
   constructor(message: string, options?: KizunaErrorOptions & { retryAfter?: number | null });
   /** Seconds, from Retry-After. */
@@ -234,6 +249,9 @@ export class KizunaClient {
   /** X-RateLimit-* of the last response. */
   rateLimit: RateLimit | null;
   lastResponse: Response | null;
+  /** Each deprecation announced on this client's calls, once; each also emitted a process warning
+   * (`process.emitWarning`, type `DeprecationWarning`, code `KIZUNA_DEPRECATED`). */
+  deprecations: DeprecationNotice[];
   orgs: Orgs;
   repos: Repos;
   issues: Issues;
