@@ -212,12 +212,13 @@ class VersionMiddleware(MiddlewareMixin):
     def process_view(self, request, view_func, view_args, view_kwargs):
         version = getattr(request, "kizuna_version", None)
         match = getattr(request, "resolver_match", None)
-        if version is None or match is None:
+        registry = versions.registry()
+        if version is None or match is None or not registry.deprecations:
             return None
         split = versions.split_route(match.route)
         if split is None:
             return None
-        items = versions.registry().for_operation(split[0], request.method, split[1])
+        items = registry.for_operation(split[0], request.method, split[1])
         if not items:
             return None
         now = versions.now()
