@@ -310,6 +310,7 @@ async function* streamEvents(client, path, { lastEventId = null, maxReconnects =
         throw new Reconnect();
       }
       client.lastResponse = response;
+      client._noteDeprecation('GET', client.apiUrl + path, response.headers);
       if (response.status >= 400) {
         const error = await errorFromResponse(response, 'GET');
         if (FATAL_STREAM.has(response.status)) throw error;

@@ -63,3 +63,18 @@ test('410 GONE is a GoneError and still warns', async () => {
   assert.deepEqual([err.status, err.code, err.details], [410, 'GONE', { sunset_at: '2028-01-01T00:00:00Z' }]);
   assert.equal(warnings.length, 1);
 });
+
+test('an event stream of a deprecated operation warns once', async () => {
+  const stream = [200, { 'content-type': 'text/event-stream', ...DEPRECATED }, 'id: 1\nevent: ping\ndata: {"x": 1}\n\n'];
+  const [status, headers, body] = envelope(410, 'GONE', 'sunset');
+  const s = await stub([stream, stream, [status, { ...headers, ...DEPRECATED }, body]]);
+  const c = client(s.url);
+  c._sleep = async () => {};
+  const events = c.events.stream('o', 'r');
+  assert.equal((await events.next()).value.type, 'ping');
+  assert.equal((await events.next()).value.type, 'ping');
+  await assert.rejects(events.next(), GoneError);
+  await settle();
+  assert.equal(warnings.length, 1);
+  assert.equal(c.deprecations[0].path, '/repos/o/r/events/stream');
+});

@@ -282,9 +282,7 @@ class KizunaClient:
                 ) from exc
             self.last_response = response
             self.rate_limit = RateLimit.from_headers(response.headers) or self.rate_limit
-            notice = notice_from_headers(method, url, response.headers)
-            if notice is not None:
-                warn_once(self._deprecations, notice)
+            self._note_deprecation(method, url, response.headers)
             if response.status_code < 400:
                 return response
             retryable = response.status_code == 429 or response.status_code >= 500
@@ -296,6 +294,12 @@ class KizunaClient:
                     attempt += 1
                     continue
             raise error_from_response(response)
+
+    def _note_deprecation(self, method: str, path: str, headers: Mapping[str, str]) -> None:
+        """Warn once per deprecation the server announces (API.md §18; kizuna_sdk.deprecations)."""
+        notice = notice_from_headers(method, path, headers)
+        if notice is not None:
+            warn_once(self._deprecations, notice)
 
     def _decode(self, response: httpx.Response) -> Any:
         if response.status_code == 204 or not response.content:

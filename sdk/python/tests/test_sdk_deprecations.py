@@ -99,3 +99,20 @@ def test_gone_is_a_gone_error_and_still_warns(stub, connect):
     assert info.value.status == 410 and info.value.code == "GONE"
     assert info.value.details == {"sunset_at": "2028-01-01T00:00:00Z"}
     assert len(caught) == 1
+
+
+def test_an_event_stream_of_a_deprecated_operation_warns_once(stub, connect):
+    stream = (200, {"Content-Type": "text/event-stream", **DEPRECATED}, 'id: 1\nevent: ping\ndata: {"x": 1}\n\n')
+    status, headers, body = envelope(410, "GONE", "sunset")
+    s = stub([stream, stream, (status, {**headers, **DEPRECATED}, body)])
+    client = connect(s.url)
+    client._sleep = lambda seconds: None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events = client.events.stream("o", "r")
+        assert next(events).type == "ping"
+        assert next(events).type == "ping"
+        with pytest.raises(GoneError):
+            next(events)
+    assert len([w for w in caught if issubclass(w.category, DeprecationWarning)]) == 1
+    assert client.deprecations[0].path == "/repos/o/r/events/stream"
