@@ -95,6 +95,15 @@ def test_a_deprecated_v1_operation_carries_the_headers_then_answers_410_after_it
         assert new.status_code == 200 and other.status_code == 401
 
 
+def test_head_and_not_modified_answers_carry_the_headers(api, org):
+    with versions.override(registry(ORG_GET)), versions.travel_to(BEFORE):
+        first = api().get("/api/v1/orgs/vr-org")
+        head = api().client.head("/api/v1/orgs/vr-org")
+        cached = api().get("/api/v1/orgs/vr-org", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert head.status_code == 200 and head["Deprecation"] == first["Deprecation"]
+    assert cached.status_code == 304 and cached["Sunset"] == first["Sunset"]
+
+
 def test_headers_follow_the_http_date_and_rfc_9745_formats(api, org):
     with versions.override(registry(ORG_GET)), versions.travel_to(BEFORE):
         response = api().get("/api/v1/orgs/vr-org")
@@ -360,3 +369,58 @@ def test_months_later_keeps_the_day_or_takes_the_months_last():
     assert versions.months_later(dt.datetime(2027, 1, 31, tzinfo=utc), 1) == dt.datetime(2027, 2, 28, tzinfo=utc)
     assert versions.months_later(dt.datetime(2028, 2, 29, tzinfo=utc), 12) == dt.datetime(2029, 2, 28, tzinfo=utc)
     assert versions.months_later(dt.datetime(2027, 3, 15, tzinfo=utc), 12) == dt.datetime(2028, 3, 15, tzinfo=utc)
+
+
+# --- Schemathesis over deprecated answers -----------------------------------------------------------
+
+@pytest.fixture
+def keep_connection():
+    """In-process WSGI calls inside the test's transaction: Django's request signals must not close
+    the test's connection (as in tests/contract)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_deprecated_and_gone_answers_conform_to_the_schema(org, make_repo, make_token, keep_connection):
+    """The headers, the 410 and the marked field are documented as the server sends them."""
+    import schemathesis
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from kizuna.wsgi import application
+
+    checks = [status_code_conformance, content_type_conformance, response_headers_conformance,
+              response_schema_conformance]
+    field = Deprecation("GET /orgs/{org}/members", field="role", deprecated_at=DEPRECATED, sunset_at=SUNSET,
+                        notes=FIELD_NOTES)
+    param = Deprecation("GET /repos/{org}/{repo}/issues", parameter="state", deprecated_at=DEPRECATED,
+                        sunset_at=SUNSET, notes=PARAM_NOTES)
+    from kizuna.accounts.models import User
+
+    make_repo(org, "pub")
+    owner = make_token(User.objects.get(username="vr-owner"))
+    with versions.override(registry(ORG_GET, field, param)):
+        for moment, expected in ((BEFORE, 200), (AFTER, 410)):
+            with versions.travel_to(moment):
+                schema = schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", application)
+                case = schema["/orgs/{org}"]["GET"].Case(path_parameters={"org": "vr-org"})
+                response = case.call_and_validate(checks=checks)
+                assert response.status_code == expected
+                assert response.headers["deprecation"] == [f"@{unix(DEPRECATED)}"], response.headers
+                issues = schema["/repos/{org}/{repo}/issues"]["GET"].Case(
+                    path_parameters={"org": "vr-org", "repo": "pub"}, query={"state": "open"})
+                assert issues.call_and_validate(checks=checks).status_code == expected
+                members = schema["/orgs/{org}/members"]["GET"].Case(path_parameters={"org": "vr-org"})
+                response = members.call_and_validate(checks=checks, headers={"Authorization": f"Bearer {owner}"})
+                assert response.status_code == 200
+                assert ("role" in response.json()[0]) is (moment == BEFORE)
