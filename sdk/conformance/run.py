@@ -347,6 +347,46 @@ def run_driver(name: str, command: list[str], info: dict, proxies: dict, receive
     return failures
 
 
+# Each example of sdk/go/README.md and a line its output must hold (the examples are whole programs).
+GO_EXAMPLE_OUTPUT = ["opened #", "page 2 of ", "422 VALIDATION_ERROR", "verified: true", ": issue.opened by alice"]
+
+
+def go_readme_examples(info: dict, work: Path) -> list[str]:
+    """Build every Go block of sdk/go/README.md as a program outside the repository (the SDK by a
+    replace directive, no network) and run it against the live server."""
+    import re
+
+    readme = (ROOT / "sdk" / "go" / "README.md").read_text()
+    blocks = re.findall(r"```go\n(.*?)```", readme, flags=re.S)
+    if len(blocks) != len(GO_EXAMPLE_OUTPUT):
+        return [f"go-readme: {len(blocks)} Go blocks in sdk/go/README.md, the run knows {len(GO_EXAMPLE_OUTPUT)}"]
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0",
+           "KIZUNA_URL": info["url"], "KIZUNA_TOKEN": info["tokens"]["alice"]}
+    env.setdefault("GOCACHE", str(work / "gocache"))
+    failures = []
+    for index, (source, expected) in enumerate(zip(blocks, GO_EXAMPLE_OUTPUT), 1):
+        program = work / f"go-example-{index}"
+        program.mkdir()
+        (program / "main.go").write_text(source)
+        (program / "go.mod").write_text(
+            f"module example.com/readme{index}\n\ngo 1.19\n\nrequire github.com/kizuna/sdk-go v0.0.0\n\n"
+            f"replace github.com/kizuna/sdk-go => {ROOT / 'sdk' / 'go'}\n")
+        build = subprocess.run(["go", "build", "-o", "example", "."], cwd=program, env=env, capture_output=True, text=True)
+        if build.returncode != 0:
+            failures.append(f"go-readme example {index}: go build failed:\n{build.stdout}{build.stderr}")
+            continue
+        try:
+            result = subprocess.run([str(program / "example")], cwd=program, env=env, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            failures.append(f"go-readme example {index}: did not finish within 120 s")
+            continue
+        if result.returncode != 0 or expected not in result.stdout:
+            failures.append(f"go-readme example {index}: exit {result.returncode}, expected {expected!r} in its output:\n"
+                            f"{result.stdout}{result.stderr}")
+    log(f"go-readme: {'PASS' if not failures else 'FAIL'} ({len(blocks)} examples built outside the repository)")
+    return failures
+
+
 def scenario_name(path: Path) -> str:
     return json.loads(path.read_text())["name"]
 
@@ -410,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
                 found = run_driver(name, command, info, proxies, receiver, files, work)
                 log(f"{name}: {'PASS' if not found else 'FAIL'} ({len(files)} scenarios)")
                 failures.extend(found)
+            if "go" in commands and not args.pattern:
+                failures.extend(go_readme_examples(info, work))
     finally:
         for p in proxies.values():
             p.close()
