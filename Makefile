@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate worker schema clean browser-deps
+.PHONY: run test install migrate worker schema clean browser-deps go-deps test-go test-conformance
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,27 @@ test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	KIZUNA_SDK_STRICT=1 $(BIN)/python -m pytest -q sdk/python/tests
 	KIZUNA_SDK_STRICT=1 node --test sdk/js/test/
+	$(MAKE) --no-print-directory test-go
+	@if [ "$(CONFORMANCE)" != "0" ]; then $(MAKE) --no-print-directory test-conformance; \
+	  else echo "conformance suite skipped (CONFORMANCE=0)"; fi
+
+# The Go SDK (sdk/go) builds with Debian's Go (1.19) and the standard library only: installed here
+# when missing; no module is ever downloaded (GOPROXY=off).
+GO_ENV := GOTOOLCHAIN=local GOPROXY=off
+go-deps:
+	@command -v go >/dev/null 2>&1 || { echo "installing Debian's golang-go for the Go SDK"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null; }
+
+test-go: go-deps
+	@echo "Go SDK: go vet and go test in sdk/go ($$(go version))"
+	cd sdk/go && $(GO_ENV) go vet ./... && $(GO_ENV) go test ./...
+
+# One conformance suite, every SDK's driver, one live server (sdk/conformance/README.md). A driver
+# whose toolchain is missing fails the run; Rust joins once its driver exists.
+comma := ,
+CONFORMANCE_REQUIRE := python,js,go$(if $(wildcard sdk/conformance/drivers/rust/Cargo.toml),$(comma)rust)
+test-conformance: install go-deps
+	$(GO_ENV) $(BIN)/python sdk/conformance/run.py --require $(CONFORMANCE_REQUIRE)
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null

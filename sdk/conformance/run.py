@@ -45,7 +45,7 @@ def _go_driver(work: Path) -> list[str] | str:
     if not shutil.which("go"):
         return "no `go` on PATH (make go-deps installs Debian's golang-go)"
     binary = work / "kizuna-conformance-go"
-    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "CGO_ENABLED": "0"}
     env.setdefault("GOCACHE", str(work / "gocache"))
     build = subprocess.run(["go", "build", "-o", str(binary), "."], cwd=HERE / "drivers" / "go", env=env,
                            capture_output=True, text=True)
@@ -360,7 +360,7 @@ def go_readme_examples(info: dict, work: Path) -> list[str]:
     blocks = re.findall(r"```go\n(.*?)```", readme, flags=re.S)
     if len(blocks) != len(GO_EXAMPLE_OUTPUT):
         return [f"go-readme: {len(blocks)} Go blocks in sdk/go/README.md, the run knows {len(GO_EXAMPLE_OUTPUT)}"]
-    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0",
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "CGO_ENABLED": "0",
            "KIZUNA_URL": info["url"], "KIZUNA_TOKEN": info["tokens"]["alice"]}
     env.setdefault("GOCACHE", str(work / "gocache"))
     failures = []
