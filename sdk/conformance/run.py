@@ -56,15 +56,17 @@ def _go_driver(work: Path) -> list[str] | str:
 
 def _rust_driver(work: Path) -> list[str] | str:
     manifest = HERE / "drivers" / "rust" / "Cargo.toml"
-    if not shutil.which("cargo"):
+    # Debian's cargo goes with Debian's rustc and crates (a rustup cargo earlier on PATH does not).
+    cargo = "/usr/bin/cargo" if Path("/usr/bin/cargo").exists() else shutil.which("cargo")
+    if not cargo:
         return "no `cargo` on PATH"
     if not manifest.exists():
         return f"{manifest.relative_to(ROOT)} does not exist"
-    build = subprocess.run(["cargo", "build", "--offline", "--quiet", "--manifest-path", str(manifest)],
+    build = subprocess.run([cargo, "build", "--offline", "--quiet", "--manifest-path", str(manifest)],
                            cwd=ROOT, capture_output=True, text=True)
     if build.returncode != 0:
-        return f"cargo build failed:\n{build.stdout}{build.stderr}"
-    return ["cargo", "run", "--offline", "--quiet", "--manifest-path", str(manifest), "--"]
+        return f"cargo build failed: {build.stdout}{build.stderr}"
+    return [cargo, "run", "--offline", "--quiet", "--manifest-path", str(manifest), "--"]
 
 
 def _node_driver(work: Path) -> list[str] | str:
@@ -435,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
             if name in required:
                 failures.append(f"{name}: required but unavailable: {command}")
             else:
-                log(f"{name}: not run ({command.splitlines()[0]})")
+                log(f"{name}: not run ({command})")
         else:
             commands[name] = command
     proc = None
@@ -462,8 +464,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
-    ran = ", ".join(commands) or "none"
-    log(f"drivers run: {ran}; {'all passed' if not failures else f'{len(failures)} failure(s)'}")
+    if not commands:
+        log("no driver ran")
+    else:
+        log(f"drivers run: {', '.join(commands)}; {'all passed' if not failures else f'{len(failures)} failure(s)'}")
     return 0 if commands and not failures else 1
 
 
