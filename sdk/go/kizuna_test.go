@@ -524,10 +524,71 @@ func TestVerifySignatureBothSchemes(t *testing.T) {
 	if verifyAt("s3cret", body, badKizuna, now) {
 		t.Fatal("one bad scheme must fail the whole")
 	}
+	raw := http.Header{"webhook-id": {"msg_1"}, "webhook-timestamp": {strconv.FormatInt(ts, 10)},
+		"webhook-signature": {SignStandard("s3cret", "msg_1", ts, body)}}
+	if !verifyAt("s3cret", body, raw, now) {
+		t.Fatal("header keys that are not canonical must be found")
+	}
 	if verifyAt("s3cret", body, http.Header{}, now) {
 		t.Fatal("no signature at all must fail")
 	}
 	if got := SignKizuna("It's a Secret to Everybody", []byte("Hello, World!")); got != "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17" {
 		t.Fatalf("SignKizuna = %s (GitHub's documented example)", got)
+	}
+}
+
+func TestStreamReconnectsWhenTheServerFallsSilent(t *testing.T) {
+	saved := streamReadTimeout
+	streamReadTimeout = 200 * time.Millisecond
+	defer func() { streamReadTimeout = saved }()
+	ts := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		io.WriteString(w, sseFrame(n+1, "push")) //nolint:errcheck
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // then silence: no keepalive, no close
+	})
+	c, _ := newTestClient(t, ts.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard against hanging, not a measure
+	defer cancel()
+	events, _ := c.Events.Stream(ctx, "o", "r", 0)
+	first, second := <-events, <-events
+	if first == nil || second == nil || first.ID != 1 || second.ID != 2 {
+		t.Fatalf("events = %+v, %+v", first, second)
+	}
+	if got := ts.seen()[1].Header.Get("Last-Event-ID"); got != "1" {
+		t.Fatalf("the reconnection sent Last-Event-ID %q", got)
+	}
+}
+
+func TestRetryAfterAsAnHTTPDate(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	if d, ok := parseRetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now); !ok || d != 90*time.Second {
+		t.Fatalf("date: %v %v", d, ok)
+	}
+	if d, ok := parseRetryAfter(now.Add(-time.Minute).Format(http.TimeFormat), now); !ok || d != 0 {
+		t.Fatalf("past date: %v %v", d, ok)
+	}
+	for _, bad := range []string{"", "soon", "-5"} {
+		if _, ok := parseRetryAfter(bad, now); ok {
+			t.Fatalf("%q must not parse", bad)
+		}
+	}
+}
+
+func TestTimestampsReadDatesAndWriteUTC(t *testing.T) {
+	var m Milestone
+	if err := json.Unmarshal([]byte(`{"due_on": "2030-01-31", "created_at": "2026-11-28T11:00:00+01:00", "closed_at": null}`), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.DueOn == nil || m.DueOn.Format("2006-01-02") != "2030-01-31" || m.ClosedAt != nil {
+		t.Fatalf("milestone = %+v", m)
+	}
+	out, _ := json.Marshal(m.CreatedAt)
+	if string(out) != `"2026-11-28T10:00:00Z"` {
+		t.Fatalf("created_at = %s", out)
+	}
+	if err := json.Unmarshal([]byte(`{"due_on": "yesterday"}`), &m); err == nil {
+		t.Fatal("a time that is not ISO 8601 must be an error")
 	}
 }

@@ -26,15 +26,15 @@ func VerifySignature(secret string, body []byte, header http.Header) bool {
 
 func verifyAt(secret string, body []byte, header http.Header, now time.Time) bool {
 	checked := false
-	if values, ok := header[http.CanonicalHeaderKey("X-Kizuna-Signature")]; ok {
+	if values, ok := headerValues(header, "X-Kizuna-Signature"); ok {
 		if len(values) == 0 || !hmac.Equal([]byte(SignKizuna(secret, body)), []byte(strings.TrimSpace(values[0]))) {
 			return false
 		}
 		checked = true
 	}
-	if values, ok := header[http.CanonicalHeaderKey("webhook-signature")]; ok {
-		id := header.Get("webhook-id")
-		stamp := strings.TrimSpace(header.Get("webhook-timestamp"))
+	if values, ok := headerValues(header, "webhook-signature"); ok {
+		id := firstValue(header, "webhook-id")
+		stamp := strings.TrimSpace(firstValue(header, "webhook-timestamp"))
 		ts, err := strconv.ParseInt(stamp, 10, 64)
 		if id == "" || err != nil || stamp == "" || stamp[0] == '+' || stamp[0] == '-' {
 			return false
@@ -72,4 +72,24 @@ func SignStandard(secret, id string, timestamp int64, body []byte) string {
 	mac.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
 	mac.Write(body)
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// headerValues finds a header whatever the case of its key (http.Header built by hand may not be canonical).
+func headerValues(h http.Header, name string) ([]string, bool) {
+	if values, ok := h[http.CanonicalHeaderKey(name)]; ok {
+		return values, true
+	}
+	for key, values := range h {
+		if strings.EqualFold(key, name) {
+			return values, true
+		}
+	}
+	return nil, false
+}
+
+func firstValue(h http.Header, name string) string {
+	if values, ok := headerValues(h, name); ok && len(values) > 0 {
+		return values[0]
+	}
+	return ""
 }
