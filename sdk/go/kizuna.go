@@ -222,10 +222,6 @@ type ListOptions struct {
 	PerPage int `url:"per_page"`
 }
 
-func (o *ListOptions) listOptions() *ListOptions { return o }
-
-type pager interface{ listOptions() *ListOptions }
-
 // Request calls any endpoint: path is relative to /api/v1 (e.g. "/user"), query may be nil, body
 // (if not nil) is sent as JSON, and the JSON answer is decoded into v (if not nil; a string pointer
 // receives a text body as is).
