@@ -576,6 +576,9 @@ pub struct AgentRequest {
 /// `PATCH /agents/:id`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AgentUpdate {
+    /// Immutable: sending it is refused (422), as are `model_family` and `model_version`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
