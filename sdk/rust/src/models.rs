@@ -4,10 +4,11 @@
 //! deserialises leniently — a field the server leaves out takes its default — and serialises back
 //! to the JSON the server sent (nulls included). Timestamps are ISO 8601 strings.
 //!
-//! `tests/sdk/test_model_drift.py` compares these structs' fields with the server's
-//! `/api/v1/schema`: [`schema_fields`] lists them, read from the structs themselves.
+//! `tests/api/test_sdk_models.py` reads these `pub struct`s (field names, `#[serde(rename)]`) and
+//! compares them with the server's `/api/v1/schema`: keep one plain struct per type, named as in
+//! the other SDKs, holding the richest variant's fields (a single commit's `files`, a new agent's
+//! `token`, a delivery's `request`).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -36,176 +37,195 @@ impl fmt::Display for Id {
     }
 }
 
-macro_rules! model {
-    ($(#[$meta:meta])* $name:ident => $schema:literal { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-        #[serde(default)]
-        pub struct $name {
-            $($(#[$fmeta])* pub $field: $ty,)*
-        }
 
-        impl $name {
-            /// The OpenAPI component of `/api/v1/schema` that this struct mirrors.
-            pub const SCHEMA: &'static str = $schema;
-        }
-    };
+/// Who did something: `{id, login, type: "User" | "Agent" | "Deploy"}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Actor {
+    pub id: Id,
+    pub login: String,
+    #[serde(rename = "type")]
+    pub type_: String,
 }
 
-model!(
-    /// Who did something: `{id, login, type: "User" | "Agent" | "Deploy"}`.
-    Actor => "Actor" {
-        id: Id,
-        login: String,
-        #[serde(rename = "type")]
-        type_: String,
-    }
-);
-
-model!(
-    /// `GET /user` for a user.
-    User => "User" {
-        id: i64,
-        login: String,
-        #[serde(rename = "type")]
-        type_: String,
-        name: String,
-        email: String,
-        site_admin: bool,
-        created_at: String,
-    }
-);
-
-model!(Organization => "Organization" {
-    id: i64,
-    login: String,
-    name: String,
-    description: String,
+/// `GET /user` for a user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
     #[serde(rename = "type")]
-    type_: String,
-    created_at: String,
-    url: String,
-});
+    pub type_: String,
+    pub name: String,
+    pub email: String,
+    pub site_admin: bool,
+    pub created_at: String,
+}
 
-model!(Member => "Member" {
-    login: String,
-    #[serde(rename = "type")]
-    type_: String,
-    role: String,
-});
-
-model!(Owner => "Owner" {
-    login: String,
-    #[serde(rename = "type")]
-    type_: String,
-});
-
-model!(Repository => "Repository" {
-    id: i64,
-    name: String,
-    full_name: String,
-    owner: Owner,
-    description: String,
-    visibility: String,
-    private: bool,
-    default_branch: String,
-    archived: bool,
-    open_issues_count: u64,
-    open_pulls_count: u64,
-    clone_url: String,
-    url: String,
-    created_at: String,
-    updated_at: String,
-    pushed_at: Option<String>,
-});
-
-model!(
-    /// The repository of an event: `{id, name, full_name, url}`.
-    RepositorySummary => "RepositorySummary" {
-        id: i64,
-        name: String,
-        full_name: String,
-        url: String,
-    }
-);
-
-model!(CommitRef => "CommitRef" { sha: String });
-
-model!(Branch => "Branch" {
-    name: String,
-    commit: CommitRef,
-    protected: bool,
-});
-
-model!(GitPerson => "GitPerson" {
-    name: String,
-    email: String,
-    date: String,
-});
-
-model!(Commit => "Commit" {
-    sha: String,
-    message: String,
-    author: GitPerson,
-    committer: GitPerson,
-    parents: Vec<String>,
-});
-
-model!(CommitStats => "CommitStats" {
-    additions: u64,
-    deletions: u64,
-    total: u64,
-});
-
-model!(CommitFile => "CommitFile" {
-    filename: String,
-    status: String,
-    additions: u64,
-    deletions: u64,
+/// A personal or deploy token (`/user/tokens`, `/repos/:org/:repo/deploy-tokens`; reach them
+/// with [`Client::request`](crate::Client::request)). The secret `token` is only in the answer
+/// that creates it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Token {
+    pub id: i64,
+    pub name: String,
+    /// The token's last characters, to recognise it.
+    pub hint: String,
+    pub scopes: Vec<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    previous_filename: Option<String>,
-});
+    pub token: Option<String>,
+}
 
-model!(
-    /// One commit with its changed files (`GET /repos/:org/:repo/commits/:sha`).
-    CommitDetail => "CommitDetail" {
-        sha: String,
-        message: String,
-        author: GitPerson,
-        committer: GitPerson,
-        parents: Vec<String>,
-        stats: CommitStats,
-        files: Vec<CommitFile>,
-    }
-);
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Organization {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub created_at: String,
+    pub url: String,
+}
 
-model!(
-    /// A file (`type: "file"`, base64 `content`), or any single entry the contents endpoint returns.
-    Content => "ContentsResponse" {
-        #[serde(rename = "type")]
-        type_: String,
-        name: String,
-        path: String,
-        sha: String,
-        size: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        encoding: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        content: Option<String>,
-    }
-);
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Member {
+    pub login: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub role: String,
+}
 
-model!(
-    /// One entry of a directory listing.
-    ContentEntry => "ContentEntry" {
-        #[serde(rename = "type")]
-        type_: String,
-        name: String,
-        path: String,
-        sha: String,
-        size: u64,
-    }
-);
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Owner {
+    pub login: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Repository {
+    pub id: i64,
+    pub name: String,
+    pub full_name: String,
+    pub owner: Owner,
+    pub description: String,
+    pub visibility: String,
+    pub private: bool,
+    pub default_branch: String,
+    pub archived: bool,
+    pub open_issues_count: u64,
+    pub open_pulls_count: u64,
+    pub clone_url: String,
+    pub url: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub pushed_at: Option<String>,
+}
+
+/// The repository of an event: `{id, name, full_name, url}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RepositorySummary {
+    pub id: i64,
+    pub name: String,
+    pub full_name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommitRef {
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Branch {
+    pub name: String,
+    pub commit: CommitRef,
+    pub protected: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GitPerson {
+    pub name: String,
+    pub email: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Commit {
+    pub sha: String,
+    pub message: String,
+    pub author: GitPerson,
+    pub committer: GitPerson,
+    pub parents: Vec<String>,
+    /// Only on a single commit (`repos().commit(…)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<CommitStats>,
+    /// Only on a single commit (`repos().commit(…)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<CommitFile>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommitStats {
+    pub additions: u64,
+    pub deletions: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommitFile {
+    pub filename: String,
+    pub status: String,
+    pub additions: u64,
+    pub deletions: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_filename: Option<String>,
+}
+
+/// A file (`type: "file"`, base64 `content`), or any single entry the contents endpoint returns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Content {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub name: String,
+    pub path: String,
+    pub sha: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContentEntry {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub name: String,
+    pub path: String,
+    pub sha: String,
+    pub size: u64,
+}
 
 /// What `repos().contents(…)` returns: a file, or a directory listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,290 +235,245 @@ pub enum Contents {
     File(Content),
 }
 
-model!(Label => "Label" {
-    id: i64,
-    name: String,
-    color: String,
-    description: Option<String>,
-});
-
-model!(
-    /// An issue's milestone: `{number, title, state, due_on}`.
-    MilestoneBrief => "MilestoneBrief" {
-        number: u64,
-        title: String,
-        state: String,
-        due_on: Option<String>,
-    }
-);
-
-model!(Milestone => "Milestone" {
-    id: i64,
-    number: u64,
-    title: String,
-    description: Option<String>,
-    state: String,
-    due_on: Option<String>,
-    open_issues: u64,
-    closed_issues: u64,
-    created_at: String,
-    updated_at: String,
-    closed_at: Option<String>,
-    url: String,
-});
-
-model!(Issue => "Issue" {
-    id: i64,
-    number: u64,
-    title: String,
-    body: String,
-    state: String,
-    state_reason: Option<String>,
-    labels: Vec<Label>,
-    assignees: Vec<Actor>,
-    milestone: Option<MilestoneBrief>,
-    author: Actor,
-    comments: u64,
-    created_at: String,
-    updated_at: String,
-    closed_at: Option<String>,
-    closed_by: Option<Actor>,
-    url: String,
-});
-
-model!(Comment => "Comment" {
-    id: i64,
-    body: String,
-    author: Actor,
-    created_at: String,
-    updated_at: String,
-    url: String,
-});
-
-model!(
-    /// A pull request's head or base: `{ref, sha}`.
-    Ref => "Ref" {
-        #[serde(rename = "ref")]
-        ref_: String,
-        sha: String,
-    }
-);
-
-model!(PullRequest => "PullRequest" {
-    id: i64,
-    number: u64,
-    title: String,
-    body: String,
-    state: String,
-    draft: bool,
-    merged: bool,
-    mergeable: Option<bool>,
-    head: Ref,
-    base: Ref,
-    author: Actor,
-    labels: Vec<Label>,
-    assignees: Vec<Actor>,
-    commits: u64,
-    additions: u64,
-    deletions: u64,
-    changed_files: u64,
-    merged_at: Option<String>,
-    merged_by: Option<Actor>,
-    merge_commit_sha: Option<String>,
-    created_at: String,
-    updated_at: String,
-    closed_at: Option<String>,
-    url: String,
-});
-
-model!(MergeResult => "MergeResult" {
-    merged: bool,
-    sha: String,
-    message: String,
-});
-
-model!(Agent => "Agent" {
-    id: String,
-    name: String,
-    description: String,
-    operator: Actor,
-    model_family: String,
-    model_version: String,
-    capabilities: Vec<String>,
-    trust_level: u8,
-    trust_level_name: String,
-    reputation_score: f64,
-    status: String,
-    created_at: String,
-    updated_at: String,
-    last_seen_at: Option<String>,
-    last_audited: Option<String>,
-    url: String,
-});
-
-model!(
-    /// A just-registered agent: the agent plus its `token`, shown once.
-    NewAgent => "NewAgent" {
-        id: String,
-        name: String,
-        description: String,
-        operator: Actor,
-        model_family: String,
-        model_version: String,
-        capabilities: Vec<String>,
-        trust_level: u8,
-        trust_level_name: String,
-        reputation_score: f64,
-        status: String,
-        created_at: String,
-        updated_at: String,
-        last_seen_at: Option<String>,
-        last_audited: Option<String>,
-        url: String,
-        token: String,
-    }
-);
-
-model!(
-    /// A rotated agent token: `{token}`, shown once.
-    AgentToken => "AgentToken" { token: String }
-);
-
-model!(Job => "Job" {
-    id: i64,
-    name: String,
-    status: String,
-    needs: Vec<String>,
-    agent: Option<Actor>,
-    attempt: u32,
-    exit_code: Option<i32>,
-    started_at: Option<String>,
-    finished_at: Option<String>,
-    log_url: String,
-});
-
-model!(Pipeline => "Pipeline" {
-    id: i64,
-    number: u64,
-    status: String,
-    #[serde(rename = "ref")]
-    ref_: String,
-    sha: String,
-    trigger: String,
-    triggered_by: Actor,
-    /// The variables' names (values are never shown).
-    variables: Vec<String>,
-    created_at: String,
-    started_at: Option<String>,
-    finished_at: Option<String>,
-    duration_seconds: Option<f64>,
-    jobs: Vec<Job>,
-    url: String,
-});
-
-model!(Webhook => "Webhook" {
-    id: i64,
-    #[serde(rename = "type")]
-    type_: String,
-    url: String,
-    content_type: String,
-    has_secret: bool,
-    events: Vec<String>,
-    active: bool,
-    repository: Option<String>,
-    organization: Option<String>,
-    last_success_at: Option<String>,
-    deactivated_at: Option<String>,
-    created_at: String,
-    updated_at: String,
-});
-
-model!(Delivery => "Delivery" {
-    id: i64,
-    guid: String,
-    event: String,
-    action: Option<String>,
-    redelivery: bool,
-    state: String,
-    attempt: u32,
-    status_code: Option<u16>,
-    success: Option<bool>,
-    duration_ms: Option<u64>,
-    delivered_at: Option<String>,
-    next_attempt_at: Option<String>,
-    created_at: String,
-});
-
-model!(
-    /// One delivery with the request it sent and the start of the response it got.
-    DeliveryDetail => "DeliveryDetail" {
-        id: i64,
-        guid: String,
-        event: String,
-        action: Option<String>,
-        redelivery: bool,
-        state: String,
-        attempt: u32,
-        status_code: Option<u16>,
-        success: Option<bool>,
-        duration_ms: Option<u64>,
-        delivered_at: Option<String>,
-        next_attempt_at: Option<String>,
-        created_at: String,
-        error: String,
-        /// `{headers, body}` as sent.
-        request: Value,
-        /// `{headers, body}` as received (the body's first 64 KiB).
-        response: Value,
-    }
-);
-
-model!(
-    /// One entry of the event log (API.md §13).
-    Event => "Event" {
-        id: u64,
-        #[serde(rename = "type")]
-        type_: String,
-        repository: Option<RepositorySummary>,
-        actor: Actor,
-        on_behalf_of: Option<Actor>,
-        payload: Value,
-        created_at: String,
-    }
-);
-
-/// The JSON field names of a model, read from its `Serialize` implementation.
-fn fields_of<T: Default + Serialize>() -> Vec<String> {
-    match serde_json::to_value(T::default()) {
-        Ok(Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Label {
+    pub id: i64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
 }
 
-/// Every model's fields, keyed by the `/api/v1/schema` component it mirrors.
-///
-/// Optional fields that are left out when absent (`skip_serializing_if`) are listed too.
-pub fn schema_fields() -> BTreeMap<&'static str, Vec<String>> {
-    let mut out = BTreeMap::new();
-    macro_rules! add {
-        ($($t:ty),*) => {$(
-            out.insert(<$t>::SCHEMA, fields_of::<$t>());
-        )*};
-    }
-    add!(
-        Actor, User, Organization, Member, Owner, Repository, RepositorySummary, CommitRef, Branch, GitPerson,
-        Commit, CommitStats, CommitDetail, Label, MilestoneBrief, Milestone, Issue, Comment, Ref, PullRequest,
-        MergeResult, Agent, NewAgent, AgentToken, Job, Pipeline, Webhook, Delivery, DeliveryDetail, Event,
-        ContentEntry
-    );
-    // Fields skipped when None: list them from a value that has them all.
-    let mut file = fields_of::<CommitFile>();
-    file.push("previous_filename".into());
-    out.insert(CommitFile::SCHEMA, file);
-    let mut content = fields_of::<Content>();
-    content.extend(["encoding".to_string(), "content".to_string()]);
-    out.insert(Content::SCHEMA, content);
-    out
+/// An issue's milestone: `{number, title, state, due_on}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MilestoneBrief {
+    pub number: u64,
+    pub title: String,
+    pub state: String,
+    pub due_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Milestone {
+    pub id: i64,
+    pub number: u64,
+    pub title: String,
+    pub description: Option<String>,
+    pub state: String,
+    pub due_on: Option<String>,
+    pub open_issues: u64,
+    pub closed_issues: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Issue {
+    pub id: i64,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub labels: Vec<Label>,
+    pub assignees: Vec<Actor>,
+    pub milestone: Option<MilestoneBrief>,
+    pub author: Actor,
+    pub comments: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<Actor>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Comment {
+    pub id: i64,
+    pub body: String,
+    pub author: Actor,
+    pub created_at: String,
+    pub updated_at: String,
+    pub url: String,
+}
+
+/// A pull request's head or base: `{ref, sha}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ref {
+    #[serde(rename = "ref")]
+    pub ref_: String,
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PullRequest {
+    pub id: i64,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub state: String,
+    pub draft: bool,
+    pub merged: bool,
+    pub mergeable: Option<bool>,
+    pub head: Ref,
+    pub base: Ref,
+    pub author: Actor,
+    pub labels: Vec<Label>,
+    pub assignees: Vec<Actor>,
+    pub commits: u64,
+    pub additions: u64,
+    pub deletions: u64,
+    pub changed_files: u64,
+    pub merged_at: Option<String>,
+    pub merged_by: Option<Actor>,
+    pub merge_commit_sha: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MergeResult {
+    pub merged: bool,
+    pub sha: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub operator: Actor,
+    pub model_family: String,
+    pub model_version: String,
+    pub capabilities: Vec<String>,
+    pub trust_level: u8,
+    pub trust_level_name: String,
+    pub reputation_score: f64,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_seen_at: Option<String>,
+    pub last_audited: Option<String>,
+    pub url: String,
+    /// Only in the answer to `agents().register(…)`: the agent's token, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// A rotated agent token: `{token}`, shown once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentToken {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Job {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub needs: Vec<String>,
+    pub agent: Option<Actor>,
+    pub attempt: u32,
+    pub exit_code: Option<i32>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub log_url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Pipeline {
+    pub id: i64,
+    pub number: u64,
+    pub status: String,
+    #[serde(rename = "ref")]
+    pub ref_: String,
+    pub sha: String,
+    pub trigger: String,
+    pub triggered_by: Actor,
+    /// The variables' names (values are never shown).
+    pub variables: Vec<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub duration_seconds: Option<f64>,
+    pub jobs: Vec<Job>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Webhook {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub url: String,
+    pub content_type: String,
+    pub has_secret: bool,
+    pub events: Vec<String>,
+    pub active: bool,
+    pub repository: Option<String>,
+    pub organization: Option<String>,
+    pub last_success_at: Option<String>,
+    pub deactivated_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Delivery {
+    pub id: i64,
+    pub guid: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub redelivery: bool,
+    pub state: String,
+    pub attempt: u32,
+    pub status_code: Option<u16>,
+    pub success: Option<bool>,
+    pub duration_ms: Option<u64>,
+    pub delivered_at: Option<String>,
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+    /// Only on a single delivery (`webhooks().delivery(…)`): why it failed, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Only on a single delivery: `{headers, body}` as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Value>,
+    /// Only on a single delivery: `{headers, body}` as received (the body's first 64 KiB).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<Value>,
+}
+
+/// One entry of the event log (API.md §13).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Event {
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub repository: Option<RepositorySummary>,
+    pub actor: Actor,
+    pub on_behalf_of: Option<Actor>,
+    pub payload: Value,
+    pub created_at: String,
 }
 
 #[cfg(test)]
@@ -536,15 +511,5 @@ mod tests {
         assert!(matches!(file, Contents::File(ref c) if c.content.as_deref() == Some("YQ==")));
         let dir: Contents = serde_json::from_str(r#"[{"type": "dir", "name": "d", "path": "d", "sha": "s", "size": 0}]"#).unwrap();
         assert!(matches!(dir, Contents::Dir(ref d) if d[0].type_ == "dir"));
-    }
-
-    #[test]
-    fn schema_fields_come_from_the_structs() {
-        let fields = schema_fields();
-        assert!(fields["Repository"].contains(&"pushed_at".to_string()));
-        assert!(fields["Ref"].contains(&"ref".to_string()));
-        assert!(fields["ContentsResponse"].contains(&"content".to_string()));
-        assert!(fields["CommitFile"].contains(&"previous_filename".to_string()));
-        assert!(!fields["Issue"].contains(&"type_".to_string()));
     }
 }

@@ -193,7 +193,7 @@ impl<'a> Repos<'a> {
         self.c.pages("repos.commits", format!("{}/commits", repo_path(org, repo)), q)
     }
     /// One commit with its changed files.
-    pub fn commit(&self, org: &str, repo: &str, sha: &str) -> Result<CommitDetail, Error> {
+    pub fn commit(&self, org: &str, repo: &str, sha: &str) -> Result<Commit, Error> {
         self.c.get("repos.commit", format!("{}/commits/{}", repo_path(org, repo), seg(sha)))
     }
     /// A file, or a directory listing (`path` `""` is the root), at `git_ref` (default: the default branch).
@@ -618,7 +618,7 @@ impl<'a> Agents<'a> {
         self.c.pages("agents.list", "/agents".into(), q)
     }
     /// Registers an agent; the result carries its token, shown once.
-    pub fn register(&self, request: &AgentRequest) -> Result<NewAgent, Error> {
+    pub fn register(&self, request: &AgentRequest) -> Result<Agent, Error> {
         self.c.call("agents.register", "POST", "/agents".into(), Some(request))
     }
     pub fn get(&self, agent_id: &str) -> Result<Agent, Error> {
@@ -771,7 +771,7 @@ impl<'a> Webhooks<'a> {
         self.c.pages("webhooks.deliveries", format!("{}/{}/deliveries", self.base(org, repo), hook_id), Vec::new())
     }
     /// One delivery with its request headers and body.
-    pub fn delivery(&self, org: &str, repo: Option<&str>, hook_id: u64, delivery_id: u64) -> Result<DeliveryDetail, Error> {
+    pub fn delivery(&self, org: &str, repo: Option<&str>, hook_id: u64, delivery_id: u64) -> Result<Delivery, Error> {
         self.c.get("webhooks.delivery", format!("{}/{}/deliveries/{}", self.base(org, repo), hook_id, delivery_id))
     }
     /// Delivers again; returns the new delivery.
