@@ -24,6 +24,7 @@ from .events import EventViewer, changes_access, is_admin_event, repo_events_q, 
 from .jobs import check_job_runner, check_run_job, job_repos_q, job_token_alive
 from .namespaces import check_create_repo, check_members, check_namespace_admin
 from .querysets import restrict
+from .refs import push_ref_rule
 from .repositories import (
     allowed,
     can_read,
@@ -48,7 +49,7 @@ __all__ = [
     "check_create_repo", "check_grant_trust", "check_job_runner", "check_manage_agent", "check_members",
     "check_namespace_admin", "check_run_job", "check_scope", "forget_roles", "is_admin_event", "is_internal",
     "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust", "may_manage_agent",
-    "merge_action", "namespace_role", "own_or", "principal_kind", "push_action", "repo_events_q", "repo_role",
+    "merge_action", "namespace_role", "own_or", "principal_kind", "push_action", "push_ref_rule", "repo_events_q", "repo_role",
     "require", "require_signed_in", "require_user", "restrict", "settings_actions", "stream_viewer",
     "trust_denied", "visible_repos_q",
 ]

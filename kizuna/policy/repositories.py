@@ -8,10 +8,10 @@ roles, scopes, trust levels and capabilities for repository work.
 from django.db.models import Q
 from rest_framework import exceptions
 
-from kizuna.accounts.models import ROLE_RANK, Membership, Role
+from kizuna.accounts.models import Membership, Role
 from kizuna.api.errors import Forbidden, NotFound
 
-from .rules import Action, Rule
+from .rules import ROLE_RANK, Action, Rule
 from .subjects import TokenPrincipal, acting_user, check_scope, is_superuser, principal_kind
 
 
@@ -156,9 +156,9 @@ def require(request, repo, action: str) -> None:
 
 
 # --- which action a change needs --------------------------------------------------------------------
-def own_or(action: str, *, actor, author_id) -> str:
-    """Authors may edit their own issues and comments (COMMENT); anyone else needs `action`."""
-    return Action.COMMENT if actor is not None and author_id == actor.pk else action
+def own_or(action: str, *, actor, author_id, own: str = Action.COMMENT) -> str:
+    """Authors may edit their own issues and comments (`own`: COMMENT); anyone else needs `action`."""
+    return own if actor is not None and author_id == actor.pk else action
 
 
 def merge_action(repo, pr) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kizuna.accounts.models import Role
 
-SCOPE_RANK = {"read": 1, "write": 2, "admin": 3}
+ROLE_RANK = {None: 0, Role.READ: 1, Role.WRITE: 2, Role.MAINTAIN: 3, Role.ADMIN: 4}
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ MAX_TRUST = 4
 
 # Events that change who may see what: an open stream re-checks its caller's access when one passes.
 ACCESS_EVENT_TYPES = frozenset({
-    "repository.updated", "repository.deleted", "repository.renamed",
+    "repository.updated", "repository.deleted",
     "member.added", "member.changed", "member.removed",
     "agent.suspended", "agent.updated", "agent.trust_changed", "agent.token_rotated",
     "token.revoked",
