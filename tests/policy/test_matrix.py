@@ -288,6 +288,8 @@ ENDPOINTS = {
     "api/v1/rate_limit": [P("get", "/api/v1/rate_limit", scoped("read"))],
     "api/v1/health": [P("get", "/api/v1/health", public)],  # reads no credentials at all
     "api/v1/schema": [P("get", "/api/v1/schema", public)],
+    "api": [P("get", "/api", public)],
+    "api/v1/changelog": [P("get", "/api/v1/changelog", scoped("read"))],
     "api/v1/docs": [P("get", "/api/v1/docs", public)],
     "api/v1/redoc": [P("get", "/api/v1/redoc", public)],
     # Git's smart HTTP: anonymous callers are asked for credentials (401) where others see 404.
