@@ -30,7 +30,8 @@ from datetime import timedelta
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -428,10 +429,13 @@ def _release(key: str) -> None:
         open_streams.pop(key, None)
 
 
+STREAM_METHODS = ("GET", "HEAD")
+
+
 async def stream(request, *, org=None, repo=None):
-    if request.method != "GET":
+    if request.method not in STREAM_METHODS:
         response = error_response(request, exceptions.MethodNotAllowed(request.method))
-        response["Allow"] = "GET"
+        response["Allow"] = ", ".join(STREAM_METHODS)
         return response
     try:
         viewer = await db(authorize)(request, org=org, repo=repo)
@@ -447,6 +451,10 @@ async def stream(request, *, org=None, repo=None):
             return response
     except exceptions.APIException as exc:
         return error_response(request, exc)
+    if request.method == "HEAD":  # the answer a GET would start with, and no stream
+        response = HttpResponse(content_type="text/event-stream; charset=utf-8")
+        response["Cache-Control"] = "no-cache"
+        return response
     open_streams[key] = open_streams.get(key, 0) + 1
     base = request_base(request)
     response = StreamingHttpResponse(
@@ -520,10 +528,14 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
         hub.subscribers -= 1
 
 
+# A stream changes nothing, so Django's CSRF check has nothing to protect: without the exemption any
+# other method answered CSRF's 403 before the view could say 405 (and Allow).
+@csrf_exempt
 async def repo_event_stream(request, org: str, repo: str):
     return await stream(request, org=org, repo=repo)
 
 
+@csrf_exempt
 async def user_event_stream(request):
     return await stream(request)
 
