@@ -203,8 +203,10 @@ SPECTACULAR_SETTINGS = {
         "PipelineStatusEnum": "pipelines.models.Status",
         "OpenClosedStateEnum": "issues.models.Issue.State",  # issues and milestones share it
         "DeliveryStateEnum": "kizuna.events.models.WebhookDelivery.State",
+        "WebhookEventEnum": "kizuna.events.serializers.WEBHOOK_EVENT_CHOICES",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "CONTACT": {"name": "The operators of this Kizuna server"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kizuna.api.schema.postprocess"],
 }
 
 LOGGING = {

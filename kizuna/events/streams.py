@@ -41,7 +41,7 @@ from kizuna.api import permissions
 from kizuna.api.errors import KizunaAPIError, ValidationFailed, exception_handler
 from kizuna.api.views import get_repository
 
-from .filters import parse_event_id
+from .filters import EVENT_ID_SCHEMA, parse_event_id
 from .models import Event
 from .payloads import event_json, request_base, with_root
 
@@ -542,9 +542,9 @@ async def user_event_stream(request):
 
 # --- OpenAPI: these async views are not DRF views; schema-only twins document them -----------------
 STREAM_PARAMETERS = [
-    OpenApiParameter("Last-Event-ID", OpenApiTypes.INT, OpenApiParameter.HEADER, required=False,
+    OpenApiParameter("Last-Event-ID", EVENT_ID_SCHEMA, OpenApiParameter.HEADER, required=False,
                      description="Resume after this event id (the `id:` of the last frame received)."),
-    OpenApiParameter("last_event_id", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+    OpenApiParameter("last_event_id", EVENT_ID_SCHEMA, OpenApiParameter.QUERY, required=False,
                      description="Same as the Last-Event-ID header, for clients that cannot set headers."),
 ]
 STREAM_RESPONSE = {

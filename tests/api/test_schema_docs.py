@@ -20,8 +20,13 @@ def test_schema_is_served_and_documents_the_platform():
     op = schema["paths"]["/repos/{org}"]["get"]
     ok = op["responses"]["200"]
     assert {"Link", "X-Total-Count", "X-RateLimit-Limit", "X-RateLimit-Remaining"} <= set(ok["headers"])
-    assert op["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
-    assert "Retry-After" in op["responses"]["429"]["headers"]
+
+    def resolve(ref):
+        _, kind, name = ref["$ref"].rsplit("/", 2)
+        return schema["components"][kind][name]
+
+    assert resolve(op["responses"]["404"])["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert "Retry-After" in resolve(op["responses"]["429"])["headers"]
     body = ok["content"]["application/json"]["schema"]
     if "$ref" in body:
         body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
