@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 api_v1 = [
@@ -12,7 +13,9 @@ api_v1 = [
     path("", include("pipelines.urls")),
     # repos last: its `repos/<org>/<repo>` would otherwise shadow nothing, but keep specific paths first.
     path("", include("repos.urls")),
-    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    # Compressed: the schema is large and the same for everyone. API answers are not (docs/api.md,
+    # "Compression": they can carry secrets next to caller-chosen text, the BREACH setting).
+    path("schema", gzip_page(SpectacularAPIView.as_view()), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
