@@ -30,7 +30,7 @@ def _config(*, coverage: bool) -> SchemathesisConfig:
     # Every other check keeps its defaults.
     return SchemathesisConfig.from_dict({
         "phases": {"coverage": {"enabled": coverage}},
-        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "401", "403", "404", "405", "409",
+        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "401", "403", "404", "405", "409", "412",
                                                                       "416", "422", "429"]}},
     })
 
