@@ -51,10 +51,11 @@ def seed(db, settings, make_user, make_org, make_token, api, same_thread_streams
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.KIZUNA_SSE_MAX_SECONDS = 0.05  # in-process WSGI reads a stream to its end
     s = Seed()
-    admin = make_user("st-admin", is_staff=False)
+    admin = make_user("st-admin", is_staff=True)
     member = make_user("st-member")
     s.org = make_org("st-org", owner=admin, members={member: Role.READ})
-    s.personal = make_token(admin)
+    s.personal = make_token(admin)  # staff, admin of the org, every scope
+    s.read_only = make_token(admin, scopes=["read"])
     client = api(s.personal)
 
     def ok(response, status=201):
