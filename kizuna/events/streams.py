@@ -32,7 +32,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.views import APIView
@@ -547,9 +546,21 @@ STREAM_PARAMETERS = [
     OpenApiParameter("last_event_id", EVENT_ID_SCHEMA, OpenApiParameter.QUERY, required=False,
                      description="Same as the Last-Event-ID header, for clients that cannot set headers."),
 ]
+# One frame of the stream, as SSE clients (and Schemathesis) read it: `data` holds an event's JSON.
+SSE_FRAME = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The event's id"},
+        "event": {"type": "string", "description": "The event's type, e.g. `issue.opened`"},
+        "data": {"type": "string", "contentMediaType": "application/json",
+                 "contentSchema": {"$ref": "#/components/schemas/Event"}},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+    "required": ["id", "event", "data"],
+}
 STREAM_RESPONSE = {
     (200, "text/event-stream"): OpenApiResponse(
-        OpenApiTypes.STR,
+        SSE_FRAME,
         description="`retry: 3000`, then frames `id: <event id>` / `event: <type>` / `data: <event JSON>`, "
                     "and a `: keepalive` comment every 15 s.",
     )
