@@ -4,8 +4,8 @@ phase), as a read-only token and anonymously, on seeded data so that path parame
 
 The app runs in process (WSGI) inside the test's transaction; Django's request signals that would close
 the test's connection are disconnected for the duration, as Django's own test client does. Bounded with
-KIZUNA_SCHEMATHESIS_EXAMPLES (default 5) examples per operation and caller, and
-KIZUNA_SCHEMATHESIS_SCENARIOS (default 25) stateful scenarios: a few minutes on two cores.
+KIZUNA_SCHEMATHESIS_EXAMPLES (default 5) examples per operation and caller, and 25 stateful
+scenarios: a few minutes on two cores.
 """
 
 import os
@@ -23,7 +23,7 @@ from kizuna.wsgi import application
 pytestmark = [pytest.mark.django_db, pytest.mark.contract]
 
 MAX_EXAMPLES = int(os.environ.get("KIZUNA_SCHEMATHESIS_EXAMPLES", "5"))
-SCENARIOS = int(os.environ.get("KIZUNA_SCHEMATHESIS_SCENARIOS", "25"))
+SCENARIOS = 25  # stateful scenarios, each up to 8 steps
 
 # A schema-valid request may still be refused for what only the server knows: an unknown label,
 # branch, ref or event id, a duplicate title (422 VALIDATION_ERROR), a merged PR (405 NOT_MERGEABLE),
