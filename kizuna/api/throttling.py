@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework import exceptions
 
+from kizuna import policy
 from kizuna.accounts.principals import principal_kind
 
 from .authentication import bearer_token, resolve_credentials
@@ -50,7 +51,7 @@ def client_ip(request) -> str:
     """The caller's address. `X-Forwarded-For` counts only when the peer is a trusted proxy
     (KIZUNA_TRUSTED_PROXIES): then the right-most address that is not itself a trusted proxy."""
     remote = request.META.get("REMOTE_ADDR") or "unknown"
-    trusted = getattr(settings, "KIZUNA_TRUSTED_PROXIES", ())
+    trusted = settings.KIZUNA_TRUSTED_PROXIES
     if not trusted or remote not in trusted:
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
@@ -77,15 +78,8 @@ def identify(request) -> tuple[str, int]:
     kind = principal_kind(principal)
     if kind == "anonymous":
         return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
-    if kind == "user":
-        internal = principal.is_staff
-        key = f"user:{principal.pk}"
-    elif kind == "agent":
-        internal = principal.internal
-        key = f"agent:{principal.pk}"
-    else:
-        internal = principal.token.internal
-        key = f"token:{principal.token.pk}"
+    key = f"token:{principal.token.pk}" if kind == "deploy" else f"{kind}:{principal.pk}"
+    internal = policy.is_internal(principal)
     limit = settings.KIZUNA_RATE_LIMIT_INTERNAL if internal else settings.KIZUNA_RATE_LIMIT_AUTHENTICATED
     return key, limit
 

@@ -107,7 +107,11 @@ def pin(case, seed, names=None) -> None:
 def run(case, seed, token: str | None) -> None:
     CALLER["token"] = token
     pin(case, seed)
-    case.call_and_validate()
+    # An operation outside the version's root (`GET /api`) declares its own `servers`; the in-process
+    # transport only honours them when handed the operation's base URL.
+    own_root = "servers" in case.operation.definition.raw
+    extra = {"base_url": case.operation.base_url} if own_root else {}
+    case.call_and_validate(**extra)
 
 
 SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
