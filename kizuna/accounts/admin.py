@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
 from kizuna.api.errors import ValidationFailed
 
 from . import services
@@ -46,31 +47,58 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """For reading: memberships change on their own page, through member_set / member_remove."""
+
     model = Membership
-    raw_id_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Namespace)
-class NamespaceAdmin(admin.ModelAdmin):
+class NamespaceAdmin(ReadOnlyAdmin):
+    """Personal namespaces come with their users and organisations from the API; a login is part of
+    every repository's URL. Members are managed under Memberships."""
+
     list_display = ("login", "kind", "name", "user", "created_at")
     list_filter = ("kind",)
     search_fields = ("login", "name")
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at")
     inlines = [MembershipInline]
-    show_full_result_count = False
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdmin):
     list_display = ("namespace", "user", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("namespace__login", "user__username")
     list_select_related = ("namespace", "user")
     raw_id_fields = ("namespace", "user")
-    show_full_result_count = False
+    fields = ("namespace", "user", "role", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("created_at",) if obj is None else ("namespace", "user", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        org = data["namespace"] if not change else obj.namespace
+        if not org.is_org:
+            raise ValidationFailed({"namespace": ["only organisations have members"]})
+        membership = services.member_set(actor=staff_actor(request), org=org, user=data["user"] if not change else obj.user,
+                                         role=data["role"])
+        obj.pk = membership.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.member_remove(actor=staff_actor(request), org=obj.namespace, membership=obj)
 
 
 @admin.register(Actor)
@@ -139,7 +167,7 @@ class TokenAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
+        return () if obj is None else (*self.readonly_fields, "name", "internal", "expires_at")
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -149,8 +177,7 @@ class TokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            return
+            return  # every field of an existing token is read-only: revoke it and create another
         data = form.cleaned_data
         token, raw = services.token_create(
             kind=data["kind"], name=data["name"], user=data.get("user"), agent=data.get("agent"),
