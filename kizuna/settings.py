@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves Swagger UI / Redoc assets (drf-spectacular-sidecar) and the web pages' CSS from this
     # server, in every deployment mode; finders make `collectstatic` optional for `make run`.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kizuna.web.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
