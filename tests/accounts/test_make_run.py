@@ -109,6 +109,21 @@ class Served:
         return self.output
 
 
+def planned(target: str, venv: Path) -> str:
+    """What `make TARGET` would run for a fresh virtualenv (make -n: nothing is run)."""
+    result = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env=run_env(venv.parent / "var"))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_run_installs_only_what_serving_needs_and_test_adds_the_test_extras(tmp_path):
+    serving = planned("run", tmp_path / "venv")
+    assert "pip install -q -e . -e ./sdk/python" in serving and "[test]" not in serving
+    assert "manage.py run_demo" in serving
+    assert "[test]" in planned("test", tmp_path / "venv")
+
+
 @pytest.fixture
 def var_dir(tmp_path):
     yield tmp_path / "var"
