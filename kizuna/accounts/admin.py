@@ -148,7 +148,7 @@ class TokenAddForm(forms.ModelForm):
 
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "hint", "user", "agent", "repository", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_display = ("name", "kind", "hint", "owner", "created_at", "expires_at", "last_used_at", "revoked_at")
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter), "internal")
     search_fields = ("name", "hint", "user__username", "agent__name")
     list_select_related = ("user", "agent", "repository__namespace")
@@ -160,6 +160,13 @@ class TokenAdmin(admin.ModelAdmin):
     actions = ["revoke"]
     show_full_result_count = False
     date_hierarchy = None
+
+    @admin.display(description="owner")
+    def owner(self, obj):
+        """The user, agent or repository the token belongs to (a job token: its job)."""
+        if obj.job_id:
+            return f"job {obj.job_id}"
+        return obj.user or obj.agent or (obj.repository.full_name if obj.repository_id else "")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

@@ -45,12 +45,20 @@ class WebhookAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "webhook", "event_name", "action", "state", "attempt", "status_code", "created_at")
+    list_display = ("id", "hook", "event", "state", "attempt", "status_code", "redelivery", "created_at")
     list_filter = ("state", "event_name")
     search_fields = ("guid",)
     list_select_related = ("webhook",)
     ordering = ("-id",)
     actions = ["redeliver"]
+
+    @admin.display(description="webhook", ordering="webhook_id")
+    def hook(self, obj):
+        return f"#{obj.webhook_id}"  # the hook's URL is on its own page
+
+    @admin.display(description="event", ordering="event_name")
+    def event(self, obj):
+        return f"{obj.event_name}.{obj.action}" if obj.action else obj.event_name
 
     @admin.action(description="Redeliver the selected deliveries (same body, same delivery id)")
     def redeliver(self, request, queryset):
