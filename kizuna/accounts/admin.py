@@ -102,18 +102,12 @@ class MembershipAdmin(ServiceAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(ReadOnlyAdmin):
+    """Actors come with their users, agents and deploy tokens; the audit trail points at them."""
+
     list_display = ("login", "type", "user", "agent", "deploy_token")
     list_filter = ("type",)
     search_fields = ("login",)
-    raw_id_fields = ("user", "agent", "deploy_token")
-    show_full_result_count = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 SCOPES_BY_KIND = {Token.Kind.PERSONAL: services.PERSONAL_SCOPES, Token.Kind.DEPLOY: services.DEPLOY_SCOPES}
@@ -147,7 +141,7 @@ class TokenAddForm(forms.ModelForm):
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(ServiceAdmin):
     list_display = ("name", "kind", "hint", "owner", "created_at", "expires_at", "last_used_at", "revoked_at")
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter), "internal")
     search_fields = ("name", "hint", "user__username", "agent__name")

@@ -137,3 +137,18 @@ def test_admin_memberships_change_through_the_services(world, staff):
         "namespace": world.outsider.namespace.pk, "user": world.reader.pk, "role": "read"}, follow=True)
     assert "only organisations" in response.content.decode()
     assert staff.post(f"/admin/accounts/namespace/{world.org.pk}/change/", {"login": "x"}).status_code == 403
+
+
+def test_every_kizuna_model_admin_writes_through_the_services():
+    """A new ModelAdmin for a Kizuna model starts from kizuna.admin.ServiceAdmin (services, events) or
+    ReadOnlyAdmin; users are Django's own accounts (no events are defined for them)."""
+    from django.contrib import admin
+
+    from kizuna.admin import ServiceAdmin
+
+    ours = ("accounts", "events", "repos", "issues", "pulls", "agents", "pipelines")
+    outside = sorted(
+        f"{model._meta.label}: {type(model_admin).__name__}" for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ours and model is not User and not isinstance(model_admin, ServiceAdmin)
+    )
+    assert outside == []
