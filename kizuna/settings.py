@@ -165,7 +165,7 @@ REST_FRAMEWORK = {
         "kizuna.api.authentication.DeployTokenAuthentication",
         "kizuna.api.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["kizuna.api.permissions.TokenScopePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["kizuna.policy.drf.TokenScopePermission"],
     "DEFAULT_PARSER_CLASSES": ["kizuna.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["kizuna.api.renderers.KizunaJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "kizuna.api.pagination.LinkHeaderPagination",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.accounts import services as account_services
+from kizuna import policy
 from kizuna.accounts.models import Token
 from kizuna.api.errors import Forbidden, ValidationFailed
 
@@ -74,8 +75,7 @@ def token_revoke(request, token_id: int):
 def _operated_agents(user):
     from agents.models import Agent
 
-    agents = Agent.objects.select_related("operator").order_by("name")
-    return agents if user.is_staff else agents.filter(operator=user)
+    return Agent.objects.select_related("operator").filter(policy.agents_q(user)).order_by("name")
 
 
 @login_required
