@@ -26,7 +26,10 @@ class WebhookAdmin(ReadOnlyAdmin):
     list_filter = ("active",)
     search_fields = ("url",)
     list_select_related = ("repository__namespace", "namespace")
-    exclude = ("secret", "previous_secret")  # secrets are never displayed
+    # Secrets are never displayed (`secret`, `previous_secret` are not among the fields).
+    fields = ("url", "repository", "namespace", "events", "content_type", "active", "api_root", "created_by",
+              "previous_secret_expires_at", "last_success_at", "deactivated_at", "created_at", "updated_at")
+    readonly_fields = fields
     actions = ["ping", "deactivate"]
 
     @admin.action(description="Ping the selected webhooks")
