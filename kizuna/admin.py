@@ -9,6 +9,7 @@ change (`KizunaAPIError`) rolls the admin's transaction back and the page says w
 """
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from kizuna.accounts.models import Actor
@@ -41,8 +42,9 @@ def staff_actor(request) -> Actor:
 class ServiceAdmin(admin.ModelAdmin):
     """A ModelAdmin whose save_model / delete_model call services (subclasses implement them).
 
-    `changeform_view` and `delete_view` already run in one transaction; a refusal from a service
-    leaves it (rolling back) and comes back as an error message on the same page.
+    `changeform_view` and `delete_view` already run in one transaction, and `delete_queryset` (the
+    "Delete selected" action) runs in one; a refusal from a service leaves it (rolling back) and comes
+    back as an error message on the same page.
     """
 
     show_full_result_count = False
@@ -63,7 +65,15 @@ class ServiceAdmin(admin.ModelAdmin):
         except KizunaAPIError as exc:
             return self._refused(request, exc)
 
+    def changelist_view(self, request, extra_context=None):
+        try:  # "Delete selected" runs delete_queryset from here
+            return super().changelist_view(request, extra_context)
+        except KizunaAPIError as exc:
+            return self._refused(request, exc)
+
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
+        """Each row through delete_model (its service, its event); one refusal deletes none."""
         for obj in queryset:
             self.delete_model(request, obj)
 

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from kizuna.accounts import services
 from kizuna.accounts import tokens as token_format
 from kizuna.accounts.models import Token, User
 from kizuna.events.models import Event
@@ -152,3 +153,21 @@ def test_every_kizuna_model_admin_writes_through_the_services():
         if model._meta.app_label in ours and model is not User and not isinstance(model_admin, ServiceAdmin)
     )
     assert outside == []
+
+
+def test_admin_bulk_delete_is_all_or_nothing_through_the_services(world, staff, make_org):
+    from kizuna.accounts.models import Membership
+
+    other = make_org("other-org", owner=world.outsider)
+    last_admin = Membership.objects.get(namespace=other, user=world.outsider)
+    reader = services.member_set(actor=world.admin.actor, org=world.org, user=world.outsider, role="read")
+    # The action deletes newest first (the list's -pk order): the reader goes, then the refusal must undo it.
+    assert reader.pk > last_admin.pk
+    response = staff.post("/admin/accounts/membership/", {
+        "action": "delete_selected", "_selected_action": [reader.pk, last_admin.pk], "post": "yes"}, follow=True)
+    assert response.status_code == 200 and "last admin" in response.content.decode()
+    assert Membership.objects.filter(pk__in=[reader.pk, last_admin.pk]).count() == 2
+    assert not Event.objects.filter(type="member.removed").exists()
+    staff.post("/admin/accounts/membership/", {"action": "delete_selected", "_selected_action": [reader.pk], "post": "yes"})
+    assert not Membership.objects.filter(pk=reader.pk).exists()
+    assert Event.objects.get(type="member.removed").actor.login == "root-op"
