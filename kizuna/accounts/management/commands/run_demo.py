@@ -71,7 +71,9 @@ class Command(BaseCommand):
             "task worker": [*manage, "db_worker"],
             "webhook sweeper": [*manage, "deliver_webhooks", "--loop"],
             "server": [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--host", host, "--port", str(port),
-                       "--log-level", "info", "--access-log"],
+                       "--log-level", "info", "--access-log",
+                       # Kizuna alone reads X-Forwarded-For, from KIZUNA_TRUSTED_PROXIES only.
+                       "--no-proxy-headers"],
         }
         children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
         status = 0
