@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from kizuna.accounts.models import Membership, Namespace, Role
 
-from .repositories import ROLE_RANK, allowed, check, repo_role, visible_repos_q
+from .repositories import allowed, check, repo_role, role_at_least, visible_repos_q
 from .rules import ACCESS_EVENT_TYPES, ADMIN_EVENT_PREFIXES, Action
 from .subjects import acting_user, is_superuser, principal_kind, require_signed_in, token_scopes
 
@@ -107,5 +107,5 @@ def stream_viewer(principal, token, *, repo=None) -> EventViewer:
         return EventViewer(principal, token, everything=True, admin_everywhere=admin_ok)
     roles = dict(Membership.objects.filter(user_id=user.pk).values_list("namespace_id", "role"))
     roles.update({pk: Role.ADMIN for pk in Namespace.objects.filter(user_id=user.pk).values_list("pk", flat=True)})
-    admin_ids = {pk for pk, role in roles.items() if ROLE_RANK.get(role, 0) >= ROLE_RANK[Role.ADMIN]} if admin_ok else set()
+    admin_ids = {pk for pk, role in roles.items() if role_at_least(role, Role.ADMIN)} if admin_ok else set()
     return EventViewer(principal, token, namespace_ids=set(roles), admin_namespace_ids=admin_ids)

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from .agents import agents_q
 from .repositories import visible_repos_q
-from .subjects import acting_user, is_superuser, principal_kind
+from .subjects import acting_user, is_staff, is_superuser, principal_kind
 
 
 def _through(prefix: str):
@@ -20,6 +20,23 @@ def _through(prefix: str):
         return visible_repos_q(principal, prefix)
 
     return rule
+
+
+def _events(principal, repository):
+    """Events of readable repositories; events outside any repository (agents, members, personal
+    tokens) to staff, and to the people they are about or whose agents they are about."""
+    of_repos = _through("repository__")(principal, repository)
+    if repository is not None:
+        return of_repos
+    if is_staff(principal):
+        return Q()
+    user = acting_user(principal) if principal_kind(principal) == "user" else None
+    if user is None:
+        return of_repos
+    mine = Q()
+    for side in ("actor", "subject"):
+        mine |= Q(**{f"{side}__user_id": user.pk}) | Q(**{f"{side}__agent__operator_id": user.pk})
+    return of_repos | (Q(repository__isnull=True) & mine)
 
 
 def _own_tokens(principal, repository):
@@ -50,7 +67,7 @@ RULES = {
     "pulls.pullrequest": _through("repository__"),
     "pipelines.pipeline": _through("repository__"),
     "pipelines.job": _through("repository__"),
-    "events.event": _through("repository__"),
+    "events.event": _events,
     "events.webhook": lambda principal, repository: Q(),  # the webhook views require ADMIN first
     "events.webhookdelivery": lambda principal, repository: Q(),  # reached only through a webhook
     "accounts.token": _own_tokens,

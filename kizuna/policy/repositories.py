@@ -8,10 +8,10 @@ roles, scopes, trust levels and capabilities for repository work.
 from django.db.models import Q
 from rest_framework import exceptions
 
-from kizuna.accounts.models import ROLE_RANK, Membership, Role
+from kizuna.accounts.models import Membership, Role
 from kizuna.api.errors import Forbidden, NotFound
 
-from .rules import Action, Rule
+from .rules import ROLE_RANK, Action, Rule
 from .subjects import TokenPrincipal, acting_user, check_scope, is_superuser, principal_kind
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kizuna.accounts.models import Role
 
-SCOPE_RANK = {"read": 1, "write": 2, "admin": 3}
+ROLE_RANK = {None: 0, Role.READ: 1, Role.WRITE: 2, Role.MAINTAIN: 3, Role.ADMIN: 4}
 
 
 @dataclass(frozen=True)

@@ -59,14 +59,14 @@ def tokens(request):
         else:
             messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
             form = TokenForm()
-    listing = Token.objects.filter(user=request.user, kind=Token.Kind.PERSONAL).order_by("-created_at", "-id")
+    listing = policy.restrict(request.user, Token.objects.all()).order_by("-created_at", "-id")
     return render(request, "web/tokens.html", {"form": form, "tokens": listing, "new_token": new_token, "now": timezone.now()})
 
 
 @login_required
 @require_POST
 def token_revoke(request, token_id: int):
-    token = get_object_or_404(Token, pk=token_id, user=request.user, kind=Token.Kind.PERSONAL)
+    token = get_object_or_404(policy.restrict(request.user, Token.objects.all()), pk=token_id)
     account_services.token_revoke(token=token, actor=account_services.actor_for_user(request.user))
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("web-tokens")
