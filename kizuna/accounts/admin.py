@@ -108,6 +108,7 @@ class ActorAdmin(ReadOnlyAdmin):
     list_display = ("login", "type", "user", "agent", "deploy_token")
     list_filter = ("type",)
     search_fields = ("login",)
+    list_select_related = ("user", "agent", "deploy_token")
 
 
 SCOPES_BY_KIND = {Token.Kind.PERSONAL: services.PERSONAL_SCOPES, Token.Kind.DEPLOY: services.DEPLOY_SCOPES}

@@ -48,10 +48,9 @@ class WebhookAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "hook", "event", "state", "attempt", "status_code", "redelivery", "created_at")
+    list_display = ("id", "hook", "event_type", "state", "attempt", "status_code", "redelivery", "created_at")
     list_filter = ("state", "event_name")
     search_fields = ("guid",)
-    list_select_related = ("webhook",)
     ordering = ("-id",)
     actions = ["redeliver"]
 
@@ -60,7 +59,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         return f"#{obj.webhook_id}"  # the hook's URL is on its own page
 
     @admin.display(description="event", ordering="event_name")
-    def event(self, obj):
+    def event_type(self, obj):  # not `event`: that is the row's foreign key, which the list would load
         return f"{obj.event_name}.{obj.action}" if obj.action else obj.event_name
 
     @admin.action(description="Redeliver the selected deliveries (same body, same delivery id)")

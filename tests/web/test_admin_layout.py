@@ -1,49 +1,14 @@
 """Every admin list fits a 1,400 px wide window: in a real browser (Debian's Chromium), with rows of
-every kind, no list needs a horizontal scrollbar."""
+every kind (tests/web/conftest.py), no list needs a horizontal scrollbar."""
 
 import shutil
 
 import pytest
 
-from tests.pipelines.conftest import SIMPLE, commit_files
-
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTH = 1400
-
-
-@pytest.fixture
-def rows(world, make_agent, make_deploy_token, tmp_path):
-    """A row of every admin model, with realistic lengths."""
-    from agents.models import Agent
-    from issues import services as issue_services
-    from kizuna.accounts.services import actor_for_user
-    from kizuna.events import services as event_services
-    from pipelines import services as pipeline_services
-    from pulls import services as pull_services
-    from repos import git
-
-    writer = actor_for_user(world.writer)
-    make_agent(world.writer, name="a-rather-long-agent-name-for-ci")
-    Agent.objects.update(model_family="claude-sonnet", model_version="2026-01-01")
-    make_deploy_token(world.public)
-    event_services.webhook_create(actor=writer, url="https://hooks.example.com/kizuna/incoming/events", events=["*"],
-                                  repository=world.public)
-    issue = issue_services.issue_create(repo=world.public, actor=writer, labels=["bug"],
-                                        title="A fairly long issue title, as people write them, about something")
-    issue_services.comment_create(issue=issue, actor=writer, body="A comment")
-    issue_services.milestone_create(repo=world.public, actor=writer, title="Version 1.0 release")
-    commit_files(world.public, {".kizuna/pipeline.yml": SIMPLE, "README.md": "hi\n"})
-    commit_files(world.public, {"feature.txt": "new\n"}, branch="feature/a-longer-branch-name")
-    pull_services.pull_create(repo=world.public, actor=writer, title="Add the feature from a long branch name",
-                              head="feature/a-longer-branch-name", base="main")
-    pipeline_services.pipeline_trigger(repo=world.public, actor=writer, ref="main")
-    assert git.branch_sha(world.public.pk, "main")
-    from django.contrib.auth.models import Group
-
-    Group.objects.create(name="operators")
-    return world
 
 
 def test_admin_lists_fit_a_1400_px_window(rows, live_server, make_user):
