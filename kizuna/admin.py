@@ -49,6 +49,12 @@ class ServiceAdmin(admin.ModelAdmin):
 
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        raise NotImplementedError(f"{type(self).__name__}.save_model must call the service (never obj.save())")
+
+    def delete_model(self, request, obj):
+        raise NotImplementedError(f"{type(self).__name__}.delete_model must call the service (never obj.delete())")
+
     def _refused(self, request, exc: KizunaAPIError):
         self.message_user(request, f"Not saved: {refusal(exc)}", messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
