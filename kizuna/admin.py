@@ -15,12 +15,7 @@ from django.http import HttpResponseRedirect
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import KizunaAPIError
 
-admin.site.site_header = "Kizuna administration"
-admin.site.site_title = "Kizuna admin"
-admin.site.index_title = "Operate Kizuna"
-# The model list beside every page costs a 1,400 px window a third of its lists' width; the index and
-# the breadcrumbs lead everywhere it does.
-admin.site.enable_nav_sidebar = False
+# The site itself (titles, and who may enter: kizuna.policy.is_staff) is kizuna/admin_site.py.
 
 
 def refusal(exc: KizunaAPIError) -> str:

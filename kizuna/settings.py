@@ -26,7 +26,7 @@ SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or "kizuna-insecure-development
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kizuna.admin_site.KizunaAdminConfig",  # django.contrib.admin, entered through kizuna.policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
