@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import health
-from .errors import envelope
+from .errors import RETRY_AFTER_DB_SECONDS, envelope
 from .fields import api_url
 from .schema import ErrorSerializer
 from .views import MethodCheckMixin
@@ -78,7 +78,7 @@ class RateLimitView(MethodCheckMixin, APIView):
         rate = {"limit": state.limit, "used": min(state.used, state.limit), "remaining": state.remaining,
                 "reset": state.reset, "resource": "core"}
         response = Response({"resources": {"core": rate}, "rate": rate})
-        response["Cache-Control"] = "no-store"
+        response["Cache-Control"] = "no-cache"  # revalidate every time (a 304 gives nothing back: uncounted)
         return response
 
 
@@ -89,7 +89,6 @@ class HealthView(MethodCheckMixin, APIView):
 
     authentication_classes = []
     permission_classes = []
-    rate_limited = False  # KizunaAutoSchema: no X-RateLimit-* headers (throttling.EXEMPT_PATHS)
 
     @extend_schema(
         operation_id="health_get", auth=[],
@@ -108,7 +107,8 @@ class HealthView(MethodCheckMixin, APIView):
             body = envelope(503, message=f"Unhealthy: {down}", details={"checks": checks},
                             request_id=getattr(request._request, "request_id", None))
             response = Response(body, status=503)
-        response["Cache-Control"] = "no-store"
+            response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
+        response["Cache-Control"] = "no-cache"
         return response
 
 

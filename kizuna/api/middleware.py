@@ -151,7 +151,12 @@ class RateLimitMiddleware(MiddlewareMixin):
     """Counts every /api/ request once (not 304s) and writes X-RateLimit-* on every answer."""
 
     def process_request(self, request):
-        if not is_api(request) or request.path_info in throttling.EXEMPT_PATHS:
+        if not is_api(request):
+            return None
+        if request.path_info in throttling.EXEMPT_PATHS:
+            # The health check reads no credentials and is never counted nor refused: its headers
+            # show the client address's Default tier as it stands.
+            request.rate_limit = throttling.peek(f"ip:{throttling.client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT)
             return None
         try:
             # The first query of an authenticated request (token lookup, or the session's user).
@@ -188,7 +193,9 @@ VERSION_PATH = re.compile(r"^/api/(v[0-9]+)(?:/|$)")
 
 
 def _timestamp(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    from .fields import timestamp
+
+    return timestamp(moment)
 
 
 class VersionMiddleware(MiddlewareMixin):

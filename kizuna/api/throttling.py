@@ -86,9 +86,10 @@ def identify(request) -> tuple[str, int]:
     return key, limit
 
 
-# Paths under /api/ that the rate limiter treats apart (docs/api.md §5): the health
-# check is not counted and carries no X-RateLimit-* headers (load balancers poll it, with no
-# credentials); GET /rate_limit reads the caller's count without adding to it.
+# Paths under /api/ that the rate limiter treats apart (docs/api.md §5): the health check is never
+# counted nor refused and reads no credentials (load balancers poll it), its headers showing the
+# address's Default tier; GET /rate_limit reads the caller's count without adding to it.
+
 EXEMPT_PATHS = frozenset({"/api/v1/health"})
 PEEK_PATHS = frozenset({"/api/v1/rate_limit"})
 
