@@ -1,4 +1,4 @@
-"""Pull requests (API.md §9): an `issues.Issue` row (`is_pull_request=True`, sharing numbers, labels,
+"""Pull requests (docs/api.md §9): an `issues.Issue` row (`is_pull_request=True`, sharing numbers, labels,
 assignees and comments) plus this row holding the git side."""
 
 from django.db import models

@@ -1,4 +1,4 @@
-"""Every write to pull requests (API.md §9). Git work goes through repos.git; each function runs in one
+"""Every write to pull requests (docs/api.md §9). Git work goes through repos.git; each function runs in one
 transaction and appends its events there. Lock order everywhere: the repository row, then PR rows."""
 
 import logging

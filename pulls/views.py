@@ -30,7 +30,7 @@ TRIAGE_FIELDS = ("labels", "assignees")
 
 
 class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
-    """Pull requests of a repository (API.md §9)."""
+    """Pull requests of a repository (docs/api.md §9)."""
 
     serializer_class = PullRequestSerializer
     filterset_class = PullRequestFilter
@@ -64,7 +64,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(request=PullCreateSerializer, responses={201: PullRequestSerializer})
     def create(self, request, org, repo):
         # Visibility (404) and the lowest bar (open a draft) before the body: a private repo must not
-        # answer 422 to outsiders (API.md §2).
+        # answer 422 to outsiders (docs/api.md §2).
         self.require(Action.OPEN_DRAFT_PULL)
         serializer = PullCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -82,7 +82,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(parameters=[NUMBER], request=PullUpdateSerializer, responses={200: PullRequestSerializer})
     def partial_update(self, request, org, repo, number):
         pr = self.get_object()
-        # As for issues (API.md §3): labels, assignees, and anything on someone else's PR need triage.
+        # As for issues (docs/api.md §3): labels, assignees, and anything on someone else's PR need triage.
         # Checked before the body is validated: a caller who may not act gets 403, never a 422.
         triage = body_sends(request, TRIAGE_FIELDS)
         self.require(Action.TRIAGE if triage else policy.own_or(Action.TRIAGE, actor=self.actor, author_id=pr.issue.author_id))

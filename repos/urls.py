@@ -11,7 +11,7 @@ urlpatterns = [
         RepositoryViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="repo-detail",
     ),
-    # git read endpoints (API.md §7)
+    # git read endpoints (docs/api.md §7)
     path("repos/<str:org>/<str:repo>/branches", BranchViewSet.as_view({"get": "list"}), name="repo-branch-list"),
     path("repos/<str:org>/<str:repo>/branches/<path:branch>", BranchViewSet.as_view({"get": "retrieve"}), name="repo-branch-detail"),
     path("repos/<str:org>/<str:repo>/commits", CommitViewSet.as_view({"get": "list"}), name="repo-commit-list"),

@@ -199,7 +199,7 @@ def _timestamp(moment) -> str:
 
 
 class VersionMiddleware(MiddlewareMixin):
-    """API.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
+    """docs/api.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
     sunset one 410, both naming the supported versions; a deprecated version, operation, query
     parameter sent or response field answers with `Deprecation`, `Sunset` and `Link rel="deprecation"`;
     an operation or a parameter past its sunset is 410 `GONE`, a field past its sunset is left out

@@ -247,7 +247,7 @@ def _drop_unused_schemas(result) -> None:
             return
         for name in unused:
             del schemas[name]
-# --- Versions and deprecations (API.md §18, kizuna/versions.py) ---------------------------------
+# --- Versions and deprecations (docs/api.md §18, kizuna/versions.py) ---------------------------------
 
 DEPRECATION_HEADERS = {
     "Deprecation": {"schema": {"type": "string", "pattern": "^@[0-9]+$"},

@@ -1,4 +1,4 @@
-"""Tiered, fixed-window rate limiting (API.md §5).
+"""Tiered, fixed-window rate limiting (docs/api.md §5).
 
 Counted with an atomic `add` + `incr` on the `ratelimit` cache (Redis when KIZUNA_REDIS_URL is set),
 so the count is exact under concurrency and shared by every process. DRF's own throttles keep a list

@@ -22,7 +22,7 @@ var (
 	ErrServer       = errors.New("kizuna: server error")  // any 5xx
 )
 
-// Error is an error answer of the API (API.md §2), or an answer that could not be read.
+// Error is an error answer of the API (docs/api.md §2), or an answer that could not be read.
 type Error struct {
 	Status    int                    // HTTP status
 	Code      string                 // the envelope's code, e.g. "NOT_FOUND"

@@ -1,4 +1,4 @@
-// Package kizuna is the Go client for the Kizuna REST API v1 (API.md §15).
+// Package kizuna is the Go client for the Kizuna REST API v1 (docs/api.md §15).
 //
 //	c := kizuna.NewClient("https://kizuna.example.com", os.Getenv("KIZUNA_TOKEN"))
 //	repos, resp, err := c.Repos.List(ctx, "my-org", nil)

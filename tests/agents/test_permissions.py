@@ -1,4 +1,4 @@
-"""kizuna.api.permissions.check for every Action × trust level, against the table of API.md §10."""
+"""kizuna.api.permissions.check for every Action × trust level, against the table of docs/api.md §10."""
 
 import pytest
 from rest_framework import exceptions
@@ -10,7 +10,7 @@ from kizuna.api.permissions import Action
 
 pytestmark = pytest.mark.django_db
 
-# Written from API.md §10 by hand (not derived from Action.RULES, or the test could not fail).
+# Written from docs/api.md §10 by hand (not derived from Action.RULES, or the test could not fail).
 EXPECTED_TRUST = {
     Action.READ: 0,  # read and clone
     Action.COMMENT: 1,  # comment, open issues

@@ -1,4 +1,4 @@
-// @kizuna/sdk — a dependency-free client for the Kizuna REST API v1 (API.md §15). Node >= 20.
+// @kizuna/sdk — a dependency-free client for the Kizuna REST API v1 (docs/api.md §15). Node >= 20.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const VERSION = '0.1.0';
@@ -42,7 +42,7 @@ export class ValidationError extends KizunaError {}
 export class ConflictError extends KizunaError {}
 export class NotMergeableError extends KizunaError {}
 export class ServerError extends KizunaError {}
-/** 410: a version, operation or parameter past its sunset date (API.md §18). */
+/** 410: a version, operation or parameter past its sunset date (docs/api.md §18). */
 export class GoneError extends KizunaError {}
 export class RateLimitedError extends KizunaError {
   constructor(message, options = {}) {
@@ -111,7 +111,7 @@ async function errorFromResponse(response, method) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deprecations (API.md §18)
+// Deprecations (docs/api.md §18)
 // ---------------------------------------------------------------------------------------------
 /**
  * The deprecation a response announces (`Deprecation: @<unix>` RFC 9745, `Sunset` RFC 8594,
@@ -618,7 +618,7 @@ export class KizunaClient {
     this.backoff = backoff;
     this.rateLimit = null;
     this.lastResponse = null;
-    /** Every deprecation the server announced on this client's calls, each once (API.md §18). */
+    /** Every deprecation the server announced on this client's calls, each once (docs/api.md §18). */
     this.deprecations = [];
     this._deprecationKeys = new Set();
     this._extraHeaders = { 'user-agent': userAgent || `kizuna-sdk-js/${VERSION}`, ...headers };

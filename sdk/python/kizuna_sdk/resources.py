@@ -1,4 +1,4 @@
-"""Resource groups of `KizunaClient` (API.md §15). Paths follow API.md exactly."""
+"""Resource groups of `KizunaClient` (docs/api.md §15). Paths follow docs/api.md exactly."""
 
 from __future__ import annotations
 
