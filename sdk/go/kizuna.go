@@ -7,7 +7,9 @@
 // page and a Response with NextPage/LastPage/TotalCount; ListAll methods follow every page. Errors
 // from the API are *Error values, matched with errors.Is(err, kizuna.ErrNotFound) and friends.
 // Idempotent calls (GET, HEAD, PUT, DELETE) that get 429 or a 5xx are retried, waiting what
-// Retry-After says. The package uses the standard library only.
+// Retry-After says. A deprecation the server announces (API.md §18) is on Response.Deprecation and
+// reported once per operation (Client.OnDeprecation, or a log line); 410 GONE is ErrGone. The
+// package uses the standard library only.
 package kizuna
 
 import (
