@@ -19,7 +19,7 @@ var (
 	ErrConflict     = errors.New("kizuna: conflict")      // 409 CONFLICT
 	ErrNotMergeable = errors.New("kizuna: not mergeable") // 405 NOT_MERGEABLE
 	ErrRateLimited  = errors.New("kizuna: rate limited")  // 429 RATE_LIMITED
-	ErrGone         = errors.New("kizuna: gone")          // 410 GONE: sunset (API.md §18); retrying will not help
+	ErrGone         = errors.New("kizuna: gone")          // 410 GONE: sunset (docs/api.md §18); retrying will not help
 	ErrServer       = errors.New("kizuna: server error")  // any 5xx
 )
 
