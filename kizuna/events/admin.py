@@ -27,12 +27,22 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
-    list_display = ("id", "url", "repository", "namespace", "active", "last_success_at", "created_at")
+    list_display = ("id", "redacted_url", "repository", "namespace", "active", "last_success_at", "created_at")
     list_filter = ("active",)
     search_fields = ("url",)
     list_select_related = ("repository__namespace", "namespace")
     raw_id_fields = ("repository", "namespace", "created_by")
-    exclude = ("secret", "previous_secret")  # secrets are never displayed
+    # Secrets are never displayed, nor a password in the URL: hooks are created and re-pointed through
+    # the API, the admin shows the URL redacted.
+    exclude = ("url", "secret", "previous_secret")
+    readonly_fields = ("redacted_url",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="URL")
+    def redacted_url(self, hook):
+        return hook.redacted_url
 
 
 @admin.register(WebhookDelivery)
