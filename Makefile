@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001): unless the
+# environment sets KIZUNA_SECRET_KEY, every target below uses a random key generated once into var/.
+SECRET_FILE := var/secret_key
+WITH_KEY = KIZUNA_SECRET_KEY="$${KIZUNA_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
 .PHONY: run test install migrate worker schema clean browser-deps
 
@@ -17,19 +21,24 @@ $(STAMP): pyproject.toml sdk/python/pyproject.toml
 
 install: $(STAMP)
 
-migrate: install
-	$(BIN)/python manage.py migrate --noinput -v0
+$(SECRET_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "generated a SECRET_KEY into $@"
+
+migrate: install $(SECRET_FILE)
+	$(WITH_KEY) $(BIN)/python manage.py migrate --noinput -v0
 
 run: migrate
-	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	$(WITH_KEY) $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
-	@trap 'kill 0' INT TERM EXIT; \
+	@export $(WITH_KEY); trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \
 	  $(BIN)/python manage.py deliver_webhooks --loop & \
 	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 worker: migrate
-	$(BIN)/python manage.py db_worker
+	$(WITH_KEY) $(BIN)/python manage.py db_worker
 
 # The browser tests drive Debian's Chromium (no browser download); installed here when missing.
 browser-deps:
@@ -41,8 +50,8 @@ test: install browser-deps
 	KIZUNA_SDK_STRICT=1 $(BIN)/python -m pytest -q sdk/python/tests
 	KIZUNA_SDK_STRICT=1 node --test sdk/js/test/
 
-schema: install
-	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+schema: install $(SECRET_FILE)
+	$(WITH_KEY) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 clean:
 	rm -rf $(VENV) var

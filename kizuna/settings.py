@@ -18,7 +18,9 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("KIZUNA_DEBUG", False)
-SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or "kizuna-insecure-development-key-change-me"
+# The published fallback: with KIZUNA_DEBUG off, a system check refuses to start with it (kizuna.E001).
+INSECURE_SECRET_KEY = "kizuna-insecure-development-key-change-me"
+SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or INSECURE_SECRET_KEY
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 
 INSTALLED_APPS = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -94,6 +95,7 @@ class Stack:
             KIZUNA_GIT_ROOT=str(self.tmp / "git"),
             KIZUNA_WEBHOOK_ALLOW_PRIVATE="true",
             KIZUNA_LOG_LEVEL="ERROR",
+            KIZUNA_SECRET_KEY=secrets.token_urlsafe(50),  # the default one refuses to start (kizuna.E001)
         )
 
     def manage(self, *args: str) -> str:
