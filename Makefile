@@ -29,13 +29,15 @@ $(SECRET_FILE):
 migrate: install $(SECRET_FILE)
 	$(WITH_KEY) $(BIN)/python manage.py migrate --noinput -v0
 
+# uvicorn --no-proxy-headers: by default it believes X-Forwarded-For from 127.0.0.1 and rewrites the
+# client address before Kizuna sees it; Kizuna alone reads it, from KIZUNA_TRUSTED_PROXIES only.
 run: migrate
 	$(WITH_KEY) $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
 	@export $(WITH_KEY); trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \
 	  $(BIN)/python manage.py deliver_webhooks --loop & \
-	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning --no-proxy-headers
 
 worker: migrate
 	$(WITH_KEY) $(BIN)/python manage.py db_worker

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from kizuna.accounts.principals import principal_kind
 
 from .authentication import bearer_token, resolve_credentials
+from .client_address import client_ip
 
 logger = logging.getLogger("kizuna.ratelimit")
 
@@ -44,20 +45,6 @@ class RateLimitState:
             "X-RateLimit-Used": str(min(self.used, self.limit)),
             "X-RateLimit-Resource": "core",
         }
-
-
-def client_ip(request) -> str:
-    """The caller's address. `X-Forwarded-For` counts only when the peer is a trusted proxy
-    (KIZUNA_TRUSTED_PROXIES): then the right-most address that is not itself a trusted proxy."""
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
-    trusted = getattr(settings, "KIZUNA_TRUSTED_PROXIES", ())
-    if not trusted or remote not in trusted:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted:
-            return hop
-    return remote
 
 
 def identify(request) -> tuple[str, int]:

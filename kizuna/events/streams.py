@@ -414,7 +414,9 @@ def caller_key(viewer: Viewer, request) -> str:
 
     kind = principal_kind(viewer.principal)
     if kind == "anonymous":
-        return f"ip:{request.META.get('REMOTE_ADDR')}"
+        from kizuna.api.client_address import client_ip
+
+        return f"ip:{client_ip(request)}"
     if kind == "deploy":
         return f"token:{viewer.token.pk}"
     return f"{kind}:{viewer.principal.pk}"

@@ -68,7 +68,7 @@ sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", 0))
 print(sock.getsockname()[1], flush=True)
-config = uvicorn.Config("kizuna.asgi:application", log_level="warning", lifespan="off")
+config = uvicorn.Config("kizuna.asgi:application", log_level="warning", lifespan="off", proxy_headers=False)
 uvicorn.Server(config).run(sockets=[sock])
 '''
 

@@ -80,7 +80,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--fd", str(self.sock.fileno()),
-             "--log-level", "warning"],
+             "--log-level", "warning", "--no-proxy-headers"],
             cwd=ROOT, env=self.env, pass_fds=[self.sock.fileno()], start_new_session=True,
         )
         self.api = httpx.Client(base_url=self.url + "/api/v1", timeout=60,
