@@ -1,6 +1,7 @@
 """Kizuna settings: every knob is an environment variable with a safe default (API.md §16)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "kizuna.api",
@@ -64,6 +66,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Sign-in throttling (django-axes): refuses a locked-out sign-in before the password is checked.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: counts failures, refuses locked-out attempts
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kizuna.urls"
@@ -132,6 +141,20 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/login"
+
+# Password guessing (django-axes): /login and /admin/login/ lock out an account and, separately, a
+# client address after KIZUNA_LOGIN_FAILURE_LIMIT failures within KIZUNA_LOGIN_COOLOFF_SECONDS; a
+# locked-out sign-in answers 429 with Retry-After (kizuna.web.views.sign_in_locked_out), even with the
+# right password. Attempts are rows in the database, so every server process sees the same count.
+KIZUNA_LOGIN_FAILURE_LIMIT = env_int("KIZUNA_LOGIN_FAILURE_LIMIT", 5)
+KIZUNA_LOGIN_COOLOFF_SECONDS = env_int("KIZUNA_LOGIN_COOLOFF_SECONDS", 900)
+AXES_FAILURE_LIMIT = KIZUNA_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=KIZUNA_LOGIN_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kizuna.api.client_address.client_ip"  # THE client address
+AXES_LOCKOUT_CALLABLE = "kizuna.web.views.sign_in_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
 
 # Content-Security-Policy (django-csp) on every response: scripts only from this server (no inline
 # script: the web pages' JS is a file, Swagger UI's initialiser is served by its split view, Redoc

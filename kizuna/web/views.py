@@ -28,6 +28,17 @@ class LoginView(auth_views.LoginView):
         return "/settings/tokens"
 
 
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the account or the client address is locked out
+    (/login and /admin/login/): 429 with Retry-After, the cool-off (settings.AXES_COOLOFF_TIME)."""
+    from django.conf import settings
+
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = render(request, "web/locked_out.html", {"minutes": max(1, round(seconds / 60))}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's own rule since 5.0): a GET that signed out would let any page sign a user out
     with an <img>. The header's "Sign out" is a form with a CSRF token."""
