@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from kizuna.accounts.models import Actor, Token, User
 from kizuna.accounts.services import actor_for_agent, login_taken, token_create, token_revoke
-from kizuna.api.errors import Forbidden, ValidationFailed
+from kizuna import policy
+from kizuna.api.errors import ValidationFailed
 from kizuna.events.models import Event
 from kizuna.events.services import emit_event
 
 from .models import AGENT_NAME_RE, Agent, TrustLevel
 
-MAX_TRUST_WITHOUT_STAFF = TrustLevel.ELEVATED
 CAPABILITY_RE = re.compile(r"^[a-z0-9][a-z0-9._:/-]{0,49}$")
 MAX_CAPABILITIES = 50
 _UNSET = object()
@@ -49,11 +49,7 @@ def clean_capabilities(capabilities) -> list[str]:
 def clean_trust_level(trust_level, *, by: User | None) -> int:
     if isinstance(trust_level, bool) or not isinstance(trust_level, int) or not 0 <= trust_level <= 4:
         raise ValidationFailed({"trust_level": ["must be an integer from 0 to 4"]})
-    if trust_level > MAX_TRUST_WITHOUT_STAFF and not (by is not None and by.is_staff):
-        raise Forbidden(
-            "Only staff may grant trust level 4 (Autonomous)",
-            details={"trust_level": trust_level, "max_trust_level": int(MAX_TRUST_WITHOUT_STAFF)},
-        )
+    policy.check_grant_trust(by, trust_level)
     return trust_level
 
 

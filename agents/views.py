@@ -9,8 +9,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from kizuna.accounts.services import actor_for_agent
-from kizuna.api import permissions
-from kizuna.api.errors import Forbidden, NotFound
+from kizuna import policy
+from kizuna.api.errors import NotFound
+from kizuna.policy.drf import IsSignedIn, TokenScopePermission, UserCredentialsOnly
 from kizuna.api.views import KizunaViewSet, reject_immutable
 from kizuna.events.models import Event
 from kizuna.events.payloads import event_json, request_base
@@ -31,10 +32,6 @@ IMMUTABLE_FIELDS = ("name", "model_family", "model_version", "operator")
 AGENT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The agent's id")
 
 
-def is_staff(user) -> bool:
-    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
-
-
 @extend_schema_view(
     list=extend_schema(summary="Agents the caller operates (staff: all)"),
     retrieve=extend_schema(summary="An agent", parameters=[AGENT_ID]),
@@ -47,17 +44,13 @@ class AgentViewSet(KizunaViewSet):
     def get_permissions(self):
         # Registering and changing agents needs a user (session or personal token); agent and deploy
         # tokens get 403 — an agent can never change its own record or tokens.
-        first = permissions.UserCredentialsOnly if self.action in ("create", "partial_update", "rotate_token") else permissions.IsSignedIn
-        return [first(), permissions.TokenScopePermission()]
+        first = UserCredentialsOnly if self.action in ("create", "partial_update", "rotate_token") else IsSignedIn
+        return [first(), TokenScopePermission()]
 
     def get_queryset(self):
-        queryset = Agent.objects.select_related("operator")
-        user = self.request.user
-        if is_staff(user):
-            return queryset
-        if permissions.principal_kind(user) != "user":
-            return queryset.none()  # agents and deploy tokens operate no agents
-        return queryset.filter(operator=user)
+        # The agents the caller operates (staff: all; agents and deploy tokens: none): kizuna.policy.agents_q,
+        # applied by KizunaViewSet.filter_queryset.
+        return Agent.objects.select_related("operator")
 
     def get_agent(self, pk) -> Agent:
         try:
@@ -69,16 +62,11 @@ class AgentViewSet(KizunaViewSet):
             raise NotFound()
         return agent
 
-    def may_manage(self, agent: Agent) -> bool:
-        user = self.request.user
-        return permissions.principal_kind(user) == "user" and (agent.operator_id == user.pk or is_staff(user))
-
     def get_managed_agent(self, pk) -> Agent:
         """The agent, if the caller operates it or is staff. Any authenticated caller can read an agent,
-        so others get 403, not 404 (API.md §2: they can see it but may not do this)."""
+        so others get 403, not 404 (they can see it but may not do this)."""
         agent = self.get_agent(pk)
-        if not self.may_manage(agent):
-            raise Forbidden("Only the agent's operator and staff may change it or its tokens")
+        policy.check_manage_agent(self.request.user, agent)
         return agent
 
     def list(self, request):
@@ -109,8 +97,8 @@ class AgentViewSet(KizunaViewSet):
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
         if "trust_level" in changes and changes["trust_level"] != agent.trust_level:
-            # API.md §3: agent trust levels are an `admin`-scope matter (sessions pass).
-            permissions.require_scope(request, "admin")
+            # Agent trust levels are an `admin`-scope matter (sessions pass).
+            policy.check_scope(request.auth, "admin")
         agent = services.agent_update(agent=agent, actor=self.actor, by=request.user, **changes)
         return Response(AgentSerializer(agent, context={"request": request}).data)
 
@@ -125,8 +113,7 @@ class AgentViewSet(KizunaViewSet):
                    summary="The agent's audit trail, newest first")
     def events(self, request, pk):
         agent = self.get_agent(pk)
-        if not self.may_manage(agent):
-            raise Forbidden("Only the agent's operator and staff may read its audit trail")
+        policy.check_manage_agent(request.user, agent, what="read its audit trail")
         actor = actor_for_agent(agent)
         queryset = (
             Event.objects.filter(Q(actor=actor) | Q(subject=actor))

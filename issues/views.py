@@ -7,7 +7,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from kizuna.api.errors import NotFound
-from kizuna.api.permissions import Action
+from kizuna import policy
+from kizuna.policy import Action
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
 from kizuna.statements import Param, statement
 
@@ -118,8 +119,8 @@ class IssueViewSet(IssuesBase):
     def partial_update(self, request, org, repo, number):
         issue = self.get_issue(number)
         # Labels, assignees, milestones, and anything on someone else's issue need triage (API.md §3).
-        triage = body_sends(request, TRIAGE_FIELDS) or issue.author_id != self.actor.pk
-        self.require(Action.TRIAGE if triage else Action.COMMENT)
+        triage = body_sends(request, TRIAGE_FIELDS)
+        self.require(Action.TRIAGE if triage else policy.own_or(Action.TRIAGE, actor=self.actor, author_id=issue.author_id))
         serializer = IssueWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
@@ -207,7 +208,7 @@ class CommentViewSet(IssuesBase):
         return comment
 
     def _require_own_or(self, comment: Comment, action: str) -> None:
-        self.require(Action.COMMENT if comment.author_id == self.actor.pk else action)
+        self.require(policy.own_or(action, actor=self.actor, author_id=comment.author_id))
 
     @extend_schema(tags=ISSUE_TAG, summary="Get a comment")
     def retrieve(self, request, org, repo, comment_id):

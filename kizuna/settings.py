@@ -18,6 +18,10 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 DEBUG = env_bool("KIZUNA_DEBUG", False)
 # The published fallback: with KIZUNA_DEBUG off, a system check refuses to start with it (kizuna.E001).
 INSECURE_SECRET_KEY = "kizuna-insecure-development-key-change-me"
@@ -203,6 +207,21 @@ KIZUNA_VERIFY_STATEMENTS = env_bool("KIZUNA_VERIFY_STATEMENTS", False)
 # Public root URL used in `url`/`clone_url` fields when requests come through a proxy; empty: from the request.
 KIZUNA_PUBLIC_URL = os.environ.get("KIZUNA_PUBLIC_URL", "").rstrip("/")
 
+# Pipeline job logs: the most a job may write (413 above it).
+KIZUNA_JOB_LOG_MAX_BYTES = env_int("KIZUNA_JOB_LOG_MAX_BYTES", 64 * 1024 * 1024)
+# `GET …/contents/:path`: files above this size are listed without their content.
+KIZUNA_CONTENTS_MAX_BYTES = env_int("KIZUNA_CONTENTS_MAX_BYTES", 1024 * 1024)
+# Server-Sent Events (docs/api.md "Event streams"; kizuna/events/streams.py).
+KIZUNA_SSE_POLL_SECONDS = env_float("KIZUNA_SSE_POLL_SECONDS", 1.0)  # without Redis: how often hubs read new events
+KIZUNA_SSE_REDIS_POLL_SECONDS = env_float("KIZUNA_SSE_REDIS_POLL_SECONDS", 5.0)  # with Redis: a safety-net poll
+KIZUNA_SSE_GAP_SECONDS = env_float("KIZUNA_SSE_GAP_SECONDS", 10.0)  # how long a gap in event ids is waited for
+KIZUNA_SSE_HUB_IDLE_SECONDS = env_float("KIZUNA_SSE_HUB_IDLE_SECONDS", 60.0)  # a hub with no stream stops after
+KIZUNA_SSE_BUFFER = env_int("KIZUNA_SSE_BUFFER", 10000)  # events a process keeps for resuming streams
+KIZUNA_SSE_MAX_STREAMS_PER_CALLER = env_int("KIZUNA_SSE_MAX_STREAMS_PER_CALLER", 20)  # per process; 0: no cap
+KIZUNA_SSE_KEEPALIVE_SECONDS = env_float("KIZUNA_SSE_KEEPALIVE_SECONDS", 15.0)
+KIZUNA_SSE_ACCESS_RECHECK_SECONDS = env_float("KIZUNA_SSE_ACCESS_RECHECK_SECONDS", 30.0)  # backstop (token expiry)
+KIZUNA_SSE_MAX_SECONDS = env_float("KIZUNA_SSE_MAX_SECONDS", 0)  # 0: a stream lives until the client leaves
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = KIZUNA_MAX_BODY_BYTES
 
 REST_FRAMEWORK = {
@@ -212,7 +231,7 @@ REST_FRAMEWORK = {
         "kizuna.api.authentication.DeployTokenAuthentication",
         "kizuna.api.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["kizuna.api.permissions.TokenScopePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["kizuna.policy.drf.TokenScopePermission"],
     "DEFAULT_PARSER_CLASSES": ["kizuna.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["kizuna.api.renderers.KizunaJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "kizuna.api.pagination.LinkHeaderPagination",

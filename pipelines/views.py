@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from kizuna.api import permissions
+from kizuna import policy
 from kizuna.api.errors import NotFound, ValidationFailed
 from kizuna.api.parsers import PlainTextParser
 from kizuna.api.renderers import KizunaJSONRenderer, PlainTextRenderer
@@ -61,7 +61,7 @@ class PipelineViewSet(RepoScopedMixin, KizunaViewSet):
 
     @extend_schema(summary="Trigger a pipeline", request=PipelineTriggerSerializer, responses={201: PipelineSerializer})
     def create(self, request, org, repo):
-        self.require(permissions.Action.PIPELINE)
+        self.require(policy.Action.PIPELINE)
         serializer = PipelineTriggerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pipeline = services.pipeline_trigger(repo=self.repository, actor=self.actor, **serializer.validated_data)
@@ -75,7 +75,7 @@ class PipelineViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(summary="Cancel a pipeline", request=None, responses={202: PipelineSerializer})
     def cancel(self, request, org, repo, pipeline_id):
         pipeline = self.get_object()
-        self.require(permissions.Action.PIPELINE)
+        self.require(policy.Action.PIPELINE)
         services.pipeline_cancel(pipeline=pipeline, actor=self.actor)
         return Response(self._data(self.get_object()), status=status.HTTP_202_ACCEPTED)
 
@@ -145,7 +145,7 @@ class AgentJobViewSet(KizunaViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        permissions.check_job_runner(request.user)
+        policy.check_job_runner(request.user)
 
     @extend_schema(summary="Claim a job", request=ClaimSerializer,
                    responses={201: ClaimedJobSerializer, 204: OpenApiResponse(description="No job available")})

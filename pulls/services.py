@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from issues.models import Issue
+from kizuna import policy
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import Conflict, NotMergeable, ValidationFailed
 from kizuna.api.fields import api_path
@@ -218,9 +219,12 @@ def _refuse(pr: PullRequest) -> None:
         raise NotMergeable("Pull request is a draft", details={"reason": "draft"})
 
 
-def pull_merge(*, pull: PullRequest, actor: Actor, merge_method: str = "merge", sha: str | None = None,
-               commit_title: str | None = None, commit_message: str | None = None) -> dict:
+def pull_merge(*, pull: PullRequest, actor: Actor, principal, token=None, merge_method: str = "merge",
+               sha: str | None = None, commit_title: str | None = None, commit_message: str | None = None) -> dict:
     """Merge into the base branch: compute in memory, compare-and-swap the ref, then record it.
+
+    `principal` (with its `token`) is who asks: the policy decides under the lock the merge runs
+    under, on the base branch the PR has then, so a PR retargeted in between is judged as it is.
 
     The ref moves only after the merge is computed; it moves with `update-ref <new> <old>`, so a base that
     moved in between is never overwritten: the merge is recomputed against the new base (up to
@@ -234,6 +238,7 @@ def pull_merge(*, pull: PullRequest, actor: Actor, merge_method: str = "merge", 
         try:
             with transaction.atomic():
                 repo, pr = _lock(pull)
+                policy.check(principal, repo, policy.merge_action(repo, pr), token=token)
                 _refuse(pr)
                 head_sha = git.branch_sha(repo.pk, pr.head_ref)
                 base_sha = git.branch_sha(repo.pk, pr.base_ref)

@@ -9,7 +9,8 @@ from issues.models import Comment
 from issues.serializers import CommentSerializer
 from kizuna.accounts.principals import principal_kind
 from kizuna.api.errors import NotFound, ValidationFailed
-from kizuna.api.permissions import Action
+from kizuna import policy
+from kizuna.policy import Action
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
 
 from . import services
@@ -55,9 +56,6 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
         pr = self.get_queryset().get(pk=pr.pk)  # fresh, with labels and assignees
         return Response(PullRequestSerializer(pr, context={"request": self.request}).data, status=code, headers=headers)
 
-    def _is_author(self, pr) -> bool:
-        return pr.issue.author_id == self.actor.pk
-
     def list(self, request, org, repo):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -86,8 +84,8 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
         pr = self.get_object()
         # As for issues (API.md §3): labels, assignees, and anything on someone else's PR need triage.
         # Checked before the body is validated: a caller who may not act gets 403, never a 422.
-        triage = body_sends(request, TRIAGE_FIELDS) or not self._is_author(pr)
-        self.require(Action.TRIAGE if triage else Action.COMMENT)
+        triage = body_sends(request, TRIAGE_FIELDS)
+        self.require(Action.TRIAGE if triage else policy.own_or(Action.TRIAGE, actor=self.actor, author_id=pr.issue.author_id))
         serializer = PullUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -104,19 +102,20 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(parameters=[NUMBER], request=None, responses={200: PullRequestSerializer})
     def ready(self, request, org, repo, number):
         pr = self.get_object()
-        self.require(Action.OPEN_PULL if self._is_author(pr) else Action.MARK_READY)
+        self.require(policy.own_or(Action.MARK_READY, actor=self.actor, author_id=pr.issue.author_id, own=Action.OPEN_PULL))
         return self._render(services.pull_ready(pull=pr, actor=self.actor))
 
     @extend_schema(parameters=[NUMBER], request=MergeSerializer, responses={200: MergeResultSerializer})
     def merge(self, request, org, repo, number):
         pr = self.get_object()
-        self.require(Action.MERGE_DEFAULT if pr.base_ref == self.repository.default_branch else Action.MERGE)
+        # A first answer before the body is validated (403 before 422); the merge asks again under its lock.
+        self.require(policy.merge_action(self.repository, pr))
         serializer = MergeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if principal_kind(request.user) == "agent" and not data.get("sha"):
             raise ValidationFailed({"sha": ["is required for agents"]})
-        result = services.pull_merge(pull=pr, actor=self.actor, **data)
+        result = services.pull_merge(pull=pr, actor=self.actor, principal=request.user, token=request.auth, **data)
         return Response(MergeResultSerializer(result).data)
 
 

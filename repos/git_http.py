@@ -25,11 +25,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
-from kizuna.accounts.principals import principal_kind
-from kizuna.api import permissions
+from kizuna import policy
 from kizuna.api.authentication import lookup_token
 from kizuna.api.client_address import client_ip
-from kizuna.api.permissions import Action
 
 from . import git
 from .models import Repository
@@ -190,13 +188,8 @@ def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
 
 
 # --- push policy ------------------------------------------------------------------------------------------
-def _reason(exc: Exception) -> str:
-    detail = getattr(exc, "detail", None) or getattr(exc, "message", None) or str(exc)
-    return " ".join(str(detail).split())
-
-
 def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str, str]:
-    """('allow'|'ff'|'deny', reason) for one ref update."""
+    """('allow'|'ff'|'deny', reason) for one ref update: the ref's shape here, the rest by the policy."""
     if ref.startswith("refs/heads/"):
         short = ref[len("refs/heads/"):]
     elif ref.startswith("refs/tags/"):
@@ -205,22 +198,7 @@ def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str,
         return "deny", f"{ref}: only branches (refs/heads/...) and tags (refs/tags/...) may be pushed"
     if not is_valid_branch_name(short):
         return "deny", f"{ref}: invalid ref name"
-    action = permissions.push_action(repo, ref, principal)
-    try:
-        permissions.check(principal, repo, action, token=token)
-    except exceptions.APIException as exc:
-        reason = _reason(exc)
-        if principal_kind(principal) == "agent" and principal.trust_level == 1 and action == Action.PUSH:
-            reason += f"; at trust level 1 agent '{principal.name}' may push only to agent/{principal.name}/... branches"
-        if action == Action.PUSH_DEFAULT:
-            reason = f"{short} is the protected default branch: {reason}"
-        return "deny", reason
-    default = ref == f"refs/heads/{repo.default_branch}"
-    if default and git.is_zero(new):
-        return "deny", f"{short} is the default branch and cannot be deleted"
-    if default and not permissions.allowed(principal, repo, Action.ADMIN, token=token):
-        return "ff", f"{short} is the protected default branch: non-fast-forward pushes need the admin role"
-    return "allow", ""
+    return policy.push_ref_rule(principal, repo, ref, deleting=git.is_zero(new), token=token)
 
 
 def _service_of(request, path_service: str) -> str:
@@ -249,7 +227,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
     anonymous = principal is None
     repo = find_repository(org, repo_name)
     push = rpc == "git-receive-pack"
-    if repo is None or not permissions.can_read(principal, repo):
+    if repo is None or not policy.can_read(principal, repo):
         if anonymous:
             raise GitHttpError(401, "Authentication required")
         raise GitHttpError(404, "Repository not found")

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from kizuna.accounts.models import Namespace
-from kizuna.api import permissions
+from kizuna import policy
 from kizuna.api.errors import NotFound
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
@@ -28,7 +28,7 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Repository.objects.none()
-        return Repository.objects.filter(permissions.visible_repos_q(self.request.user)).select_related("namespace")
+        return Repository.objects.filter(policy.visible_repos_q(self.request.user)).select_related("namespace")
 
     def list(self, request, org):
         namespace = get_namespace(org)
@@ -39,7 +39,7 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(request=RepositoryCreateSerializer, responses={201: RepositorySerializer})
     def create(self, request, org):
         namespace = get_namespace(org)
-        permissions.check_create_repo(request.user, namespace, token=request.auth)
+        policy.check_create_repo(request.user, namespace, token=request.auth)
         serializer = RepositoryCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = ("name", "description", "visibility", "default_branch", "auto_init")
@@ -52,16 +52,15 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
         return Response(RepositorySerializer(self.repository, context={"request": request}).data)
 
     def partial_update(self, request, org, repo):
-        self.require(permissions.Action.SETTINGS)
+        for action in policy.settings_actions(self.repository, request.data):
+            self.require(action)
         serializer = RepositorySerializer(self.repository, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
-        if "visibility" in changes and changes["visibility"] != self.repository.visibility:
-            self.require(permissions.Action.ADMIN)
         updated = services.repo_update(actor=self.actor, repo=self.repository, **changes)
         return Response(RepositorySerializer(updated, context={"request": request}).data)
 
     def destroy(self, request, org, repo):
-        self.require(permissions.Action.ADMIN)
+        self.require(policy.Action.ADMIN)
         services.repo_delete(actor=self.actor, repo=self.repository)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -36,11 +36,6 @@ class Role(models.TextChoices):
     ADMIN = "admin"
 
 
-ROLE_RANK = {None: 0, Role.READ: 1, Role.WRITE: 2, Role.MAINTAIN: 3, Role.ADMIN: 4}
-
-
-def role_at_least(role: str | None, required: str) -> bool:
-    return ROLE_RANK.get(role, 0) >= ROLE_RANK[required]
 
 
 class Namespace(models.Model):

@@ -7,10 +7,11 @@ from rest_framework.views import APIView
 
 from agents.serializers import AgentIdentitySerializer
 
-from kizuna.api import permissions
-from kizuna.api.errors import Forbidden, NotFound, ValidationFailed
+from kizuna import policy
+from kizuna.api.errors import NotFound, ValidationFailed
 from kizuna.api.fields import is_digits
 from kizuna.api.views import KizunaViewSet, MethodCheckMixin, RepoScopedMixin
+from kizuna.policy.drf import IsSignedIn, TokenScopePermission, UserCredentialsOnly
 
 from . import services
 from .models import Membership, Namespace, Role, Token, User
@@ -33,7 +34,7 @@ def agent_identity(request) -> dict:
 
 
 class CurrentUserView(MethodCheckMixin, APIView):
-    permission_classes = [permissions.IsSignedIn]
+    permission_classes = [IsSignedIn]
 
     @extend_schema(
         operation_id="user_get",
@@ -56,7 +57,7 @@ class PersonalTokenViewSet(mixins.ListModelMixin, KizunaViewSet):
     """The caller's personal tokens. Managing them needs a session or a personal token with `admin`."""
 
     serializer_class = TokenSerializer
-    permission_classes = [permissions.UserCredentialsOnly]
+    permission_classes = [UserCredentialsOnly]
     required_scope = "admin"
 
     def get_queryset(self):
@@ -66,7 +67,7 @@ class PersonalTokenViewSet(mixins.ListModelMixin, KizunaViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        permissions.require_scope(request, "admin")
+        policy.check_scope(request.auth, "admin")
 
     @extend_schema(request=TokenSerializer, responses={201: NewTokenSerializer})
     def create(self, request):
@@ -98,7 +99,7 @@ class DeployTokenViewSet(RepoScopedMixin, mixins.ListModelMixin, KizunaViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.require(permissions.Action.ADMIN)
+        self.require(policy.Action.ADMIN)
 
     @extend_schema(request=DeployTokenSerializer, responses={201: NewDeployTokenSerializer})
     def create(self, request, org, repo):
@@ -138,7 +139,7 @@ class OrganizationViewSet(KizunaViewSet):
 
     def get_permissions(self):
         if self.action == "create":  # a user (session or personal token with `write`) creates orgs
-            return [permissions.UserCredentialsOnly(), permissions.TokenScopePermission()]
+            return [UserCredentialsOnly(), TokenScopePermission()]
         return super().get_permissions()
 
     def create(self, request):
@@ -156,17 +157,8 @@ class OrganizationMemberViewSet(KizunaViewSet):
 
     def get_org_for_member_action(self) -> Namespace:
         org = get_org(self.kwargs["org"])
-        if not self.request.user.is_authenticated:
-            from rest_framework.exceptions import NotAuthenticated
-
-            raise NotAuthenticated()
-        role = permissions.namespace_role(self.request.user, org)
-        if role is None:
-            raise Forbidden("Only members can see or manage an organization's members")
-        if self.request.method not in SAFE_METHODS:
-            permissions.require_scope(self.request, "admin")
-            if role != Role.ADMIN or principal_kind(self.request.user) != "user":
-                raise Forbidden("Managing members needs the 'admin' role", details={"required_role": "admin"})
+        policy.check_members(self.request.user, org, manage=self.request.method not in SAFE_METHODS,
+                             token=self.request.auth)
         return org
 
     def get_queryset(self):

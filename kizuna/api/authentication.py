@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from kizuna import policy
 from kizuna.accounts import tokens as token_format
 from kizuna.accounts.models import Token
 from kizuna.accounts.principals import TokenPrincipal
@@ -69,6 +70,8 @@ def lookup_token(raw: str):
         _touch(type(agent), agent.pk, "last_seen_at", agent.last_seen_at)
         principal = agent
     else:  # deploy and job tokens are bound to one repository
+        if kind == Token.Kind.JOB and not policy.job_token_alive(token):
+            raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
         principal = TokenPrincipal(token=token)
     _touch(Token, token.pk, "last_used_at", token.last_used_at)
     return principal, token

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework import exceptions
 
+from kizuna import policy
 from kizuna.accounts.principals import principal_kind
 
 from .authentication import bearer_token, resolve_credentials
@@ -64,15 +65,8 @@ def identify(request) -> tuple[str, int]:
     kind = principal_kind(principal)
     if kind == "anonymous":
         return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
-    if kind == "user":
-        internal = principal.is_staff
-        key = f"user:{principal.pk}"
-    elif kind == "agent":
-        internal = principal.internal
-        key = f"agent:{principal.pk}"
-    else:
-        internal = principal.token.internal
-        key = f"token:{principal.token.pk}"
+    key = f"token:{principal.token.pk}" if kind == "deploy" else f"{kind}:{principal.pk}"
+    internal = policy.is_internal(principal)
     limit = settings.KIZUNA_RATE_LIMIT_INTERNAL if internal else settings.KIZUNA_RATE_LIMIT_AUTHENTICATED
     return key, limit
 

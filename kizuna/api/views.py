@@ -3,9 +3,11 @@
 from django.utils.functional import cached_property
 from rest_framework import viewsets
 
+from django.db.models import QuerySet
+
+from kizuna import policy
 from kizuna.accounts.services import actor_for
 
-from . import permissions
 from .errors import NotFound, ValidationFailed
 
 
@@ -32,11 +34,24 @@ class MethodCheckMixin:
 
 
 class KizunaViewSet(MethodCheckMixin, viewsets.GenericViewSet):
-    """Every Kizuna viewset: services get the caller's Actor from `self.actor`."""
+    """Every Kizuna viewset: services get the caller's Actor from `self.actor`; every queryset it pages
+    through or looks an object up in is narrowed by the policy (`kizuna.policy.restrict`), so a new
+    endpoint cannot list what its caller may not read."""
 
     @cached_property
     def actor(self):
         return actor_for(self.request.user)
+
+    def restrict(self, queryset):
+        if not isinstance(queryset, QuerySet):
+            return queryset
+        return policy.restrict(self.request.user, queryset, repository=self.__dict__.get("repository"))
+
+    def filter_queryset(self, queryset):
+        return self.restrict(super().filter_queryset(queryset))
+
+    def paginate_queryset(self, queryset):
+        return super().paginate_queryset(self.restrict(queryset))
 
 
 def get_repository(org: str, name: str):
@@ -54,11 +69,11 @@ class RepoScopedMixin:
     @cached_property
     def repository(self):
         repo = get_repository(self.kwargs["org"], self.kwargs["repo"])
-        permissions.check(self.request.user, repo, permissions.Action.READ, token=self.request.auth)
+        policy.check(self.request.user, repo, policy.Action.READ, token=self.request.auth)
         return repo
 
     def require(self, action: str, repo=None) -> None:
-        permissions.check(self.request.user, repo or self.repository, action, token=self.request.auth)
+        policy.check(self.request.user, repo or self.repository, action, token=self.request.auth)
 
 
 def body_sends(request, fields: tuple[str, ...]) -> bool:

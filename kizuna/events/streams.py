@@ -36,7 +36,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
-from kizuna.api import permissions
+from kizuna import policy
 from kizuna.api.errors import KizunaAPIError, ValidationFailed, exception_handler
 from kizuna.api.views import get_repository
 
@@ -47,10 +47,6 @@ from .payloads import event_json, request_base, with_root
 logger = logging.getLogger("kizuna.events.streams")
 REDIS_CHANNEL = "kizuna:events"
 BATCH = 500
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 def db(fn):
@@ -91,32 +87,7 @@ def release_request_thread() -> None:
         pass
 
 
-# --- who may see what -----------------------------------------------------------------------------
-@dataclass
-class Viewer:
-    principal: object
-    token: object
-    repo_id: int | None = None  # a repository stream
-    everything: bool = False  # superusers
-    namespace_ids: set = field(default_factory=set)
-    repo_ids: set = field(default_factory=set)  # deploy tokens
-
-    def sees(self, meta: tuple) -> bool:
-        repo_id, namespace_id, visibility = meta
-        if repo_id is None:
-            return False
-        if self.repo_id is not None:
-            return repo_id == self.repo_id
-        return (self.everything or visibility == "public" or namespace_id in self.namespace_ids
-                or repo_id in self.repo_ids)
-
-    def queryset(self):
-        qs = Event.objects.filter(repository__isnull=False)
-        if self.repo_id is not None:
-            return qs.filter(repository_id=self.repo_id)
-        return qs.filter(permissions.visible_repos_q(self.principal, "repository__"))
-
-
+# --- who may see what: kizuna.policy.events decides; this only authenticates -------------------------
 def authenticate(request):
     """(principal, token) from a bearer token (checked afresh each call) or the session."""
     from kizuna.api.authentication import bearer_token, lookup_token
@@ -126,8 +97,7 @@ def authenticate(request):
         if not raw:
             raise exceptions.AuthenticationFailed("Bad credentials")
         principal, token = lookup_token(raw)
-        if token.kind in ("personal", "deploy", "job") and "read" not in (token.scopes or []):
-            raise permissions.Forbidden("This token lacks the 'read' scope", details={"required_scope": "read"})
+        policy.check_scope(token, "read")
         return principal, token
     from django.contrib.auth import get_user
     from django.contrib.auth.models import AnonymousUser
@@ -138,27 +108,21 @@ def authenticate(request):
     return (user if user.is_authenticated and user.is_active else AnonymousUser()), None
 
 
-def authorize(request, *, org=None, repo=None) -> Viewer:
+def authorize(request, *, org=None, repo=None) -> policy.EventViewer:
     """Raise the envelope's errors (401/403/404) unless the caller may open this stream."""
-    from kizuna.accounts.models import Membership, Namespace
-    from kizuna.accounts.principals import principal_kind
-
     principal, token = authenticate(request)
-    if org is not None:
-        repository = get_repository(org, repo)
-        permissions.check(principal, repository, permissions.Action.READ, token=token)
-        return Viewer(principal, token, repo_id=repository.pk)
-    kind = principal_kind(principal)
-    if kind == "anonymous":
-        raise exceptions.NotAuthenticated()
-    if kind == "deploy":
-        return Viewer(principal, token, repo_ids={principal.repository_id})
-    user = principal.operator if kind == "agent" else principal
-    if user.is_superuser:
-        return Viewer(principal, token, everything=True)
-    ids = set(Membership.objects.filter(user_id=user.pk).values_list("namespace_id", flat=True))
-    ids |= set(Namespace.objects.filter(user_id=user.pk).values_list("pk", flat=True))
-    return Viewer(principal, token, namespace_ids=ids)
+    policy.forget_roles(principal)
+    repository = get_repository(org, repo) if org is not None else None
+    return policy.stream_viewer(principal, token, repo=repository)
+
+
+def concerns(viewer: policy.EventViewer, entry) -> bool:
+    """Whether an event may change what this stream's caller reads: an access-changing event of a
+    repository it reads, or one about people, agents or tokens (no repository)."""
+    if not policy.changes_access(entry.data["type"]):
+        return False
+    repo_id = entry.meta[0]
+    return repo_id is None or repo_id == viewer.repo_id or viewer.repo_id is None
 
 
 # --- the per-process hub --------------------------------------------------------------------------
@@ -194,7 +158,7 @@ def fetch_settled(cursor: int) -> tuple[list[Entry], int, bool]:
     """Events after `cursor` in id order, stopping at a gap younger than the gap wait.
 
     Returns (entries, new cursor, whether a young gap is pending)."""
-    gap = timedelta(seconds=_setting("KIZUNA_SSE_GAP_SECONDS", 10))
+    gap = timedelta(seconds=settings.KIZUNA_SSE_GAP_SECONDS)
     rows = list(_events().filter(pk__gt=cursor).order_by("pk")[:BATCH])
     from django.utils import timezone
 
@@ -213,7 +177,7 @@ def start_cursor() -> int:
     from django.db.models import Max
     from django.utils import timezone
 
-    gap = timedelta(seconds=_setting("KIZUNA_SSE_GAP_SECONDS", 10))
+    gap = timedelta(seconds=settings.KIZUNA_SSE_GAP_SECONDS)
     newest_old = Event.objects.filter(created_at__lte=timezone.now() - gap).aggregate(m=Max("pk"))["m"]
     if newest_old is None:
         first = Event.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -231,7 +195,7 @@ def event_exists(pk: int) -> bool:
     return pk == 0 or Event.objects.filter(pk=pk).exists()
 
 
-def catch_up(viewer: Viewer, cursor: int, upper: int) -> tuple[list[Entry], int]:
+def catch_up(viewer: policy.EventViewer, cursor: int, upper: int) -> tuple[list[Entry], int]:
     rows = list(_events().filter(pk__gt=cursor, pk__lte=upper).filter(pk__in=viewer.queryset().filter(
         pk__gt=cursor, pk__lte=upper).values("pk")).order_by("pk")[:BATCH])
     entries = [_entry(e) for e in rows]
@@ -261,9 +225,9 @@ class Hub:
             self.ready.set()
             if settings.REDIS_URL:
                 self.redis_task = asyncio.create_task(self.listen_redis())
-            poll = _setting("KIZUNA_SSE_POLL_SECONDS", 1.0)
+            poll = settings.KIZUNA_SSE_POLL_SECONDS
             if settings.REDIS_URL:
-                poll = max(poll, _setting("KIZUNA_SSE_REDIS_POLL_SECONDS", 5.0))
+                poll = max(poll, settings.KIZUNA_SSE_REDIS_POLL_SECONDS)
             pending_gap = False
             idle_since = None
             while True:
@@ -287,7 +251,7 @@ class Hub:
                         break
                 if self.subscribers == 0:
                     idle_since = idle_since or time.monotonic()
-                    if time.monotonic() - idle_since > _setting("KIZUNA_SSE_HUB_IDLE_SECONDS", 60):
+                    if time.monotonic() - idle_since > settings.KIZUNA_SSE_HUB_IDLE_SECONDS:
                         return
                 else:
                     idle_since = None
@@ -299,7 +263,7 @@ class Hub:
                 del _hubs[loop]
 
     def append(self, entries: list[Entry]):
-        limit = _setting("KIZUNA_SSE_BUFFER", 10000)
+        limit = settings.KIZUNA_SSE_BUFFER
         for entry in entries:
             self.buffer.append(entry)
             self.ids.append(entry.id)
@@ -409,7 +373,7 @@ class TooManyStreams(KizunaAPIError):
     message = "Too many open event streams for this caller"
 
 
-def caller_key(viewer: Viewer, request) -> str:
+def caller_key(viewer: policy.EventViewer, request) -> str:
     from kizuna.accounts.principals import principal_kind
 
     kind = principal_kind(viewer.principal)
@@ -442,7 +406,7 @@ async def stream(request, *, org=None, repo=None):
             raise ValidationFailed({"Last-Event-ID": ["is not an event id"]})
         cursor = last_id if last_id is not None else await db(max_event_id)()
         key = caller_key(viewer, request)
-        cap = _setting("KIZUNA_SSE_MAX_STREAMS_PER_CALLER", 20)
+        cap = settings.KIZUNA_SSE_MAX_STREAMS_PER_CALLER
         if cap and open_streams.get(key, 0) >= cap:
             response = error_response(request, TooManyStreams(details={"max_streams": cap}))
             response["Retry-After"] = "30"
@@ -460,13 +424,13 @@ async def stream(request, *, org=None, repo=None):
     return response
 
 
-async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, repo=None):
+async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *, org=None, repo=None):
     release_request_thread()
     hub = await get_hub()
     hub.subscribers += 1
-    keepalive = _setting("KIZUNA_SSE_KEEPALIVE_SECONDS", 15)
-    recheck = _setting("KIZUNA_SSE_ACCESS_RECHECK_SECONDS", 30)
-    max_seconds = _setting("KIZUNA_SSE_MAX_SECONDS", 0)  # 0: a stream lives until the client leaves
+    keepalive = settings.KIZUNA_SSE_KEEPALIVE_SECONDS
+    recheck = settings.KIZUNA_SSE_ACCESS_RECHECK_SECONDS
+    max_seconds = settings.KIZUNA_SSE_MAX_SECONDS  # 0: a stream lives until the client leaves
     started = time.monotonic()
     try:
         yield "retry: 3000\n\n"
@@ -484,7 +448,19 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
                     continue
                 out = [render(e, base) for e in entries]
             else:
-                out = [render(e, base) for e in hub.after(cursor) if viewer.sees(e.meta)]
+                pending = hub.after(cursor)
+                if any(concerns(viewer, e) for e in pending):
+                    # Access may have changed (visibility, membership, suspension, revocation): decide
+                    # afresh before sending anything newer.
+                    try:
+                        viewer = await db(authorize)(request, org=org, repo=repo)
+                    except exceptions.APIException:
+                        return  # access revoked: the stream ends
+                    except Exception:  # noqa: BLE001 - access cannot be confirmed: end; the client resumes
+                        logger.warning("SSE access re-check failed; ending the stream", exc_info=True)
+                        return
+                    last_check = time.monotonic()
+                out = [render(e, base) for e in pending if viewer.sees(e.meta, e.data["type"])]
                 cursor = max(cursor, hub.cursor)
             if out:
                 yield "".join(out)
@@ -500,8 +476,7 @@ async def frames(request, viewer: Viewer, cursor: int, base: str, *, org=None, r
                 except Exception:  # noqa: BLE001 - the database is struggling: keep serving, check later
                     logger.warning("SSE access re-check failed; will retry", exc_info=True)
                 else:
-                    viewer.namespace_ids, viewer.repo_ids = fresh.namespace_ids, fresh.repo_ids
-                    viewer.principal = fresh.principal
+                    viewer = fresh
                 # Jitter spreads the re-checks of streams that connected together.
                 last_check = now - random.uniform(0, recheck * 0.2)
             if now - last_write >= keepalive:

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from kizuna.accounts.views import get_org
-from kizuna.api import permissions
+from kizuna import policy
 from kizuna.api.errors import NotFound
 from kizuna.api.fields import is_digits, request_root
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
@@ -33,6 +33,7 @@ class RepoEventViewSet(RepoScopedMixin, KizunaViewSet):
             return Event.objects.none()
         return (
             Event.objects.filter(repository=self.repository)
+            .filter(policy.repo_events_q(self.request.user, self.repository, token=self.request.auth))
             .select_related("actor", "on_behalf_of", "repository__namespace")
             .order_by("-id")
         )
@@ -148,7 +149,7 @@ class RepoWebhookViewSet(RepoScopedMixin, _WebhookViewSetBase):
         return {"repository": self.repository}
 
     def authorize(self):
-        self.require(permissions.Action.ADMIN)
+        self.require(policy.Action.ADMIN)
 
 
 class OrgWebhookViewSet(_WebhookViewSetBase):
@@ -160,5 +161,5 @@ class OrgWebhookViewSet(_WebhookViewSetBase):
         return {"namespace": self.org}
 
     def authorize(self):
-        permissions.check_namespace_admin(self.request.user, self.org, token=self.request.auth)
+        policy.check_namespace_admin(self.request.user, self.org, token=self.request.auth)
 

@@ -1,5 +1,7 @@
 from django import forms
 
+from kizuna import policy
+
 SCOPE_CHOICES = [("read", "read — every GET"), ("write", "write — create and change"), ("admin", "admin — delete, settings, members")]
 
 
@@ -13,8 +15,8 @@ TRUST_CHOICES = [(0, "0 · Untrusted"), (1, "1 · Restricted"), (2, "2 · Standa
 
 
 def trust_choices_for(user) -> list[tuple[int, str]]:
-    """Operators may grant 0–3; only staff may grant 4 (API.md §10)."""
-    return TRUST_CHOICES if user.is_staff else TRUST_CHOICES[:4]
+    """The levels this user may grant (kizuna.policy: operators 0–3, staff 0–4)."""
+    return TRUST_CHOICES[: policy.max_grantable_trust(user) + 1]
 
 
 class AgentForm(forms.Form):

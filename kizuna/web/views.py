@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.accounts import services as account_services
+from kizuna import policy
 from kizuna.accounts.models import Token
 from kizuna.api.errors import Forbidden, ValidationFailed
 
@@ -69,7 +70,7 @@ def tokens(request):
         else:
             messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
             form = TokenForm()
-    listing = Token.objects.filter(user=request.user, kind=Token.Kind.PERSONAL).order_by("-created_at", "-id")
+    listing = policy.restrict(request.user, Token.objects.all()).order_by("-created_at", "-id")
     return _showing_secret(render(request, "web/tokens.html", {"form": form, "tokens": listing, "new_token": new_token,
                                                                "now": timezone.now()}))
 
@@ -83,7 +84,7 @@ def _showing_secret(response):
 @login_required
 @require_POST
 def token_revoke(request, token_id: int):
-    token = get_object_or_404(Token, pk=token_id, user=request.user, kind=Token.Kind.PERSONAL)
+    token = get_object_or_404(policy.restrict(request.user, Token.objects.all()), pk=token_id)
     account_services.token_revoke(token=token, actor=account_services.actor_for_user(request.user))
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("web-tokens")
@@ -92,8 +93,7 @@ def token_revoke(request, token_id: int):
 def _operated_agents(user):
     from agents.models import Agent
 
-    agents = Agent.objects.select_related("operator").order_by("name")
-    return agents if user.is_staff else agents.filter(operator=user)
+    return Agent.objects.select_related("operator").filter(policy.agents_q(user)).order_by("name")
 
 
 @login_required

@@ -26,7 +26,9 @@ EXPECTED_TRUST = {
     Action.MODERATE: 3,  # delete others' comments (as editing others' text)
     Action.MERGE_DEFAULT: 4,
     Action.PUSH_DEFAULT: 4,
+    Action.FORCE_PUSH_DEFAULT: 4,
     Action.SETTINGS: 4,
+    Action.UNARCHIVE: 4,
     Action.ADMIN: 4,
 }
 
@@ -99,10 +101,11 @@ def test_suspended_agent_is_refused_even_if_it_reaches_check(setup, make_agent):
 @pytest.mark.parametrize(
     "role,allowed_actions",
     [
-        # RUN_JOB needs only a role in the repo (job_repos_q: members' agents run its CI)
-        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL, Action.RUN_JOB}),
-        (Role.WRITE, set(EXPECTED_TRUST) - {Action.MODERATE, Action.SETTINGS, Action.ADMIN}),
-        (Role.MAINTAIN, set(EXPECTED_TRUST) - {Action.SETTINGS, Action.ADMIN}),
+        # RUN_JOB needs `write`, the role that may trigger a pipeline: job variables are secrets
+        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL}),
+        (Role.WRITE, set(EXPECTED_TRUST) - {Action.MODERATE, Action.SETTINGS, Action.UNARCHIVE, Action.ADMIN,
+                                             Action.FORCE_PUSH_DEFAULT}),
+        (Role.MAINTAIN, set(EXPECTED_TRUST) - {Action.SETTINGS, Action.UNARCHIVE, Action.ADMIN, Action.FORCE_PUSH_DEFAULT}),
     ],
 )
 def test_operator_role_caps_an_autonomous_agent(make_user, make_org, make_repo, make_agent, role, allowed_actions):
@@ -136,7 +139,9 @@ def test_archived_repository_refuses_writes_to_agents(setup, make_agent):
     with pytest.raises(Forbidden) as info:
         permissions.check(agent, repo, Action.COMMENT)
     assert info.value.details == {"archived": True}
-    permissions.check(agent, repo, Action.SETTINGS)
+    with pytest.raises(Forbidden):  # only unarchiving passes
+        permissions.check(agent, repo, Action.SETTINGS)
+    permissions.check(agent, repo, Action.UNARCHIVE)
 
 
 def test_anonymous_may_only_read_public(make_org, make_repo):

@@ -23,7 +23,8 @@ MATRIX = [
     ("agent-trust-2", 201, 202, 201),
     ("agent-trust-2-no-ci", 201, 202, 403),
     ("agent-trust-4", 201, 202, 201),
-    ("agent-of-reader-trust-4", 403, 403, 201),  # runs jobs of repos its operator can read; may not trigger
+    # Job variables are secrets: an agent runs only jobs of repositories where its operator may trigger one.
+    ("agent-of-reader-trust-4", 403, 403, 204),
     ("agent-suspended", 403, 403, 403),
     ("deploy-write", 201, 202, 403),
     ("deploy-read", 403, 403, 403),

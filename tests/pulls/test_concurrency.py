@@ -34,7 +34,7 @@ def test_ten_concurrent_merges_all_land(pr_world, method):
     def merge(pr):
         try:
             barrier.wait()
-            results.append(services.pull_merge(pull=pr, actor=actor, merge_method=method, sha=pr.head_sha))
+            results.append(services.pull_merge(pull=pr, actor=actor, principal=w.admin, merge_method=method, sha=pr.head_sha))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(repr(exc))
         finally:

@@ -1,0 +1,39 @@
+"""Pushes, ref by ref: what each ref update of a push may do — allow, fast-forward only, or deny with
+the reason git shows the pusher. The smart-HTTP door (repos/git_http.py) asks this for every ref
+before git receives the pack."""
+
+from rest_framework import exceptions
+
+from .repositories import allowed, check, push_action
+from .rules import Action
+from .subjects import principal_kind
+
+ALLOW, FAST_FORWARD, DENY = "allow", "ff", "deny"
+
+
+def _reason(exc: Exception) -> str:
+    detail = getattr(exc, "detail", None) or getattr(exc, "message", None) or str(exc)
+    return " ".join(str(detail).split())
+
+
+def push_ref_rule(principal, repo, ref: str, *, deleting: bool, token=None) -> tuple[str, str]:
+    """(ALLOW | FAST_FORWARD | DENY, reason) for one update of `ref` (a full `refs/heads/…` or
+    `refs/tags/…` name) by `principal`."""
+    short = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
+    action = push_action(repo, ref, principal)
+    try:
+        check(principal, repo, action, token=token)
+    except exceptions.APIException as exc:
+        reason = _reason(exc)
+        if principal_kind(principal) == "agent" and action == Action.PUSH and allowed(
+                principal, repo, Action.PUSH_AGENT_BRANCH, token=token):
+            reason += f"; agent '{principal.name}' may push only to agent/{principal.name}/... branches"
+        if action == Action.PUSH_DEFAULT:
+            reason = f"{short} is the protected default branch: {reason}"
+        return DENY, reason
+    if action == Action.PUSH_DEFAULT:
+        if deleting:
+            return DENY, f"{short} is the default branch and cannot be deleted"
+        if not allowed(principal, repo, Action.FORCE_PUSH_DEFAULT, token=token):
+            return FAST_FORWARD, f"{short} is the protected default branch: non-fast-forward pushes need the admin role"
+    return ALLOW, ""
