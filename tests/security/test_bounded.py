@@ -129,3 +129,26 @@ def test_hostile_json_values_are_400(api, world, body, problem):
     error = assert_envelope(response, 400, "BAD_REQUEST")
     assert problem in error["message"] + json.dumps(error.get("details")), error
     assert len(response.content) < 2048
+
+
+# --- the MCP endpoint: the same bounds before the protocol layer ------------------------------------------
+from ..mcp.conftest import mcp_url  # noqa: E402,F401  (fixtures)
+from ..repos.conftest import asgi_git_server  # noqa: E402,F401
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("body, problem", [
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+     "nested too deeply"),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"x": ' + b"9" * 5000 + b"}}", "digits"),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"x": "\\ud800"}}', "surrogate"),
+])
+def test_mcp_refuses_hostile_json_before_the_protocol(mcp_url, make_user, make_token, body, problem):  # noqa: F811
+    import httpx
+
+    response = httpx.post(mcp_url, content=body, timeout=60, headers={
+        "Authorization": f"Bearer {make_token(make_user())}", "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream"})
+    assert response.status_code == 400, response.text
+    assert problem in response.json()["error"]["message"]
+    assert len(response.content) < 1000
