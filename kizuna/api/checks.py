@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 @checks.register(checks.Tags.security)
 def secret_key_is_not_the_published_default(app_configs, **kwargs):
     """Sessions, CSRF tokens and signed cookies are forged with a known key: refuse it outside DEBUG."""
-    if not settings.DEBUG and settings.SECRET_KEY == getattr(settings, "INSECURE_SECRET_KEY", None):
+    if not settings.DEBUG and settings.SECRET_KEY == settings.INSECURE_SECRET_KEY:
         return [
             checks.Error(
                 "SECRET_KEY is the published development key and KIZUNA_DEBUG is off.",

@@ -38,7 +38,7 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
 def client_ip(request) -> str:
     """The caller's address (see the module's docstring)."""
     remote = request.META.get("REMOTE_ADDR") or "unknown"
-    trusted = tuple(getattr(settings, "KIZUNA_TRUSTED_PROXIES", ()))
+    trusted = tuple(settings.KIZUNA_TRUSTED_PROXIES)
     if not _is_trusted(remote, trusted):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
