@@ -1,23 +1,33 @@
 # Kizuna: `make run` serves a seeded demo on http://127.0.0.1:8000; `make test` runs every test.
+# KIZUNA_VAR_DIR (default ./var) holds the SQLite database, the git repositories, the demo token and
+# the generated SECRET_KEY (secret_key).
 # KIZUNA_SDK_STRICT=1: an SDK test whose endpoint answers 404 fails instead of skipping.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001): unless the
 # environment sets KIZUNA_SECRET_KEY, every target below uses a random key generated once into var/.
-SECRET_FILE := var/secret_key
+SECRET_FILE := $(or $(KIZUNA_VAR_DIR),var)/secret_key
 WITH_KEY = KIZUNA_SECRET_KEY="$${KIZUNA_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: run test install migrate worker schema clean browser-deps rust-deps test-rust
+.PHONY: run test install install-serve migrate worker schema clean browser-deps rust-deps test-rust go-deps test-go test-conformance
 
-$(STAMP): pyproject.toml sdk/python/pyproject.toml
+# What serving needs (the server, the Python SDK and its `kizuna-runner`); `make test` adds the test extras.
+$(SERVE_STAMP): pyproject.toml sdk/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]' -e ./sdk/python
+	$(BIN)/python -m pip install -q -e . -e ./sdk/python
+	touch $(SERVE_STAMP)
+
+$(STAMP): $(SERVE_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+install-serve: $(SERVE_STAMP)
 
 install: $(STAMP)
 
@@ -26,18 +36,14 @@ $(SECRET_FILE):
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
 	@echo "generated a SECRET_KEY into $@"
 
-migrate: install $(SECRET_FILE)
+migrate: install-serve $(SECRET_FILE)
 	$(WITH_KEY) $(BIN)/python manage.py migrate --noinput -v0
 
-# uvicorn --no-proxy-headers: by default it believes X-Forwarded-For from 127.0.0.1 and rewrites the
-# client address before Kizuna sees it; Kizuna alone reads it, from KIZUNA_TRUSTED_PROXIES only.
-run: migrate
-	$(WITH_KEY) $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
-	@export $(WITH_KEY); trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker & \
-	  $(BIN)/python manage.py deliver_webhooks --loop & \
-	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning --no-proxy-headers
+# run_demo checks the port first (a busy one fails before anything is written), migrates, seeds (the
+# demo token is kept in var/demo-token and printed again on a re-run), then serves; Ctrl-C stops it.
+run: install-serve $(SECRET_FILE)
+	@# exec: run_demo replaces the shell, so a SIGTERM to make reaches it (it stops its children itself)
+	@$(WITH_KEY) exec $(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
 
 worker: migrate
 	$(WITH_KEY) $(BIN)/python manage.py db_worker
@@ -52,6 +58,9 @@ test: install browser-deps rust-deps
 	KIZUNA_SDK_STRICT=1 $(BIN)/python -m pytest -q sdk/python/tests
 	KIZUNA_SDK_STRICT=1 node --test sdk/js/test/
 	@if [ "$(RUST)" != "0" ]; then $(MAKE) --no-print-directory test-rust; else echo "Rust SDK tests skipped (RUST=0)"; fi
+	$(MAKE) --no-print-directory test-go
+	@if [ "$(CONFORMANCE)" != "0" ]; then $(MAKE) --no-print-directory test-conformance; \
+	  else echo "conformance suite skipped (CONFORMANCE=0)"; fi
 
 # The Rust SDK (sdk/rust) builds offline with Debian's cargo/rustc (1.63) against Debian's packaged
 # crates (.cargo/config.toml replaces crates.io with /usr/share/cargo/registry): installed here when
@@ -70,7 +79,25 @@ test-rust: install rust-deps
 	cd sdk/rust && KIZUNA_SDK_STRICT=1 $(RUST_ENV) $(CARGO) test --offline
 	cd sdk/conformance/drivers/rust && $(RUST_ENV) $(CARGO) test --offline
 
-schema: install $(SECRET_FILE)
+# The Go SDK (sdk/go) builds with Debian's Go (1.19) and the standard library only: installed here
+# when missing; no module is ever downloaded (GOPROXY=off).
+GO_ENV := GOTOOLCHAIN=local GOPROXY=off
+go-deps:
+	@command -v go >/dev/null 2>&1 || { echo "installing Debian's golang-go for the Go SDK"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null; }
+
+test-go: go-deps
+	@echo "Go SDK: go vet and go test in sdk/go ($$(go version))"
+	cd sdk/go && $(GO_ENV) go vet ./... && $(GO_ENV) go test ./...
+
+# One conformance suite, every SDK's driver, one live server (sdk/conformance/README.md). A driver
+# whose toolchain is missing fails the run.
+comma := ,
+CONFORMANCE_REQUIRE := python,js,go$(if $(wildcard sdk/conformance/drivers/rust/Cargo.toml),$(comma)rust)
+test-conformance: install go-deps rust-deps
+	$(GO_ENV) $(RUST_ENV) $(BIN)/python sdk/conformance/run.py --require $(CONFORMANCE_REQUIRE)
+
+schema: install-serve $(SECRET_FILE)
 	$(WITH_KEY) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 clean:

@@ -29,7 +29,7 @@ SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or INSECURE_SECRET_KEY
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kizuna.admin_site.KizunaAdminConfig",  # django.contrib.admin, entered through kizuna.policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,12 +60,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves Swagger UI / Redoc assets (drf-spectacular-sidecar) and the web pages' CSS from this
     # server, in every deployment mode; finders make `collectstatic` optional for `make run`.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kizuna.web.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kizuna.api.middleware.RateLimitMiddleware",
+    "kizuna.api.middleware.VersionMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,6 +157,7 @@ AXES_FAILURE_LIMIT = KIZUNA_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=KIZUNA_LOGIN_COOLOFF_SECONDS)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, for operators (admin → Axes → access failures)
 AXES_CLIENT_IP_CALLABLE = "kizuna.api.client_address.client_ip"  # THE client address
 AXES_LOCKOUT_CALLABLE = "kizuna.web.views.sign_in_locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -270,7 +272,7 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStateEnum": "issues.models.Issue.State",  # issues and milestones share it
         "DeliveryStateEnum": "kizuna.events.models.WebhookDelivery.State",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kizuna.api.schema.versions_hook"],
 }
 
 LOGGING = {

@@ -1,9 +1,7 @@
 """One function decides the client address; `X-Forwarded-For` counts only from KIZUNA_TRUSTED_PROXIES,
-whatever server runs Kizuna — `make run`'s uvicorn included (issue 17)."""
+whatever server runs Kizuna — `make run`'s uvicorn (run_demo.server_command) included (issue 17)."""
 
 import os
-import re
-import shlex
 import socket
 import subprocess
 import sys
@@ -36,15 +34,6 @@ def test_client_ip(settings):
     assert client_ip(request("127.0.0.1")) == "127.0.0.1"
 
 
-def make_run_uvicorn_args() -> list[str]:
-    """The uvicorn command line `make run` uses (from `make -n`), with its host and port."""
-    dry = subprocess.run(["make", "-n", "run", "HOST=127.0.0.1", "PORT=0"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60).stdout
-    [line] = [line for line in dry.splitlines() if "uvicorn kizuna.asgi:application" in line]
-    words = shlex.split(line[line.index("uvicorn kizuna.asgi"):].rstrip("\\ "))
-    return [w for w in words[2:] if w not in ("--port", "0", "--host", "127.0.0.1")]
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,13 +42,13 @@ def free_port() -> int:
 
 def test_make_run_uvicorn_ignores_x_forwarded_for(tmp_path):
     """Anonymous requests with a new X-Forwarded-For each time still share one bucket under `make run`."""
-    args = make_run_uvicorn_args()
+    from kizuna.accounts.management.commands.run_demo import server_command
+
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "FORWARDED_ALLOW_IPS"))}
     env.update(KIZUNA_VAR_DIR=str(tmp_path), KIZUNA_SECRET_KEY="k" * 50, KIZUNA_RATE_LIMIT_DEFAULT="3",
                DJANGO_SETTINGS_MODULE="kizuna.settings")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--host", "127.0.0.1",
-                             "--port", str(port), *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(server_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     try:
         statuses = []

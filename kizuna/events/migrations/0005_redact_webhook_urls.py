@@ -28,5 +28,5 @@ def redact(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("events", "0003_webhook_api_root")]
+    dependencies = [("events", "0004_alter_webhookdelivery_options")]
     operations = [migrations.RunPython(redact, migrations.RunPython.noop)]
