@@ -9,8 +9,9 @@ One place decides how big a document may be before any of it is built in memory:
   computed on PyYAML's node graph (where an alias is a shared reference) before the Python objects
   are constructed — so a "billion laughs" alias bomb is refused in time proportional to its size,
   not to its expansion. A recursive alias (`&a [*a]`) is refused too;
-- **integers** of more than 20 digits (nothing in Kizuna is wider than 64 bits) and the JSON
-  non-standard constants `NaN`/`Infinity`;
+- **integers** of more than 4,300 digits (Python's own conversion limit: converting is quadratic in
+  the digits; narrower limits are the fields' business, as a schema-valid request may carry any integer
+  in a property the server ignores) and the JSON non-standard constants `NaN`/`Infinity`;
 - **Unicode**: a string holding an unpaired surrogate (`"\\ud800"`) cannot be stored or encoded.
 
 Errors are `DocumentError` whose message is short and never quotes the document: a location (line
@@ -33,7 +34,7 @@ class Limits:
     max_bytes: int
     max_depth: int = 64
     max_nodes: int = 100_000
-    max_int_digits: int = 20
+    max_int_digits: int = 4300
 
 
 class DocumentError(ValueError):

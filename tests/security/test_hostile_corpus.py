@@ -26,7 +26,7 @@ HOSTILE_STRINGS = {
     "long": "x" * 200_000,
     "controls": "".join(chr(c) for c in range(1, 32)) + "\u2028\u2029\ufeff\ufffe" + "../../" * 20 + "etc/passwd",
 }
-HUGE_INTS = [2**63, -(10**19), -1]
+HUGE_INTS = [10**4000, 2**63, -(10**19), -1]
 
 
 @lru_cache(maxsize=1)
