@@ -35,9 +35,19 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
     return any(ip in network for network in _networks(trusted))
 
 
-def client_ip(request) -> str:
-    """The caller's address (see the module's docstring)."""
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """The caller's address (see the module's docstring), or None when the peer has none (a request
+    made in-process, a Unix socket): callers key such requests together (`or "unknown"`)."""
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    if remote is None:
+        return None
     trusted = tuple(settings.KIZUNA_TRUSTED_PROXIES)
     if not _is_trusted(remote, trusted):
         return remote
@@ -46,8 +56,5 @@ def client_ip(request) -> str:
         if not _is_trusted(hop, trusted):
             # A hop that is not an address (a client's garbage behind a proxy that appends) is refused
             # as a bucket key: the proxy's own view, the peer, is used instead.
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return remote
+            return _address(hop) or remote
     return remote

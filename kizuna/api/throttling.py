@@ -57,14 +57,14 @@ def identify(request) -> tuple[str, int]:
     except exceptions.APIException:
         principal = None
         if bearer_token(request) is not None:
-            return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
+            return f"ip:{client_ip(request) or 'unknown'}", settings.KIZUNA_RATE_LIMIT_DEFAULT
     if principal is None and bearer_token(request) is None:
         user = getattr(request, "user", None)  # a browser session
         if user is not None and user.is_authenticated:
             principal = user
     kind = principal_kind(principal)
     if kind == "anonymous":
-        return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
+        return f"ip:{client_ip(request) or 'unknown'}", settings.KIZUNA_RATE_LIMIT_DEFAULT
     key = f"token:{principal.token.pk}" if kind == "deploy" else f"{kind}:{principal.pk}"
     internal = policy.is_internal(principal)
     limit = settings.KIZUNA_RATE_LIMIT_INTERNAL if internal else settings.KIZUNA_RATE_LIMIT_AUTHENTICATED

@@ -380,7 +380,7 @@ def caller_key(viewer: policy.EventViewer, request) -> str:
     if kind == "anonymous":
         from kizuna.api.client_address import client_ip
 
-        return f"ip:{client_ip(request)}"
+        return f"ip:{client_ip(request) or 'unknown'}"
     if kind == "deploy":
         return f"token:{viewer.token.pk}"
     return f"{kind}:{viewer.principal.pk}"

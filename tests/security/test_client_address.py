@@ -32,6 +32,9 @@ def test_client_ip(settings):
     assert client_ip(request("10.0.0.5", "1.2.3.4")) == "10.0.0.5"  # not a trusted peer
     assert client_ip(request("127.0.0.1", "not-an-address")) == "127.0.0.1"
     assert client_ip(request("127.0.0.1")) == "127.0.0.1"
+    assert client_ip(request("")) is None and client_ip(request("unix:/run/k.sock")) is None  # no address
+    settings.KIZUNA_TRUSTED_PROXIES = ()
+    assert client_ip(request("::ffff:10.0.0.5")) == "::ffff:a00:5"  # one spelling per address
 
 
 def free_port() -> int:
