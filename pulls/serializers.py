@@ -2,32 +2,35 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from issues.serializers import LabelSerializer
-from kizuna.api.fields import ActorField, ActorSerializer, UrlField
+from kizuna.api.fields import (
+    ActorField, ActorSerializer, StrictBooleanField, StrictCharField, TimestampField, TitleField, UrlField,
+)
+from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import PullRequest
 from .services import MERGE_METHODS
 
 
 class RefSerializer(serializers.Serializer):
-    ref = serializers.CharField()
-    sha = serializers.CharField()
+    ref = StrictCharField()
+    sha = StrictCharField()
 
 
-class PullRequestSerializer(serializers.ModelSerializer):
+class PullRequestSerializer(KizunaModelSerializer):
     id = serializers.IntegerField(read_only=True)
     number = serializers.IntegerField(source="issue.number", read_only=True)
-    title = serializers.CharField(source="issue.title", read_only=True)
-    body = serializers.CharField(source="issue.body", read_only=True)
-    state = serializers.CharField(source="issue.state", read_only=True)
+    title = StrictCharField(source="issue.title", read_only=True)
+    body = StrictCharField(source="issue.body", read_only=True)
+    state = StrictCharField(source="issue.state", read_only=True)
     head = serializers.SerializerMethodField()
     base = serializers.SerializerMethodField()
     author = ActorField(source="issue.author")
     labels = LabelSerializer(source="issue.labels", many=True, read_only=True)
     assignees = serializers.SerializerMethodField()
     merged_by = ActorField(allow_null=True)
-    created_at = serializers.DateTimeField(source="issue.created_at", read_only=True)
-    updated_at = serializers.DateTimeField(source="issue.updated_at", read_only=True)
-    closed_at = serializers.DateTimeField(source="issue.closed_at", read_only=True, allow_null=True)
+    created_at = TimestampField(source="issue.created_at", read_only=True)
+    updated_at = TimestampField(source="issue.updated_at", read_only=True)
+    closed_at = TimestampField(source="issue.closed_at", read_only=True, allow_null=True)
     url = UrlField(lambda pr: pr.api_path())
 
     class Meta:
@@ -53,35 +56,35 @@ class PullRequestSerializer(serializers.ModelSerializer):
 
 
 class PullCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=256)
-    body = serializers.CharField(required=False, allow_blank=True, default="")
-    head = serializers.CharField(max_length=255)
-    base = serializers.CharField(max_length=255, required=False)
-    draft = serializers.BooleanField(required=False, default=False)
+    title = TitleField()
+    body = StrictCharField(required=False, allow_blank=True, default="")
+    head = StrictCharField(max_length=255)
+    base = StrictCharField(max_length=255, required=False)
+    draft = StrictBooleanField(required=False, default=False)
 
 
 class PullUpdateSerializer(serializers.Serializer):
     """Writable fields of PATCH; anything else (merged, head, …) is read-only and ignored (API.md §2)."""
 
-    title = serializers.CharField(max_length=256, required=False)
-    body = serializers.CharField(required=False, allow_blank=True)
+    title = TitleField(required=False)
+    body = StrictCharField(required=False, allow_blank=True)
     state = serializers.ChoiceField(choices=["open", "closed"], required=False)
-    base = serializers.CharField(max_length=255, required=False)
-    labels = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-    assignees = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    base = StrictCharField(max_length=255, required=False)
+    labels = serializers.ListField(child=StrictCharField(max_length=50), required=False)
+    assignees = serializers.ListField(child=StrictCharField(max_length=64), required=False)
 
 
 class MergeSerializer(serializers.Serializer):
     merge_method = serializers.ChoiceField(choices=list(MERGE_METHODS), required=False, default="merge")
-    sha = serializers.CharField(max_length=64, required=False)
-    commit_title = serializers.CharField(max_length=256, required=False, allow_blank=True)
-    commit_message = serializers.CharField(required=False, allow_blank=True)
+    sha = StrictCharField(max_length=64, required=False)
+    commit_title = StrictCharField(max_length=256, required=False, allow_blank=True)
+    commit_message = StrictCharField(required=False, allow_blank=True)
 
 
 class MergeResultSerializer(serializers.Serializer):
-    merged = serializers.BooleanField()
-    sha = serializers.CharField()
-    message = serializers.CharField()
+    merged = StrictBooleanField()
+    sha = StrictCharField()
+    message = StrictCharField()
 
 
 # PR comments are issue comments: one request component in the schema (no name collision).
