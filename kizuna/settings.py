@@ -161,6 +161,7 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, for operators (admin →
 AXES_CLIENT_IP_CALLABLE = "kizuna.api.client_address.client_ip"  # THE client address
 AXES_LOCKOUT_CALLABLE = "kizuna.web.views.sign_in_locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no start-up banner on every process (a quiet console)
 
 # Content-Security-Policy (django-csp) on every response: scripts only from this server (no inline
 # script: the web pages' JS is a file, Swagger UI's initialiser is served by its split view, Redoc
