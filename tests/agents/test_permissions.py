@@ -30,6 +30,10 @@ EXPECTED_TRUST = {
     Action.SETTINGS: 4,
     Action.UNARCHIVE: 4,
     Action.ADMIN: 4,
+    Action.REVIEW: 1,  # review a pull request (API.md §16): recorded like a comment
+    Action.DISMISS_REVIEW: 3,  # as triage: acting on others' work
+    Action.SEE_PROTECTION: 0,  # reading a branch's rule (the write role is what gates it)
+    Action.PROTECT: 5,  # changing the human gate: no agent, at any trust level (API.md §16)
 }
 
 
