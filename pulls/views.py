@@ -122,7 +122,11 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
         self.require(policy.own_or(Action.MARK_READY, actor=self.actor, author_id=pr.issue.author_id, own=Action.OPEN_PULL))
         return self._render(services.pull_ready(pull=pr, actor=self.actor))
 
-    @extend_schema(parameters=[NUMBER], request=MergeSerializer, responses={200: MergeResultSerializer})
+    @extend_schema(parameters=[NUMBER], request=MergeSerializer, responses={200: MergeResultSerializer}, description=(
+        "Merge into the base branch (write role; the default branch needs trust 4 of agents; agents must send "
+        "`sha`). `sha` other than the head: 409. Closed, draft, merged or conflicting: 405 NOT_MERGEABLE. A base "
+        "branch whose protection rule is unmet — for every caller, admins and staff included — 405 "
+        "NOT_MERGEABLE with `details.unmet`: `[{rule, required, actual}]`, decided under the merge's lock."))
     def merge(self, request, org, repo, number):
         pr = self.get_object()
         # A first answer before the body is validated (403 before 422); the merge asks again under its lock.
@@ -211,7 +215,11 @@ class ReviewViewSet(RepoScopedMixin, KizunaViewSet):
         page = self.paginate_queryset(self._reviews(pull_of(self)))
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
-    @extend_schema(parameters=[NUMBER], request=ReviewCreateSerializer, responses={201: ReviewSerializer})
+    @extend_schema(parameters=[NUMBER], request=ReviewCreateSerializer, responses={201: ReviewSerializer}, description=(
+        "Submit a review (anyone who may comment; agents trust 1). REQUEST_CHANGES and COMMENT need a `body` (422); "
+        "the PR's author may only COMMENT (422); a closed PR takes none (422); `commit_id` other than the head: 409. "
+        "A reviewer's latest APPROVE or REQUEST_CHANGES is their verdict; it counts toward a protection rule only "
+        "from the write role, or from agents at or above the rule's `agent_approval_min_trust`."))
     def create(self, request, org, repo, number):
         pr = pull_of(self)
         self.require(Action.REVIEW)
@@ -231,7 +239,9 @@ class ReviewViewSet(RepoScopedMixin, KizunaViewSet):
     def retrieve(self, request, org, repo, number, review_id):
         return Response(ReviewSerializer(self._review(pull_of(self))).data)
 
-    @extend_schema(parameters=[NUMBER, REVIEW_ID], request=DismissSerializer, responses={200: ReviewSerializer})
+    @extend_schema(parameters=[NUMBER, REVIEW_ID], request=DismissSerializer, responses={200: ReviewSerializer},
+                   description="Dismiss an APPROVED or CHANGES_REQUESTED review (write role; agents trust 3); "
+                               "any other state: 422. The review's state becomes DISMISSED.")
     def dismiss(self, request, org, repo, number, review_id):
         review = self._review(pull_of(self))
         self.require(Action.DISMISS_REVIEW)
@@ -264,7 +274,9 @@ class RequestedReviewersViewSet(RepoScopedMixin, KizunaViewSet):
         requests = ReviewRequest.objects.filter(pull_id=pr.pk).select_related("reviewer").order_by("pk")
         return Response([r.reviewer.as_json() for r in requests])
 
-    @extend_schema(parameters=[NUMBER], request=ReviewersSerializer, responses={201: PullRequestSerializer})
+    @extend_schema(parameters=[NUMBER], request=ReviewersSerializer, responses={201: PullRequestSerializer},
+                   description="Request reviews (the PR's author, or the write role with triage). Each login must be "
+                               "a person or agent who can read the repository and not the author (422); at most 50.")
     def create(self, request, org, repo, number):
         pr = pull_of(self)
         logins = self._change(pr)
@@ -272,7 +284,8 @@ class RequestedReviewersViewSet(RepoScopedMixin, KizunaViewSet):
         pr = pulls_queryset(self.repository).get(pk=pr.pk)
         return Response(PullRequestSerializer(pr, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[NUMBER], request=ReviewersSerializer, responses={204: None})
+    @extend_schema(parameters=[NUMBER], request=ReviewersSerializer, responses={204: None},
+                   description="Withdraw review requests (the PR's author, or the write role with triage).")
     def destroy(self, request, org, repo, number):
         pr = pull_of(self)
         logins = self._change(pr)
@@ -303,12 +316,16 @@ class BranchProtectionViewSet(RepoScopedMixin, KizunaViewSet):
             raise NotFound("Branch not protected")
         return rule
 
-    @extend_schema(parameters=[BRANCH], responses={200: ProtectionSerializer})
+    @extend_schema(parameters=[BRANCH], responses={200: ProtectionSerializer},
+                   description="The branch's protection rule (write role). An unprotected branch: 404.")
     def retrieve(self, request, org, repo, branch):
         self.require(Action.SEE_PROTECTION)
         return Response(ProtectionSerializer(self._rule().as_json()).data)
 
-    @extend_schema(parameters=[BRANCH], request=ProtectionSerializer, responses={200: ProtectionSerializer})
+    @extend_schema(parameters=[BRANCH], request=ProtectionSerializer, responses={200: ProtectionSerializer},
+                   description="Set the rule, replacing any (admin role and the `admin` scope; people only — no "
+                               "agent, at any trust level). Omitted fields take their defaults. A missing branch: 404. "
+                               "The rule binds everyone: merges (405 with the unmet rules) and git pushes.")
     def update(self, request, org, repo, branch):
         self.require(Action.PROTECT)
         if not is_valid_branch_name(branch) or git.branch_sha(self.repository.pk, branch) is None:
@@ -318,7 +335,8 @@ class BranchProtectionViewSet(RepoScopedMixin, KizunaViewSet):
         rule = services.protection_set(repo=self.repository, branch=branch, actor=self.actor, **serializer.validated_data)
         return Response(ProtectionSerializer(rule.as_json()).data)
 
-    @extend_schema(parameters=[BRANCH], responses={204: None})
+    @extend_schema(parameters=[BRANCH], responses={204: None},
+                   description="Remove the rule (admin role and the `admin` scope; people only). Unprotected: 404.")
     def destroy(self, request, org, repo, branch):
         self.require(Action.PROTECT)
         services.protection_delete(repo=self.repository, branch=branch, actor=self.actor)
