@@ -375,3 +375,19 @@ def test_pr_list_query_count_does_not_grow_with_reviews_and_rules(w, make_agent)
     assert len(set(counts)) == 1, counts
     assert {pr["mergeable_state"] for pr in listed} == {"clean"}
     assert all([a["login"] for a in pr["requested_reviewers"]] == ["w-admin"] for pr in listed)
+
+
+def test_review_and_protection_events_filter_by_family_and_reach_webhooks(w):
+    from kizuna.events.models import Webhook, WebhookDelivery
+    from kizuna.events.serializers import WebhookSerializer
+
+    names = ["pull_request_review", "branch_protection"]
+    assert WebhookSerializer().validate_events(names) == names  # a hook may subscribe to them
+    Webhook.objects.create(repository=w.repo, url="https://hooks.example.com/h",
+                           events=["pull_request_review", "branch_protection"])
+    protect(w, required_approving_review_count=1)
+    n = open_pr(w)["number"]
+    review(w, "maintainer", n)
+    family = w.api.get(f"{REPO}/events", {"type": "pull_request_review"}).json()
+    assert [e["type"] for e in family] == ["pull_request_review.submitted"]
+    assert {d.event_name for d in WebhookDelivery.objects.all()} == {"pull_request_review", "branch_protection"}
