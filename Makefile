@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate worker schema clean browser-deps
+.PHONY: run test install migrate worker schema clean browser-deps rust-deps test-rust go-deps test-go test-conformance
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,10 +36,49 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser-deps
+test: install browser-deps rust-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	KIZUNA_SDK_STRICT=1 $(BIN)/python -m pytest -q sdk/python/tests
 	KIZUNA_SDK_STRICT=1 node --test sdk/js/test/
+	@if [ "$(RUST)" != "0" ]; then $(MAKE) --no-print-directory test-rust; else echo "Rust SDK tests skipped (RUST=0)"; fi
+	$(MAKE) --no-print-directory test-go
+	@if [ "$(CONFORMANCE)" != "0" ]; then $(MAKE) --no-print-directory test-conformance; \
+	  else echo "conformance suite skipped (CONFORMANCE=0)"; fi
+
+# The Rust SDK (sdk/rust) builds offline with Debian's cargo/rustc (1.63) against Debian's packaged
+# crates (.cargo/config.toml replaces crates.io with /usr/share/cargo/registry): installed here when
+# missing. Debian's binaries by path, even where a rustup toolchain comes first on PATH.
+RUST_PACKAGES := cargo rustc librust-ureq-dev librust-serde-dev librust-serde-derive-dev librust-serde-json-dev
+CARGO := /usr/bin/cargo
+RUST_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+rust-deps:
+	@dpkg -s $(RUST_PACKAGES) >/dev/null 2>&1 || { echo "installing Debian's cargo, rustc and crates for the Rust SDK"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(RUST_PACKAGES) >/dev/null; }
+
+# Unit tests, stub-server tests, README examples as doctests, and (KIZUNA_SDK_STRICT=1) the live
+# tests: a throw-away server, README's examples run from a project outside the repository.
+test-rust: install rust-deps
+	@echo "Rust SDK: cargo test in sdk/rust ($$($(RUST_ENV) $(CARGO) --version), $$(/usr/bin/rustc --version))"
+	cd sdk/rust && KIZUNA_SDK_STRICT=1 $(RUST_ENV) $(CARGO) test --offline
+	cd sdk/conformance/drivers/rust && $(RUST_ENV) $(CARGO) test --offline
+
+# The Go SDK (sdk/go) builds with Debian's Go (1.19) and the standard library only: installed here
+# when missing; no module is ever downloaded (GOPROXY=off).
+GO_ENV := GOTOOLCHAIN=local GOPROXY=off
+go-deps:
+	@command -v go >/dev/null 2>&1 || { echo "installing Debian's golang-go for the Go SDK"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null; }
+
+test-go: go-deps
+	@echo "Go SDK: go vet and go test in sdk/go ($$(go version))"
+	cd sdk/go && $(GO_ENV) go vet ./... && $(GO_ENV) go test ./...
+
+# One conformance suite, every SDK's driver, one live server (sdk/conformance/README.md). A driver
+# whose toolchain is missing fails the run.
+comma := ,
+CONFORMANCE_REQUIRE := python,js,go$(if $(wildcard sdk/conformance/drivers/rust/Cargo.toml),$(comma)rust)
+test-conformance: install go-deps rust-deps
+	$(GO_ENV) $(RUST_ENV) $(BIN)/python sdk/conformance/run.py --require $(CONFORMANCE_REQUIRE)
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null

@@ -120,6 +120,8 @@ async def main(args):
         "KIZUNA_VAR_DIR": tmp,
         "KIZUNA_RATE_LIMIT_AUTHENTICATED": "1000000000",
         "KIZUNA_RATE_LIMIT_DEFAULT": "1000000000",
+        # One token opens every stream: lift the per-caller cap (20 by default), or 980 of 1,000 are refused.
+        "KIZUNA_SSE_MAX_STREAMS_PER_CALLER": "0",
         "KIZUNA_LOG_LEVEL": "WARNING",
     }
     user, org, repo, token = await asyncio.to_thread(setup_django, env)

@@ -1,8 +1,30 @@
-"""One ASGI process serves everything (`make run`, tests); in production only the SSE paths come here."""
+"""One ASGI process serves everything (`make run`, tests); in production only the SSE paths and
+`/mcp` come here (docs/deploy.md). `/mcp` is the MCP SDK's Streamable HTTP transport (kizuna.mcp),
+every other path is Django."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from kizuna.api.checks import refuse_unsound_versions  # noqa: E402  (needs the apps loaded)
+from kizuna.mcp.server import application as mcp_application  # noqa: E402 - needs Django set up
+
+refuse_unsound_versions()  # API.md §18: nothing past its sunset is served
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "http" and scope["path"].rstrip("/") == "/mcp":
+        await mcp_application(scope, receive, send)
+    elif scope["type"] == "lifespan":  # Django has no lifespan; the MCP manager starts on first use
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    else:
+        await django_application(scope, receive, send)

@@ -17,6 +17,10 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 DEBUG = env_bool("KIZUNA_DEBUG", False)
 SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or "kizuna-insecure-development-key-change-me"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
@@ -57,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kizuna.api.middleware.RateLimitMiddleware",
+    "kizuna.api.middleware.VersionMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,6 +161,21 @@ KIZUNA_VERIFY_STATEMENTS = env_bool("KIZUNA_VERIFY_STATEMENTS", False)
 # Public root URL used in `url`/`clone_url` fields when requests come through a proxy; empty: from the request.
 KIZUNA_PUBLIC_URL = os.environ.get("KIZUNA_PUBLIC_URL", "").rstrip("/")
 
+# Pipeline job logs: the most a job may write (413 above it).
+KIZUNA_JOB_LOG_MAX_BYTES = env_int("KIZUNA_JOB_LOG_MAX_BYTES", 64 * 1024 * 1024)
+# `GET …/contents/:path`: files above this size are listed without their content.
+KIZUNA_CONTENTS_MAX_BYTES = env_int("KIZUNA_CONTENTS_MAX_BYTES", 1024 * 1024)
+# Server-Sent Events (docs/api.md "Event streams"; kizuna/events/streams.py).
+KIZUNA_SSE_POLL_SECONDS = env_float("KIZUNA_SSE_POLL_SECONDS", 1.0)  # without Redis: how often hubs read new events
+KIZUNA_SSE_REDIS_POLL_SECONDS = env_float("KIZUNA_SSE_REDIS_POLL_SECONDS", 5.0)  # with Redis: a safety-net poll
+KIZUNA_SSE_GAP_SECONDS = env_float("KIZUNA_SSE_GAP_SECONDS", 10.0)  # how long a gap in event ids is waited for
+KIZUNA_SSE_HUB_IDLE_SECONDS = env_float("KIZUNA_SSE_HUB_IDLE_SECONDS", 60.0)  # a hub with no stream stops after
+KIZUNA_SSE_BUFFER = env_int("KIZUNA_SSE_BUFFER", 10000)  # events a process keeps for resuming streams
+KIZUNA_SSE_MAX_STREAMS_PER_CALLER = env_int("KIZUNA_SSE_MAX_STREAMS_PER_CALLER", 20)  # per process; 0: no cap
+KIZUNA_SSE_KEEPALIVE_SECONDS = env_float("KIZUNA_SSE_KEEPALIVE_SECONDS", 15.0)
+KIZUNA_SSE_ACCESS_RECHECK_SECONDS = env_float("KIZUNA_SSE_ACCESS_RECHECK_SECONDS", 30.0)  # backstop (token expiry)
+KIZUNA_SSE_MAX_SECONDS = env_float("KIZUNA_SSE_MAX_SECONDS", 0)  # 0: a stream lives until the client leaves
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = KIZUNA_MAX_BODY_BYTES
 
 REST_FRAMEWORK = {
@@ -204,7 +224,7 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStateEnum": "issues.models.Issue.State",  # issues and milestones share it
         "DeliveryStateEnum": "kizuna.events.models.WebhookDelivery.State",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kizuna.api.schema.versions_hook"],
 }
 
 LOGGING = {

@@ -1,24 +1,14 @@
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-api_v1 = [
-    path("", include("kizuna.accounts.urls")),
-    path("", include("kizuna.events.urls")),
-    path("", include("agents.urls")),
-    path("", include("issues.urls")),
-    path("", include("pulls.urls")),
-    path("", include("pipelines.urls")),
-    # repos last: its `repos/<org>/<repo>` would otherwise shadow nothing, but keep specific paths first.
-    path("", include("repos.urls")),
-    path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-]
+from kizuna import versions
+from kizuna.api.versioning import VersionListView
 
 urlpatterns = [
-    path("api/v1/", include(api_v1)),
+    path("api", VersionListView.as_view(), name="api-versions"),
+    # /api/<version>/ for every version of the registry not past its sunset (kizuna/versions.py).
+    *(path(f"api/{v.name}/", include(v.urlconf)) for v in versions.registry().routed(versions.now())),
     path("admin/", admin.site.urls),
     path("", include("kizuna.web.urls")),
     path("", include("repos.git_urls")),

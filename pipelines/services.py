@@ -42,7 +42,7 @@ def lease_seconds() -> int:
 
 
 def max_log_bytes() -> int:
-    return int(getattr(settings, "KIZUNA_JOB_LOG_MAX_BYTES", 64 * 1024 * 1024))
+    return int(settings.KIZUNA_JOB_LOG_MAX_BYTES)
 
 
 # --- payloads (events) ---------------------------------------------------------------------------------

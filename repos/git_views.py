@@ -25,11 +25,8 @@ from .git_serializers import (
 from .models import Repository
 from .refs import is_valid_branch_name
 
-CONTENTS_MAX_BYTES_DEFAULT = 1024 * 1024
-
-
 def contents_max_bytes() -> int:
-    return int(getattr(settings, "KIZUNA_CONTENTS_MAX_BYTES", CONTENTS_MAX_BYTES_DEFAULT))
+    return int(settings.KIZUNA_CONTENTS_MAX_BYTES)
 
 
 class _GitReadMixin(RepoScopedMixin):

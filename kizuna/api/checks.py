@@ -16,3 +16,69 @@ def rate_limit_cache_is_shared(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def routed_operations(resolver=None, prefix=""):
+    """(version, METHOD, path) of every operation the URL routing serves under /api/<version>/."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from rest_framework.schemas.generators import EndpointEnumerator
+
+    from kizuna import versions
+
+    resolver = resolver or get_resolver()
+    enumerator = EndpointEnumerator()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from routed_operations(entry, route)
+        elif isinstance(entry, URLPattern):
+            split = versions.split_route(route)
+            if split is None:
+                continue
+            for method in enumerator.get_allowed_methods(entry.callback):
+                yield split[0], method, split[1]
+
+
+@checks.register(checks.Tags.urls)
+def versions_are_sound(app_configs, **kwargs):
+    """API.md §18: a version, operation, parameter or field lives at least 12 months after its
+    deprecation, and nothing past its sunset is still routed (delete its code, keep its registry entry)."""
+    from kizuna import versions
+
+    registry, now = versions.registry(), versions.now()
+    errors = []
+    for item in [*registry.versions, *registry.deprecations]:
+        if item.support_too_short():
+            errors.append(checks.Error(
+                f"{item.what}: sunset {item.sunset_at} is less than {versions.SUPPORT_MONTHS} months after its "
+                f"deprecation ({item.deprecated_at})", hint="Move the sunset later (kizuna/versions.py).",
+                id="kizuna.E101"))
+        if item.is_deprecated() and not item.notes:
+            errors.append(checks.Error(f"{item.what} is deprecated without a notes URL", id="kizuna.E102"))
+    routed = set(routed_operations())
+    routed_versions = {version for version, _, _ in routed}
+    for version in registry.versions:
+        if version.is_sunset(now) and version.name in routed_versions:
+            errors.append(checks.Error(f"{version.what} is past its sunset ({version.sunset_at}) and still routed",
+                                       hint="Remove its URL patterns.", id="kizuna.E103"))
+    for name in routed_versions - {v.name for v in registry.versions}:
+        errors.append(checks.Error(f"/api/{name}/ is routed but not declared in kizuna/versions.py", id="kizuna.E104"))
+    for item in registry.deprecations:
+        is_routed = (item.version, item.method, item.path) in routed
+        if item.kind == "operation" and item.is_sunset(now) and is_routed:
+            errors.append(checks.Error(f"{item.what} is past its sunset ({item.sunset_at}) and still routed",
+                                       hint="Remove the operation's route and view.", id="kizuna.E105"))
+        elif not item.is_sunset(now) and not is_routed:
+            errors.append(checks.Error(f"{item.what}: no such operation is routed", hint="Check the method and the path "
+                                       "as the version's schema shows it.", id="kizuna.E106"))
+    return errors
+
+
+def refuse_unsound_versions() -> None:
+    """Called by kizuna/wsgi.py and kizuna/asgi.py: gunicorn and uvicorn do not run Django's system
+    checks, and a server must not start serving what the version rules forbid."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    errors = versions_are_sound(None)
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))

@@ -15,6 +15,9 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.http import http_date
+
+from kizuna import versions
 
 from . import throttling
 from .errors import CODE_BY_STATUS, RETRY_AFTER_DB_SECONDS, DatabaseUnavailable, envelope
@@ -174,3 +177,91 @@ class RateLimitMiddleware(MiddlewareMixin):
         for name, value in state.headers().items():
             response[name] = value
         return response
+
+
+VERSION_PATH = re.compile(r"^/api/(v[0-9]+)(?:/|$)")
+
+
+def _timestamp(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class VersionMiddleware(MiddlewareMixin):
+    """API.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
+    sunset one 410, both naming the supported versions; a deprecated version, operation, query
+    parameter sent or response field answers with `Deprecation`, `Sunset` and `Link rel="deprecation"`;
+    an operation or a parameter past its sunset is 410 `GONE`, a field past its sunset is left out
+    (KizunaJSONRenderer). Runs after the rate limiter, so these answers count and carry its headers."""
+
+    def process_request(self, request):
+        match = VERSION_PATH.match(request.path_info)
+        if not match:
+            return None
+        registry, now = versions.registry(), versions.now()
+        version = registry.version(match.group(1))
+        supported = {"supported_versions": registry.supported(now)}
+        if version is None:
+            return error_response(request, 404, message=f"No API version {match.group(1)}", details=supported)
+        request.kizuna_version = version
+        request.kizuna_deprecated = [version] if version.is_deprecated() else []
+        if version.is_sunset(now):
+            return self._gone(request, f"API {version.name} was sunset on {_timestamp(version.sunset)}",
+                              {"sunset_at": _timestamp(version.sunset), **supported})
+        return None
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        version = getattr(request, "kizuna_version", None)
+        match = getattr(request, "resolver_match", None)
+        registry = versions.registry()
+        if version is None or match is None or not registry.deprecations:
+            return None
+        split = versions.split_route(match.route)
+        if split is None:
+            return None
+        items = registry.for_operation(split[0], request.method, split[1])
+        if not items:
+            return None
+        now = versions.now()
+        request.kizuna_fields = []
+        request.kizuna_gone_fields = set()
+        for item in items:
+            if item.field:
+                if item.is_sunset(now):
+                    request.kizuna_gone_fields.add(item.field)
+                else:
+                    request.kizuna_fields.append(item)
+                continue
+            if item.parameter and item.parameter not in request.GET:
+                continue
+            request.kizuna_deprecated.append(item)
+            if item.is_sunset(now):
+                details = {"sunset_at": _timestamp(item.sunset), "notes": item.notes}
+                if item.parameter:
+                    details["parameter"] = item.parameter
+                return self._gone(request, f"{item.what} was sunset on {_timestamp(item.sunset)}", details)
+        return None
+
+    def process_response(self, request, response):
+        touched = list(getattr(request, "kizuna_deprecated", ()))
+        if 200 <= response.status_code < 300 or response.status_code == 304:
+            touched += getattr(request, "kizuna_fields", ())
+        if touched:
+            deprecation_headers(response, touched)
+        return response
+
+    @staticmethod
+    def _gone(request, message: str, details: dict):
+        return error_response(request, 410, message=message, details=details)
+
+
+def deprecation_headers(response, touched) -> None:
+    """RFC 9745 `Deprecation` (the earliest date among what the request touched), RFC 8594 `Sunset`
+    (the earliest sunset) and one `Link rel="deprecation"` per notes URL, after any pagination links."""
+    response["Deprecation"] = f"@{int(min(item.deprecated for item in touched).timestamp())}"
+    sunsets = [item.sunset for item in touched if item.sunset is not None]
+    if sunsets:
+        response["Sunset"] = http_date(min(sunsets).timestamp())
+    notes = list(dict.fromkeys(item.notes for item in touched if item.notes))
+    if notes:
+        links = ", ".join(f'<{url}>; rel="deprecation"; type="text/html"' for url in notes)
+        response["Link"] = f"{response['Link']}, {links}" if response.has_header("Link") else links

@@ -6,6 +6,23 @@ from rest_framework.exceptions import NotAcceptable
 class KizunaJSONRenderer(renderers.JSONRenderer):
     charset = "utf-8"
 
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        context = renderer_context or {}
+        request, response = context.get("request"), context.get("response")
+        gone = getattr(request, "kizuna_gone_fields", None) if request is not None else None
+        if gone and response is not None and response.status_code < 300:
+            data = without_fields(data, gone)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+def without_fields(data, gone: set):
+    """A response field past its sunset (kizuna.versions) leaves the object, or each object of a list."""
+    if isinstance(data, dict):
+        return {key: value for key, value in data.items() if key not in gone}
+    if isinstance(data, list):
+        return [without_fields(item, gone) if isinstance(item, dict) else item for item in data]
+    return data
+
 
 class PlainTextRenderer(renderers.BaseRenderer):
     media_type = "text/plain"

@@ -1,7 +1,10 @@
 """OpenAPI: the error envelope per status, pagination and rate-limit headers on every operation."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
+
+from kizuna import versions
 
 
 class ErrorBodySerializer(serializers.Serializer):
@@ -87,3 +90,116 @@ class KizunaAutoSchema(AutoSchema):
             responses["304"] = {"description": "Not Modified (If-None-Match matched the ETag)",
                                 "headers": _headers(RATE_LIMIT_HEADERS)}
         return responses
+
+
+# --- Versions and deprecations (API.md §18, kizuna/versions.py) ---------------------------------
+
+DEPRECATION_HEADERS = {
+    "Deprecation": {"schema": {"type": "string", "pattern": "^@[0-9]+$"},
+                    "description": "RFC 9745: `@<unix time>` when what this request touched is (or will be) deprecated"},
+    "Sunset": {"schema": {"type": "string"},
+               "description": "RFC 8594: the HTTP-date from which it answers 410 GONE"},
+    "Link": {"schema": {"type": "string"},
+             "description": 'RFC 8288 links: `<notes>; rel="deprecation"` (after the pagination links of a list)'},
+}
+GONE_RESPONSE_DESCRIPTION = "GONE: past its sunset date (see the Sunset header and details.sunset_at)"
+
+
+def _stamp(moment) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+
+
+def _mark(target: dict, items) -> None:
+    """`deprecated: true` with the earliest dates among `items` and the notes of the first."""
+    target["deprecated"] = True
+    target["x-deprecated-at"] = _stamp(min(item.deprecated for item in items))
+    sunsets = [item.sunset for item in items if item.sunset is not None]
+    if sunsets:
+        target["x-sunset-at"] = _stamp(min(sunsets))
+
+
+def _response_component(result: dict, response: dict) -> dict | None:
+    """The object schema of a response: through `$ref`s and, for a list, to its items."""
+    schema = ((response.get("content") or {}).get("application/json") or {}).get("schema") or {}
+    components = result.get("components", {}).get("schemas", {})
+    for _ in range(4):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            schema = components.get(ref.rsplit("/", 1)[1], {})
+        elif "items" in schema:
+            schema = schema["items"]
+        else:
+            break
+    return schema if "properties" in schema else None
+
+
+def _document_deprecations(result: dict, operation: dict, items, fields, gone_fields, notes_url) -> None:
+    touched = list(items) + list(fields)
+    for code, response in operation.get("responses", {}).items():
+        if items or (fields and code.startswith("2")):
+            headers = response.setdefault("headers", {})
+            for name, spec in DEPRECATION_HEADERS.items():
+                headers.setdefault(name, spec)
+    if items:
+        error_ref = {"$ref": "#/components/schemas/Error"}
+        operation["responses"].setdefault("410", {
+            "description": GONE_RESPONSE_DESCRIPTION,
+            "headers": {**_headers(RATE_LIMIT_HEADERS), **DEPRECATION_HEADERS},
+            "content": {"application/json": {"schema": error_ref}},
+        })
+    for code, response in operation.get("responses", {}).items():
+        if not code.startswith("2"):
+            continue
+        component = _response_component(result, response)
+        if not component:
+            continue
+        properties = component.get("properties", {})
+        for item in fields:
+            if item.field in properties:
+                _mark(properties[item.field], [item])
+        for name in gone_fields:
+            properties.pop(name, None)
+            if name in component.get("required", []):
+                component["required"] = [r for r in component["required"] if r != name]
+    if touched and notes_url and "externalDocs" not in operation:
+        operation["externalDocs"] = {"url": notes_url, "description": "Deprecation notes"}
+
+
+def versions_hook(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the schema of one version shows what the registry says.
+
+    Deprecated operations, query parameters and response fields get `deprecated: true`,
+    `x-deprecated-at` and `x-sunset-at`, their responses the `Deprecation`/`Sunset`/`Link` headers and a
+    410; a deprecated version marks its `info` and every operation. `GET /api` lies outside the
+    version's root, so its operation carries its own `servers`."""
+    prefix = spectacular_settings.SCHEMA_PATH_PREFIX or "/api/v1"
+    name = prefix.rstrip("/").rsplit("/", 1)[-1]
+    registry, now = versions.registry(), versions.now()
+    version = registry.version(name)
+    paths = result.get("paths", {})
+    for operation in paths.get("/api", {}).values():  # (a path item's own `servers` trips drf-spectacular)
+        operation["servers"] = [{"url": "/", "description": "The server's root, outside any version"}]
+    if version is None:
+        return result
+    if version.is_deprecated():
+        _mark(result["info"], [version])
+    for path, item in paths.items():
+        if path == "/api":
+            continue
+        for method, operation in item.items():
+            if method.upper() not in versions.METHODS:
+                continue
+            declared = registry.for_operation(name, method.upper(), path)
+            whole = [d for d in declared if d.kind == "operation"] + ([version] if version.is_deprecated() else [])
+            fields = [d for d in declared if d.kind == "field" and not d.is_sunset(now)]
+            gone_fields = [d.field for d in declared if d.kind == "field" and d.is_sunset(now)]
+            params = [d for d in declared if d.kind == "parameter"]
+            for param in operation.get("parameters", []):
+                matching = [d for d in params if d.parameter == param.get("name") and param.get("in") == "query"]
+                if matching:
+                    _mark(param, matching)
+            if whole:
+                _mark(operation, whole)
+            notes = next((d.notes for d in declared + whole if d.notes), None)
+            _document_deprecations(result, operation, whole + params, fields, gone_fields, notes)
+    return result

@@ -51,7 +51,7 @@ def client_ip(request) -> str:
     """The caller's address. `X-Forwarded-For` counts only when the peer is a trusted proxy
     (KIZUNA_TRUSTED_PROXIES): then the right-most address that is not itself a trusted proxy."""
     remote = request.META.get("REMOTE_ADDR") or "unknown"
-    trusted = getattr(settings, "KIZUNA_TRUSTED_PROXIES", ())
+    trusted = settings.KIZUNA_TRUSTED_PROXIES
     if not trusted or remote not in trusted:
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]

@@ -49,10 +49,6 @@ REDIS_CHANNEL = "kizuna:events"
 BATCH = 500
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def db(fn):
     """Run ORM code off the event loop on the loop's shared, bounded thread pool (never a thread per
     stream). Each pool thread keeps its database connection between calls (opening one per call
@@ -162,7 +158,7 @@ def fetch_settled(cursor: int) -> tuple[list[Entry], int, bool]:
     """Events after `cursor` in id order, stopping at a gap younger than the gap wait.
 
     Returns (entries, new cursor, whether a young gap is pending)."""
-    gap = timedelta(seconds=_setting("KIZUNA_SSE_GAP_SECONDS", 10))
+    gap = timedelta(seconds=settings.KIZUNA_SSE_GAP_SECONDS)
     rows = list(_events().filter(pk__gt=cursor).order_by("pk")[:BATCH])
     from django.utils import timezone
 
@@ -181,7 +177,7 @@ def start_cursor() -> int:
     from django.db.models import Max
     from django.utils import timezone
 
-    gap = timedelta(seconds=_setting("KIZUNA_SSE_GAP_SECONDS", 10))
+    gap = timedelta(seconds=settings.KIZUNA_SSE_GAP_SECONDS)
     newest_old = Event.objects.filter(created_at__lte=timezone.now() - gap).aggregate(m=Max("pk"))["m"]
     if newest_old is None:
         first = Event.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -229,9 +225,9 @@ class Hub:
             self.ready.set()
             if settings.REDIS_URL:
                 self.redis_task = asyncio.create_task(self.listen_redis())
-            poll = _setting("KIZUNA_SSE_POLL_SECONDS", 1.0)
+            poll = settings.KIZUNA_SSE_POLL_SECONDS
             if settings.REDIS_URL:
-                poll = max(poll, _setting("KIZUNA_SSE_REDIS_POLL_SECONDS", 5.0))
+                poll = max(poll, settings.KIZUNA_SSE_REDIS_POLL_SECONDS)
             pending_gap = False
             idle_since = None
             while True:
@@ -255,7 +251,7 @@ class Hub:
                         break
                 if self.subscribers == 0:
                     idle_since = idle_since or time.monotonic()
-                    if time.monotonic() - idle_since > _setting("KIZUNA_SSE_HUB_IDLE_SECONDS", 60):
+                    if time.monotonic() - idle_since > settings.KIZUNA_SSE_HUB_IDLE_SECONDS:
                         return
                 else:
                     idle_since = None
@@ -267,7 +263,7 @@ class Hub:
                 del _hubs[loop]
 
     def append(self, entries: list[Entry]):
-        limit = _setting("KIZUNA_SSE_BUFFER", 10000)
+        limit = settings.KIZUNA_SSE_BUFFER
         for entry in entries:
             self.buffer.append(entry)
             self.ids.append(entry.id)
@@ -408,7 +404,7 @@ async def stream(request, *, org=None, repo=None):
             raise ValidationFailed({"Last-Event-ID": ["is not an event id"]})
         cursor = last_id if last_id is not None else await db(max_event_id)()
         key = caller_key(viewer, request)
-        cap = _setting("KIZUNA_SSE_MAX_STREAMS_PER_CALLER", 20)
+        cap = settings.KIZUNA_SSE_MAX_STREAMS_PER_CALLER
         if cap and open_streams.get(key, 0) >= cap:
             response = error_response(request, TooManyStreams(details={"max_streams": cap}))
             response["Retry-After"] = "30"
@@ -430,9 +426,9 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
     release_request_thread()
     hub = await get_hub()
     hub.subscribers += 1
-    keepalive = _setting("KIZUNA_SSE_KEEPALIVE_SECONDS", 15)
-    recheck = _setting("KIZUNA_SSE_ACCESS_RECHECK_SECONDS", 30)
-    max_seconds = _setting("KIZUNA_SSE_MAX_SECONDS", 0)  # 0: a stream lives until the client leaves
+    keepalive = settings.KIZUNA_SSE_KEEPALIVE_SECONDS
+    recheck = settings.KIZUNA_SSE_ACCESS_RECHECK_SECONDS
+    max_seconds = settings.KIZUNA_SSE_MAX_SECONDS  # 0: a stream lives until the client leaves
     started = time.monotonic()
     try:
         yield "retry: 3000\n\n"

@@ -6,8 +6,8 @@ export const API_VERSION: 'v1';
 // ---- results ----------------------------------------------------------------------------------
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
 export interface Actor { id: number | string; login: string; type: 'User' | 'Agent' | 'Deploy' | string; }
-export interface User extends Actor { [key: string]: JSONValue | undefined; }
-export interface Token { id: number; name: string; scopes: string[]; token?: string; expires_at: string | null; last_used_at?: string | null; [key: string]: any; }
+export interface User extends Actor { name: string; email: string; site_admin: boolean; created_at: string; [key: string]: JSONValue | undefined; }
+export interface Token { id: number; name: string; hint: string; scopes: string[]; token?: string; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null; [key: string]: any; }
 export interface Organization { id: number; login: string; name: string; description: string; type: 'Organization'; created_at: string; url: string; }
 export interface Member { login: string; type: string; role: 'read' | 'write' | 'maintain' | 'admin'; }
 export interface Repository {
@@ -18,10 +18,16 @@ export interface Repository {
 }
 export interface Branch { name: string; commit: { sha: string }; protected: boolean; }
 export interface GitPerson { name: string; email: string; date: string; }
-export interface Commit { sha: string; message: string; author: GitPerson; committer: GitPerson; parents: string[]; files?: { filename: string; status: string; additions: number; deletions: number }[]; }
-export interface Content { type: 'file' | 'dir' | string; path: string; sha: string; size: number; encoding?: 'base64'; content?: string; [key: string]: any; }
+export interface Commit {
+  sha: string; message: string; author: GitPerson; committer: GitPerson; parents: string[];
+  /** Single commits only. */
+  stats?: { additions: number; deletions: number; total: number };
+  /** Single commits only. */
+  files?: { filename: string; status: string; additions: number; deletions: number; previous_filename?: string }[];
+}
+export interface Content { type: 'file' | 'dir' | string; name: string; path: string; sha: string; size: number; encoding?: 'base64'; content?: string; [key: string]: any; }
 export interface Label { id: number; name: string; color: string; description: string; }
-export interface Milestone { id: number; number: number; title: string; description: string; state: 'open' | 'closed'; due_on: string | null; open_issues: number; closed_issues: number; created_at: string; updated_at: string; }
+export interface Milestone { id: number; number: number; title: string; description: string; state: 'open' | 'closed'; due_on: string | null; open_issues: number; closed_issues: number; created_at: string; updated_at: string; closed_at: string | null; url: string; }
 export interface Issue {
   id: number; number: number; title: string; body: string; state: 'open' | 'closed';
   state_reason: 'completed' | 'not_planned' | 'reopened' | null; labels: Label[]; assignees: Actor[];
@@ -50,17 +56,32 @@ export interface Agent {
   id: string; name: string; description: string; operator: Actor; model_family: string; model_version: string;
   capabilities: string[]; trust_level: 0 | 1 | 2 | 3 | 4; trust_level_name: string; reputation_score: number;
   status: 'active' | 'suspended'; created_at: string; updated_at: string; last_seen_at: string | null;
-  token?: string; [key: string]: any;
+  last_audited: string | null; url: string; token?: string; [key: string]: any;
 }
-export interface Job { id: number; name: string; status: string; needs: string[]; agent: Actor | null; attempt: number; exit_code: number | null; started_at: string | null; finished_at: string | null; }
+export interface Job { id: number; name: string; status: string; needs: string[]; agent: Actor | null; attempt: number; exit_code: number | null; started_at: string | null; finished_at: string | null; log_url: string; }
 export interface Pipeline {
   id: number; number: number; status: 'pending' | 'running' | 'success' | 'failed' | 'canceled' | 'skipped';
   ref: string; sha: string; trigger: 'api' | 'push' | 'pull_request'; triggered_by: Actor; variables: string[];
   created_at: string; started_at: string | null; finished_at: string | null; duration_seconds: number | null;
   jobs: Job[]; url: string;
 }
-export interface Webhook { id: number; url: string; content_type: 'json'; events: string[]; active: boolean; has_secret: boolean; [key: string]: any; }
-export interface Delivery { id: number; event: string; action: string | null; attempt: number; status_code: number | null; success: boolean; duration_ms: number | null; delivered_at: string | null; next_attempt_at: string | null; [key: string]: any; }
+export interface Webhook {
+  id: number; type: 'Repository' | 'Organization' | string; url: string; content_type: 'json'; events: string[]; active: boolean;
+  has_secret: boolean; repository: string | null; organization: string | null; last_success_at: string | null;
+  deactivated_at: string | null; created_at: string; updated_at: string; [key: string]: any;
+}
+export interface Delivery {
+  id: number; guid: string; event: string; action: string | null; redelivery: boolean; state: 'pending' | 'succeeded' | 'failed';
+  attempt: number; status_code: number | null; success: boolean | null; duration_ms: number | null; delivered_at: string | null;
+  next_attempt_at: string | null; created_at: string;
+  /** A single delivery (webhooks.delivery) only. */
+  error?: string;
+  /** A single delivery only: the headers and raw body sent. */
+  request?: { headers: Record<string, string>; payload: Record<string, any> | null; body: string };
+  /** A single delivery only: the receiver's answer (first 64 KiB). */
+  response?: { headers: Record<string, string>; body: string };
+  [key: string]: any;
+}
 export interface Event { id: number; type: string; repository: { id: number; name: string; full_name: string; url?: string } | null; actor: Actor; on_behalf_of: Actor | null; payload: Record<string, any>; created_at: string; }
 export interface RateLimit { limit: number; remaining: number; reset: number; used: number | null; resource: string | null; }
 
@@ -84,6 +105,21 @@ export class ValidationError extends KizunaError {}
 export class ConflictError extends KizunaError {}
 export class NotMergeableError extends KizunaError {}
 export class ServerError extends KizunaError {}
+/** 410: a version, operation or parameter past its sunset date. */
+export class GoneError extends KizunaError {}
+
+/** A deprecation the server announced (`Deprecation`, `Sunset`, `Link rel="deprecation"`). */
+export interface DeprecationNotice {
+  method: string;
+  /** The path called, relative to /api/v1, without the query. */
+  path: string;
+  deprecatedAt: Date | null;
+  /** The `Sunset` HTTP-date: from then on the call answers 410 GONE. */
+  sunset: string | null;
+  /** Notes URLs (`Link: <…>; rel="deprecation"`). */
+  links: string[];
+}
+export function deprecationFrom(method: string, path: string, headers: Headers): DeprecationNotice | null;
 export class RateLimitedError extends KizunaError {
   constructor(message: string, options?: KizunaErrorOptions & { retryAfter?: number | null });
   /** Seconds, from Retry-After. */
@@ -258,6 +294,9 @@ export class KizunaClient {
   /** X-RateLimit-* of the last response. */
   rateLimit: RateLimit | null;
   lastResponse: Response | null;
+  /** Each deprecation announced on this client's calls, once; each also emitted a process warning
+   * (`process.emitWarning`, type `DeprecationWarning`, code `KIZUNA_DEPRECATED`). */
+  deprecations: DeprecationNotice[];
   orgs: Orgs;
   repos: Repos;
   issues: Issues;

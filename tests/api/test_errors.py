@@ -68,7 +68,8 @@ def test_forbidden_is_403(world, api):
     assert_envelope(response, 403, "FORBIDDEN")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/repos/w-org", "/api/", "/api", "/api/v1/repos/w-org/pub/nothing/here"])
+# `/api` itself lists the versions (API.md §18, tests/versions).
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/repos/w-org", "/api/nope", "/api/v1/repos/w-org/pub/nothing/here"])
 def test_unknown_api_paths_are_404_envelopes(world, path):
     response = Client().get(path)
     assert_envelope(response, 404, "NOT_FOUND")

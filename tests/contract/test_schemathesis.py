@@ -75,7 +75,11 @@ def run(case, seed, token: str) -> None:
         pinned = seed.params(case.path)
         case.path_parameters = {name: typed(case, name, pinned[name]) if name in pinned else value
                                 for name, value in case.path_parameters.items()}
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+    # An operation outside the version's root (`GET /api`) declares its own `servers`; the in-process
+    # transport only honours them when handed the operation's base URL.
+    own_root = "servers" in case.operation.definition.raw
+    extra = {"base_url": case.operation.base_url} if own_root else {}
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, **extra)
 
 
 SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),

@@ -302,6 +302,8 @@ ENDPOINTS = {
     "api/v1/repos/<str:org>/<str:repo>/contents/<path:path>": [
         P("get", f"{R}/contents/README.md", scoped("read", act(policy.Action.READ)))],
     "api/v1/schema": [P("get", "/api/v1/schema", public)],
+    "api": [P("get", "/api", public)],
+    "api/v1/changelog": [P("get", "/api/v1/changelog", scoped("read"))],
     "api/v1/docs": [P("get", "/api/v1/docs", public)],
     "api/v1/redoc": [P("get", "/api/v1/redoc", public)],
     # Git's smart HTTP: anonymous callers are asked for credentials (401) where others see 404.

@@ -212,6 +212,21 @@ def test_agent_operator_role_still_applies(seeded, git_client, make_agent):
     assert proc.returncode != 0 and "'write' role" in output(proc)
 
 
+def running_job_token(world, make_agent) -> str:
+    """A job token as a claim makes it: its job running, held by a CI agent of a writer."""
+    from kizuna.accounts.services import actor_for_user, token_create
+    from pipelines.models import Job, Pipeline
+
+    runner, _ = make_agent(world.writer, trust_level=2, capabilities=["ci"])
+    pipeline = Pipeline.objects.create(repository=world.priv2, number=1, ref="main", sha="0" * 40, trigger="api",
+                                       triggered_by=actor_for_user(world.writer), status="running")
+    job = Job.objects.create(pipeline=pipeline, repository=world.priv2, name="t", status="running", agent=runner)
+    token, raw = token_create(kind=Token.Kind.JOB, name="job", actor=None, repository=world.priv2, job_id=job.pk,
+                              emit=False)
+    Job.objects.filter(pk=job.pk).update(job_token=token)
+    return raw
+
+
 def test_suspended_agent_and_job_tokens(seeded, git_client, make_agent, make_token, tmp_path):
     world, work = seeded
     agent, raw = make_agent(world.writer, trust_level=4)
@@ -219,7 +234,7 @@ def test_suspended_agent_and_job_tokens(seeded, git_client, make_agent, make_tok
     agent.save(update_fields=["status"])
     proc = git_client.run("clone", "-q", git_client.url("w-org/priv2", raw), str(tmp_path / "s"), check=False)
     assert proc.returncode != 0 and "403" in proc.stderr
-    job = make_token(kind=Token.Kind.JOB, repository=world.priv2)
+    job = running_job_token(world, make_agent)
     git_client.run("clone", "-q", git_client.url("w-org/priv2", job), str(tmp_path / "j"))
     proc = push(git_client, work, git_client.url("w-org/priv2", job), "HEAD:feature")
     assert proc.returncode != 0 and "remote: kizuna:" in output(proc)

@@ -11,7 +11,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 // ---------------------------------------------------------------------------------------------
 const STATUS_CODES = {
   400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
-  409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 416: 'RANGE_NOT_SATISFIABLE',
+  409: 'CONFLICT', 410: 'GONE', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 416: 'RANGE_NOT_SATISFIABLE',
   422: 'VALIDATION_ERROR', 429: 'RATE_LIMITED', 500: 'INTERNAL_ERROR', 502: 'BAD_GATEWAY',
   503: 'SERVICE_UNAVAILABLE', 504: 'GATEWAY_TIMEOUT',
 };
@@ -42,6 +42,8 @@ export class ValidationError extends KizunaError {}
 export class ConflictError extends KizunaError {}
 export class NotMergeableError extends KizunaError {}
 export class ServerError extends KizunaError {}
+/** 410: a version, operation or parameter past its sunset date (API.md §18). */
+export class GoneError extends KizunaError {}
 export class RateLimitedError extends KizunaError {
   constructor(message, options = {}) {
     super(message, options);
@@ -52,11 +54,11 @@ export class RateLimitedError extends KizunaError {
 const BY_CODE = {
   UNAUTHORIZED: UnauthorizedError, FORBIDDEN: ForbiddenError, NOT_FOUND: NotFoundError,
   VALIDATION_ERROR: ValidationError, CONFLICT: ConflictError, NOT_MERGEABLE: NotMergeableError,
-  RATE_LIMITED: RateLimitedError,
+  RATE_LIMITED: RateLimitedError, GONE: GoneError,
 };
 const BY_STATUS = {
   401: UnauthorizedError, 403: ForbiddenError, 404: NotFoundError, 409: ConflictError,
-  422: ValidationError, 429: RateLimitedError,
+  410: GoneError, 422: ValidationError, 429: RateLimitedError,
 };
 
 function errorClass(status, code) {
@@ -106,6 +108,41 @@ async function errorFromResponse(response, method) {
   const options = { status, code, details, requestId, response };
   if (Cls === RateLimitedError) options.retryAfter = parseRetryAfter(response.headers.get('retry-after'));
   return new Cls(message, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deprecations (API.md §18)
+// ---------------------------------------------------------------------------------------------
+/**
+ * The deprecation a response announces (`Deprecation: @<unix>` RFC 9745, `Sunset` RFC 8594,
+ * `Link: <notes>; rel="deprecation"`), or null when it carries no `Deprecation` header.
+ */
+export function deprecationFrom(method, path, headers) {
+  const value = headers.get('deprecation');
+  if (value == null) return null;
+  const stamp = /^@(\d+)$/.exec(value.trim());
+  const links = [];
+  for (const match of String(headers.get('link') || '').matchAll(/<([^>]*)>\s*;\s*rel="?([^";]+)"?/g)) {
+    if (match[2] === 'deprecation') links.push(match[1]);
+  }
+  return {
+    method, path: path.split('?')[0], deprecatedAt: stamp ? new Date(Number(stamp[1]) * 1000) : null,
+    sunset: headers.get('sunset'), links,
+  };
+}
+
+function deprecationKey(notice) {
+  // The method and the server's announcement, not the path's ids: one operation called on many
+  // objects warns once.
+  return JSON.stringify([notice.method, notice.deprecatedAt?.getTime() ?? null, notice.sunset, notice.links]);
+}
+
+function deprecationMessage(notice) {
+  let text = `Kizuna API: ${notice.method} ${notice.path} uses something deprecated`;
+  if (notice.deprecatedAt) text += ` since ${notice.deprecatedAt.toISOString().replace('.000Z', 'Z')}`;
+  if (notice.sunset) text += `; it stops working (410 GONE) on ${notice.sunset}`;
+  if (notice.links.length) text += `. See ${notice.links.join(', ')}`;
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +310,7 @@ async function* streamEvents(client, path, { lastEventId = null, maxReconnects =
         throw new Reconnect();
       }
       client.lastResponse = response;
+      client._noteDeprecation('GET', client.apiUrl + path, response.headers);
       if (response.status >= 400) {
         const error = await errorFromResponse(response, 'GET');
         if (FATAL_STREAM.has(response.status)) throw error;
@@ -608,6 +646,9 @@ export class KizunaClient {
     this.backoff = backoff;
     this.rateLimit = null;
     this.lastResponse = null;
+    /** Every deprecation the server announced on this client's calls, each once (API.md §18). */
+    this.deprecations = [];
+    this._deprecationKeys = new Set();
     this._extraHeaders = { 'user-agent': userAgent || `kizuna-sdk-js/${VERSION}`, ...headers };
     this._fetch = fetchImpl || globalThis.fetch;
     this._sleep = realSleep;
@@ -689,6 +730,7 @@ export class KizunaClient {
       }
       this.lastResponse = response;
       this.rateLimit = rateLimitFrom(response.headers) || this.rateLimit;
+      this._noteDeprecation(method, url, response.headers);
       if (response.status < 400) return response;
       const retryable = response.status === 429 || response.status >= 500;
       if (this.retry && retryable && IDEMPOTENT.has(method) && attempt < this.maxRetries) {
@@ -701,6 +743,17 @@ export class KizunaClient {
       }
       throw await errorFromResponse(response, method);
     }
+  }
+
+  /** Warn once (`process.emitWarning`, type DeprecationWarning) per deprecation announced. */
+  _noteDeprecation(method, url, headers) {
+    const notice = deprecationFrom(method, this._relative(url), headers);
+    if (!notice) return;
+    const key = deprecationKey(notice);
+    if (this._deprecationKeys.has(key)) return;
+    this._deprecationKeys.add(key);
+    this.deprecations.push(notice);
+    process.emitWarning(deprecationMessage(notice), { type: 'DeprecationWarning', code: 'KIZUNA_DEPRECATED' });
   }
 
   async _decode(response, method) {

@@ -13,6 +13,7 @@ from .client import KizunaClient, Paginator, RateLimit  # noqa: E402
 from .errors import (  # noqa: E402
     ConflictError,
     ForbiddenError,
+    GoneError,
     KizunaConnectionError,
     KizunaError,
     KizunaTimeoutError,
@@ -23,15 +24,19 @@ from .errors import (  # noqa: E402
     UnauthorizedError,
     ValidationError,
 )
+from .deprecations import DeprecationNotice, KizunaDeprecationWarning  # noqa: E402
 from .models import Resource  # noqa: E402
 from .webhooks import verify_signature  # noqa: E402
 
 __all__ = [
     "API_VERSION",
     "ConflictError",
+    "DeprecationNotice",
     "ForbiddenError",
+    "GoneError",
     "KizunaClient",
     "KizunaConnectionError",
+    "KizunaDeprecationWarning",
     "KizunaError",
     "KizunaTimeoutError",
     "NotFoundError",

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import __version__
+from .deprecations import DeprecationNotice, notice_from_headers, warn_once
 from .errors import (
     KizunaConnectionError,
     KizunaError,
@@ -167,6 +168,8 @@ class KizunaClient:
         self.backoff_factor = float(backoff_factor)
         self.rate_limit: RateLimit | None = None
         self.last_response: httpx.Response | None = None
+        # Every deprecation the server announced to this client, first call first (API.md §18).
+        self._deprecations: dict[tuple, DeprecationNotice] = {}
         self._sleep: Callable[[float], None] = time.sleep
         default_headers = {
             "Accept": "application/json",
@@ -208,6 +211,12 @@ class KizunaClient:
 
     def __repr__(self) -> str:
         return f"<KizunaClient {self.base_url}>"
+
+    @property
+    def deprecations(self) -> list[DeprecationNotice]:
+        """The deprecations the server announced on this client's calls, each once (each also
+        raised a `KizunaDeprecationWarning`, a `DeprecationWarning`)."""
+        return list(self._deprecations.values())
 
     # -- public entry point ---------------------------------------------------------------------
     def request(
@@ -274,6 +283,7 @@ class KizunaClient:
                 ) from exc
             self.last_response = response
             self.rate_limit = RateLimit.from_headers(response.headers) or self.rate_limit
+            self._note_deprecation(method, url, response.headers)
             if response.status_code < 400:
                 return response
             retryable = response.status_code == 429 or response.status_code >= 500
@@ -285,6 +295,12 @@ class KizunaClient:
                     attempt += 1
                     continue
             raise error_from_response(response)
+
+    def _note_deprecation(self, method: str, path: str, headers: Mapping[str, str]) -> None:
+        """Warn once per deprecation the server announces (API.md §18; kizuna_sdk.deprecations)."""
+        notice = notice_from_headers(method, path, headers)
+        if notice is not None:
+            warn_once(self._deprecations, notice)
 
     def _decode(self, response: httpx.Response) -> Any:
         if response.status_code == 204 or not response.content:

@@ -17,6 +17,7 @@ __all__ = [
     "ConflictError",
     "NotMergeableError",
     "RateLimitedError",
+    "GoneError",
     "ServerError",
     "error_from_response",
 ]
@@ -29,6 +30,7 @@ _STATUS_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
+    410: "GONE",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     416: "RANGE_NOT_SATISFIABLE",
@@ -114,6 +116,10 @@ class RateLimitedError(KizunaError):
         self.retry_after = retry_after
 
 
+class GoneError(KizunaError):
+    """410: a version, operation or parameter past its sunset date (API.md §18)."""
+
+
 class ServerError(KizunaError):
     """5xx: the server (or a proxy in front of it) failed."""
 
@@ -126,12 +132,14 @@ _BY_CODE: dict[str, type[KizunaError]] = {
     "CONFLICT": ConflictError,
     "NOT_MERGEABLE": NotMergeableError,
     "RATE_LIMITED": RateLimitedError,
+    "GONE": GoneError,
 }
 _BY_STATUS: dict[int, type[KizunaError]] = {
     401: UnauthorizedError,
     403: ForbiddenError,
     404: NotFoundError,
     409: ConflictError,
+    410: GoneError,
     422: ValidationError,
     429: RateLimitedError,
 }

@@ -119,15 +119,22 @@ class User(Resource):
     id: int
     login: str
     type: str
+    name: str
+    email: str
+    site_admin: bool
+    created_at: str
 
 
 class Token(Resource):
     id: int
     name: str
+    hint: str
     scopes: tuple[str, ...]
     token: str
+    created_at: str
     expires_at: str | None
     last_used_at: str | None
+    revoked_at: str | None
 
 
 class Organization(Resource):
@@ -177,10 +184,13 @@ class Commit(Resource):
     author: Resource
     committer: Resource
     parents: tuple[str, ...]
+    stats: Resource  # single commits only
+    files: tuple[Resource, ...]  # single commits only
 
 
 class Content(Resource):
     type: str
+    name: str
     path: str
     sha: str
     size: int
@@ -206,6 +216,8 @@ class Milestone(Resource):
     closed_issues: int
     created_at: str
     updated_at: str
+    closed_at: str | None
+    url: str
 
 
 class Issue(Resource):
@@ -250,12 +262,19 @@ class PullRequest(Resource):
     author: Actor
     labels: tuple[Label, ...]
     assignees: tuple[Actor, ...]
+    commits: int
+    additions: int
+    deletions: int
+    changed_files: int
     merged_at: str | None
     merged_by: Actor | None
     merge_commit_sha: str | None
     mergeable_state: str
     mergeable_state_details: Resource
     requested_reviewers: tuple[Actor, ...]
+    created_at: str
+    updated_at: str
+    closed_at: str | None
     url: str
 
 
@@ -297,7 +316,12 @@ class Agent(Resource):
     trust_level_name: str
     reputation_score: float
     status: str
-    token: str
+    created_at: str
+    updated_at: str
+    last_seen_at: str | None
+    last_audited: str | None
+    url: str
+    token: str  # in the answer of register only
 
 
 class Job(Resource):
@@ -308,6 +332,9 @@ class Job(Resource):
     agent: Actor | None
     attempt: int
     exit_code: int | None
+    started_at: str | None
+    finished_at: str | None
+    log_url: str
 
 
 class Pipeline(Resource):
@@ -319,26 +346,47 @@ class Pipeline(Resource):
     trigger: str
     triggered_by: Actor
     variables: tuple[str, ...]
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    duration_seconds: float | None
     jobs: tuple[Job, ...]
     url: str
 
 
 class Webhook(Resource):
     id: int
+    type: str
     url: str
     content_type: str
     events: tuple[str, ...]
     active: bool
     has_secret: bool
+    repository: str | None
+    organization: str | None
+    last_success_at: str | None
+    deactivated_at: str | None
+    created_at: str
+    updated_at: str
 
 
 class Delivery(Resource):
     id: int
+    guid: str
     event: str
     action: str | None
+    redelivery: bool
+    state: str
     attempt: int
     status_code: int | None
-    success: bool
+    success: bool | None
+    duration_ms: int | None
+    delivered_at: str | None
+    next_attempt_at: str | None
+    created_at: str
+    error: str  # a single delivery only, with request and response
+    request: Resource
+    response: Resource
 
 
 class Event(Resource):

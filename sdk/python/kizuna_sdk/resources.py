@@ -190,8 +190,8 @@ class Labels(_Group):
         data = body(name=name, color=color, description=description)
         return self._client.request("POST", f"{self._repo(org, repo)}/labels", json=data, cls=Label)
 
-    def update(self, org: str, repo: str, name: str, **fields: Any) -> Label:
-        """PATCH: name, color, description."""
+    def update(self, org: str, repo: str, name: str, /, **fields: Any) -> Label:
+        """PATCH: name (renames), color, description."""
         return self._client.request("PATCH", f"{self._repo(org, repo)}/labels/{seg(name)}", json=fields, cls=Label)
 
     def delete(self, org: str, repo: str, name: str) -> None:

@@ -63,6 +63,7 @@ def stream_events(
         try:
             with client._http.stream("GET", path, headers=headers, timeout=timeout) as response:
                 client.last_response = response
+                client._note_deprecation("GET", path, response.headers)
                 if response.status_code >= 400:
                     response.read()
                     error = error_from_response(response)

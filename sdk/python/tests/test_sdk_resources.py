@@ -115,6 +115,9 @@ def test_labels(client, require_route, fresh_repo):
     assert isinstance(label, Label) and label.color == "ff0000"
     assert client.labels.get(ORG, fresh_repo, "needs review").description == "d"
     assert client.labels.update(ORG, fresh_repo, "needs review", color="00ff00").color == "00ff00"
+    renamed = client.labels.update(ORG, fresh_repo, "needs review", name="reviewing")  # `name` is also a field
+    assert renamed.name == "reviewing" and renamed.color == "00ff00"
+    client.labels.update(ORG, fresh_repo, "reviewing", name="needs review")
     client.labels.delete(ORG, fresh_repo, "needs review")
     assert "needs review" not in {label.name for label in client.labels.list(ORG, fresh_repo)}
     with pytest.raises(ValidationError):

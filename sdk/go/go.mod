@@ -1,0 +1,3 @@
+module github.com/kizuna/sdk-go
+
+go 1.19
