@@ -1,32 +1,38 @@
 # Kizuna: `make run` serves a seeded demo on http://127.0.0.1:8000; `make test` runs every test.
+# KIZUNA_VAR_DIR (default ./var) holds the SQLite database, the git repositories and the demo token.
 # KIZUNA_SDK_STRICT=1: an SDK test whose endpoint answers 404 fails instead of skipping.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate worker schema clean browser-deps rust-deps test-rust go-deps test-go test-conformance
+.PHONY: run test install install-serve migrate worker schema clean browser-deps rust-deps test-rust go-deps test-go test-conformance
 
-$(STAMP): pyproject.toml sdk/python/pyproject.toml
+# What serving needs (the server, the Python SDK and its `kizuna-runner`); `make test` adds the test extras.
+$(SERVE_STAMP): pyproject.toml sdk/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]' -e ./sdk/python
+	$(BIN)/python -m pip install -q -e . -e ./sdk/python
+	touch $(SERVE_STAMP)
+
+$(STAMP): $(SERVE_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+install-serve: $(SERVE_STAMP)
 
 install: $(STAMP)
 
-migrate: install
+migrate: install-serve
 	$(BIN)/python manage.py migrate --noinput -v0
 
-run: migrate
-	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	@echo "Serving Kizuna on http://$(HOST):$(PORT) (task worker alongside); Ctrl-C stops both."
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker & \
-	  $(BIN)/python manage.py deliver_webhooks --loop & \
-	  $(BIN)/uvicorn kizuna.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+# run_demo checks the port first (a busy one fails before anything is written), migrates, seeds (the
+# demo token is kept in var/demo-token and printed again on a re-run), then serves; Ctrl-C stops it.
+run: install-serve
+	@$(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
 
 worker: migrate
 	$(BIN)/python manage.py db_worker
@@ -80,7 +86,7 @@ CONFORMANCE_REQUIRE := python,js,go$(if $(wildcard sdk/conformance/drivers/rust/
 test-conformance: install go-deps rust-deps
 	$(GO_ENV) $(RUST_ENV) $(BIN)/python sdk/conformance/run.py --require $(CONFORMANCE_REQUIRE)
 
-schema: install
+schema: install-serve
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 clean:

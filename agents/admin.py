@@ -6,6 +6,7 @@ from django.utils.html import format_html
 
 from kizuna.accounts.services import actor_for_user
 
+from kizuna.admin import ServiceAdmin
 from kizuna.api.errors import KizunaAPIError
 
 from . import services
@@ -42,7 +43,7 @@ class AgentAdminForm(forms.ModelForm):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(ServiceAdmin):
     form = AgentAdminForm
     list_display = ("name", "operator", "model_family", "model_version", "trust_level", "status", "reputation_score",
                     "last_seen_at", "created_at")

@@ -26,7 +26,7 @@ SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or "kizuna-insecure-development
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kizuna.admin_site.KizunaAdminConfig",  # django.contrib.admin, entered through kizuna.policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves Swagger UI / Redoc assets (drf-spectacular-sidecar) and the web pages' CSS from this
     # server, in every deployment mode; finders make `collectstatic` optional for `make run`.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kizuna.web.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,17 +1,33 @@
+"""Pull requests in the admin: the git side is read-only (a merge happens only through the merge
+service, which merges for real). The base branch is changed, and pull requests closed, reopened or
+marked ready, through pulls.services; the title and body are edited on the issue's page."""
+
 from django.contrib import admin
 
+from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
+
+from . import services
 from .models import BranchProtection, PullRequest, Review
+
+GIT_FIELDS = ("head_ref", "head_sha", "base_sha", "draft", "merged", "mergeable", "commits", "additions", "deletions",
+              "changed_files", "merged_at", "merged_by", "merge_commit_sha")
 
 
 @admin.register(PullRequest)
-class PullRequestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "repository", "number", "title", "head_ref", "base_ref", "draft", "merged", "mergeable")
+class PullRequestAdmin(ServiceAdmin):
+    list_display = ("number", "title", "repository", "head_ref", "base_ref", "state", "draft", "merged")
     list_filter = ("draft", "merged", "mergeable")
     search_fields = ("issue__title", "head_ref", "base_ref", "head_sha", "merge_commit_sha")
     list_select_related = ("issue", "repository__namespace")
-    raw_id_fields = ("issue", "repository", "merged_by")
-    readonly_fields = ("head_sha", "base_sha", "merge_commit_sha", "merged_at", "merged_by")
-    show_full_result_count = False
+    fields = ("issue", "repository", "base_ref", *GIT_FIELDS)
+    readonly_fields = ("issue", "repository", *GIT_FIELDS)
+    actions = ["close_pulls", "reopen_pulls", "mark_ready"]
+
+    def has_add_permission(self, request):
+        return False  # opened through the API, from real branches
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(ordering="issue__number")
     def number(self, obj):
@@ -21,24 +37,42 @@ class PullRequestAdmin(admin.ModelAdmin):
     def title(self, obj):
         return obj.issue.title
 
+    @admin.display(ordering="issue__state")
+    def state(self, obj):
+        return obj.issue.state
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never edited here: reviews and protection rules change through the API's services,
-    which lock, validate and record the events the audit trail needs."""
+    def save_model(self, request, obj, form, change):
+        if "base_ref" in form.changed_data:
+            pull = PullRequest.objects.select_related("issue", "repository__namespace").get(pk=obj.pk)
+            services.pull_update(pull=pull, actor=staff_actor(request), base=form.cleaned_data["base_ref"])
 
-    def has_add_permission(self, request):
-        return False
+    def _rows(self, queryset):
+        return queryset.select_related("issue__author", "repository__namespace")
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    @admin.action(description="Close the selected pull requests (without merging)")
+    def close_pulls(self, request, queryset):
+        actor = staff_actor(request)
+        self.run_each(request, self._rows(queryset.filter(issue__state="open")), "Closed",
+                      lambda pull: services.pull_update(pull=pull, actor=actor, state="closed"))
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description="Reopen the selected pull requests")
+    def reopen_pulls(self, request, queryset):
+        actor = staff_actor(request)
+        self.run_each(request, self._rows(queryset.filter(issue__state="closed", merged=False)), "Reopened",
+                      lambda pull: services.pull_update(pull=pull, actor=actor, state="open"))
+
+    @admin.action(description="Mark the selected drafts ready for review")
+    def mark_ready(self, request, queryset):
+        actor = staff_actor(request)
+        self.run_each(request, self._rows(queryset.filter(draft=True)), "Marked ready",
+                      lambda pull: services.pull_ready(pull=pull, actor=actor))
 
 
+# Branch protection rules and reviews are shown, never edited here: they change through the API's
+# services, which lock the pull request, validate and record the events the audit trail needs.
 @admin.register(BranchProtection)
 class BranchProtectionAdmin(ReadOnlyAdmin):
-    list_display = ("repository", "branch", "required_approving_review_count", "require_code_owner_reviews",
+    list_display = ("branch", "repository", "required_approving_review_count", "require_code_owner_reviews",
                     "require_pipeline", "require_pull_request", "agent_approval_min_trust", "updated_at")
     list_select_related = ("repository__namespace",)
     search_fields = ("branch", "repository__name")
@@ -50,4 +84,3 @@ class ReviewAdmin(ReadOnlyAdmin):
     list_filter = ("state",)
     list_select_related = ("pull__issue", "user")
     search_fields = ("user__login", "commit_id")
-    show_full_result_count = False

@@ -4,13 +4,14 @@ deletion go through the services, so events are emitted and the git data follows
 from django.contrib import admin
 
 from kizuna.accounts.services import actor_for_user
+from kizuna.admin import ServiceAdmin
 
 from . import services
 from .models import Repository
 
 
 @admin.register(Repository)
-class RepositoryAdmin(admin.ModelAdmin):
+class RepositoryAdmin(ServiceAdmin):
     list_display = ("full_name", "visibility", "archived", "default_branch", "open_issues_count", "created_at", "pushed_at")
     list_filter = ("visibility", "archived")
     search_fields = ("name", "namespace__login")

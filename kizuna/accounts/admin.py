@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
 from kizuna.api.errors import ValidationFailed
 
 from . import services
@@ -46,46 +47,68 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """For reading: memberships change on their own page, through member_set / member_remove."""
+
     model = Membership
-    raw_id_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Namespace)
-class NamespaceAdmin(admin.ModelAdmin):
+class NamespaceAdmin(ReadOnlyAdmin):
+    """Personal namespaces come with their users and organisations from the API; a login is part of
+    every repository's URL. Members are managed under Memberships."""
+
     list_display = ("login", "kind", "name", "user", "created_at")
     list_filter = ("kind",)
     search_fields = ("login", "name")
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at")
     inlines = [MembershipInline]
-    show_full_result_count = False
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdmin):
     list_display = ("namespace", "user", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("namespace__login", "user__username")
     list_select_related = ("namespace", "user")
     raw_id_fields = ("namespace", "user")
-    show_full_result_count = False
+    fields = ("namespace", "user", "role", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("created_at",) if obj is None else ("namespace", "user", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        org = data["namespace"] if not change else obj.namespace
+        if not org.is_org:
+            raise ValidationFailed({"namespace": ["only organisations have members"]})
+        membership = services.member_set(actor=staff_actor(request), org=org, user=data["user"] if not change else obj.user,
+                                         role=data["role"])
+        obj.pk = membership.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.member_remove(actor=staff_actor(request), org=obj.namespace, membership=obj)
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(ReadOnlyAdmin):
+    """Actors come with their users, agents and deploy tokens; the audit trail points at them."""
+
     list_display = ("login", "type", "user", "agent", "deploy_token")
     list_filter = ("type",)
     search_fields = ("login",)
-    raw_id_fields = ("user", "agent", "deploy_token")
-    show_full_result_count = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
+    list_select_related = ("user", "agent", "deploy_token")
 
 
 SCOPES_BY_KIND = {Token.Kind.PERSONAL: services.PERSONAL_SCOPES, Token.Kind.DEPLOY: services.DEPLOY_SCOPES}
@@ -119,8 +142,8 @@ class TokenAddForm(forms.ModelForm):
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "hint", "user", "agent", "repository", "created_at", "expires_at", "last_used_at", "revoked_at")
+class TokenAdmin(ServiceAdmin):
+    list_display = ("name", "kind", "hint", "owner", "created_at", "expires_at", "last_used_at", "revoked_at")
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter), "internal")
     search_fields = ("name", "hint", "user__username", "agent__name")
     list_select_related = ("user", "agent", "repository__namespace")
@@ -133,13 +156,20 @@ class TokenAdmin(admin.ModelAdmin):
     show_full_result_count = False
     date_hierarchy = None
 
+    @admin.display(description="owner")
+    def owner(self, obj):
+        """The user, agent or repository the token belongs to (a job token: its job)."""
+        if obj.job_id:
+            return f"job {obj.job_id}"
+        return obj.user or obj.agent or (obj.repository.full_name if obj.repository_id else "")
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = TokenAddForm
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
+        return () if obj is None else (*self.readonly_fields, "name", "internal", "expires_at")
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -149,8 +179,7 @@ class TokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            return
+            return  # every field of an existing token is read-only: revoke it and create another
         data = form.cleaned_data
         token, raw = services.token_create(
             kind=data["kind"], name=data["name"], user=data.get("user"), agent=data.get("agent"),

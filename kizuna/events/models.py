@@ -127,6 +127,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         indexes = [
             models.Index(fields=["webhook", "-id"]),
             models.Index(fields=["state", "next_attempt_at"]),

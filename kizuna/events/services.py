@@ -221,14 +221,15 @@ def _system_actor_for(hook: Webhook) -> Actor:
 
 
 @transaction.atomic
-def webhook_deactivate(*, hook: Webhook, reason: str) -> bool:
-    """Turn off a hook that keeps failing, and say so with a `webhook.deactivated` event."""
+def webhook_deactivate(*, hook: Webhook, reason: str, actor: Actor | None = None) -> bool:
+    """Turn off a hook (one that keeps failing, or by an operator: `actor`), and say so with a
+    `webhook.deactivated` event; a failing hook's event names its creator (or an admin) as actor."""
     updated = Webhook.objects.filter(pk=hook.pk, active=True).update(active=False, deactivated_at=timezone.now())
     if not updated:
         return False
     hook.refresh_from_db()
     emit_event(
-        type="webhook.deactivated", actor=_system_actor_for(hook), repository=hook.repository,
+        type="webhook.deactivated", actor=actor or _system_actor_for(hook), repository=hook.repository,
         namespace=hook.namespace if hook.repository_id is None else None,
         payload={"hook": hook_json(hook), "reason": reason},
     )

@@ -120,7 +120,10 @@ def resolve(url: str, *, allow_private: bool | None = None) -> Target:
         for addr in addresses:
             problem = address_problem(ipaddress.ip_address(addr))
             if problem:
-                raise UnsafeTarget(f"host '{host}' resolves to {addr}, {problem}")
+                raise UnsafeTarget(
+                    f"host '{host}' resolves to {addr}, {problem}; a server that must reach such targets "
+                    "(local development, a private network) sets KIZUNA_WEBHOOK_ALLOW_PRIVATE=true"
+                )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

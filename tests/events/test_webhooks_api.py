@@ -121,6 +121,14 @@ def test_private_targets_are_refused_at_create(world, api, public_dns, settings,
     assert not Webhook.objects.exists()
 
 
+def test_refusal_names_the_setting_that_lifts_it(world, api, settings):
+    settings.KIZUNA_WEBHOOK_ALLOW_PRIVATE = False
+    r = create(api, world.tokens["admin"], url="http://127.0.0.1:9/x")
+    assert r.status_code == 422
+    (message,) = r.json()["error"]["details"]["url"]
+    assert "loopback" in message and "KIZUNA_WEBHOOK_ALLOW_PRIVATE=true" in message
+
+
 def test_allow_private_lifts_the_check(world, api, settings):
     settings.KIZUNA_WEBHOOK_ALLOW_PRIVATE = True
     assert create(api, world.tokens["admin"], url="http://127.0.0.1:9/x").status_code == 201

@@ -297,3 +297,55 @@ def test_killed_runner_job_goes_to_a_second_runner(server, tmp_path):
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
+
+
+def _stderr_until(proc, text: str, timeout=90) -> str:
+    """Read the runner's stderr until `text` shows (the runner logs there)."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line.decode(errors="replace"))
+        if text in seen[-1]:
+            return "".join(seen)
+    raise AssertionError(f"no {text!r} from the runner:\n{''.join(seen)}")
+
+
+def test_sigterm_stops_an_idle_runner_at_once_saying_so(server, tmp_path):
+    # --wait 30 and no job: the runner sits in its long poll, which SIGTERM must not wait out.
+    runner = server.runner(0, tmp_path / "work", stderr=subprocess.PIPE)
+    try:
+        _stderr_until(runner, "waiting for jobs")
+        time.sleep(0.5)  # into the claim request (stopping before it must work too)
+        runner.send_signal(signal.SIGTERM)
+        # Well inside the 30 s poll; a runner that waits the poll out is caught by the wait's timeout.
+        _, rest = runner.communicate(timeout=20)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+            runner.wait()
+    assert runner.returncode == 0
+    said = rest.decode()
+    assert "SIGTERM received, stopping" in said and "stopped (SIGTERM)" in said and "Traceback" not in said
+
+
+def test_sigterm_during_a_step_stops_it_and_leaves_the_job_to_its_lease(server, tmp_path):
+    pidfile = tmp_path / "sleep.pid"
+    pipeline = server.trigger("sleepy", PIDFILE=str(pidfile))
+    job_id = pipeline["jobs"][0]["id"]
+    runner = server.runner(0, tmp_path / "work", stderr=subprocess.PIPE)
+    try:
+        pid = int(_wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), what="the step to start"))
+        runner.send_signal(signal.SIGTERM)
+        _, rest = runner.communicate(timeout=60)
+        assert runner.returncode == 0 and "stopped (SIGTERM)" in rest.decode()
+        _wait_for(lambda: not _alive(pid), timeout=30, what="the step's process to go")
+        assert "the runner was stopped (SIGTERM) during this step" in server.log(pipeline["id"], job_id)
+        job = server.pipeline(pipeline["id"])["jobs"][0]
+        assert job["status"] in ("running", "pending") and job["exit_code"] is None  # not reported: re-queued
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+        server.api.post(f"/repos/{server.seed['repo']}/pipelines/{pipeline['id']}/cancel")  # not for the next test

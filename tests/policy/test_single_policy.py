@@ -17,7 +17,7 @@ SERVER_CODE = ["kizuna", "repos", "issues", "pulls", "agents", "pipelines"]
 POLICY = ROOT / "kizuna" / "policy"
 
 DECISIONS = {
-    "staff or superuser flag": re.compile(r"\.is_(staff|superuser)\b"),
+    "staff or superuser flag": re.compile(r"\.is_(staff|superuser)\b(?!\s*\()"),  # policy.is_staff(…) asks
     "trust level comparison": re.compile(r"\.trust_level\s*(<=|>=|<|>)|(<=|>=|<|>)\s*[\w.]*\.trust_level\b"),
     "role rank": re.compile(r"\b(role_at_least|ROLE_RANK)\b"),
     "role comparison": re.compile(r"(==|!=)\s*Role\.|\bRole\.\w+\s*(==|!=)"),
@@ -86,6 +86,7 @@ def test_the_scanner_sees_each_kind_of_decision(snippet):
     'list_display = ("username", "is_staff")\n',
     'site_admin = serializers.BooleanField(source="is_staff")\n',
     "# only staff (is_staff) may do this\n",
+    "ok = policy.is_staff(request.user)\n",
     "if not 0 <= trust_level <= 4:\n    pass\n",
 ])
 def test_strings_comments_and_validation_are_not_decisions(snippet):

@@ -32,3 +32,25 @@ def test_clone_push_and_refusal_over_asgi(world, make_repo, asgi_git_client, tmp
     client.run("clone", "-q", client.url("w-org/big", world.tokens["reader"]), str(again))
     assert (again / "blob.bin").read_bytes() == (work / "blob.bin").read_bytes()
     assert api(world.tokens["reader"]).get("/repos/w-org/big/commits").json()[0]["sha"] == after
+
+
+def test_clone_push_and_static_files_print_no_sync_iterator_warning(world, make_repo, asgi_git_client,
+                                                                    asgi_git_server, tmp_path):
+    """The quiet console of `make run`: Django warns when an ASGI response body is a synchronous
+    iterator; neither git smart HTTP nor the static files (admin, API browser) give one."""
+    import urllib.request
+    import warnings
+
+    client = asgi_git_client
+    make_repo(world.org, "quiet", visibility="private", auto_init=True)
+    work = tmp_path / "q"
+    with warnings.catch_warnings(record=True) as caught:  # the server's threads are in this process
+        warnings.simplefilter("always")
+        client.run("clone", "-q", client.url("w-org/quiet", world.tokens["writer"]), str(work))
+        (work / "f.txt").write_text("hi\n")
+        client.run("add", "f.txt", cwd=work)
+        client.run("commit", "-q", "-m", "f", cwd=work)
+        client.run("push", "-q", client.url("w-org/quiet", world.tokens["writer"]), "HEAD:main", cwd=work)
+        with urllib.request.urlopen(asgi_git_server.url + "/static/admin/css/base.css", timeout=30) as response:
+            assert response.status == 200 and response.read()
+    assert [str(w.message) for w in caught if "synchronous iterators" in str(w.message)] == []

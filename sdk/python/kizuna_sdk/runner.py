@@ -7,6 +7,9 @@ job token (basic auth `x:<job_token>`, handed to git through its environment, se
 each step with `bash -e` in a fresh directory holding the clone, with the job's `env` and `variables` in the environment, streams the output in chunks with byte
 offsets, heartbeats in a background thread, kills the step's process group on cancel or timeout, and
 reports the result. `--once` handles at most one job (waiting up to `--wait` seconds for it) and exits.
+SIGTERM or Ctrl-C stops it at once and says so: an idle runner leaves its long poll; a running step is
+stopped as a cancel stops it (its whole process group), and the job, not reported, goes back to the
+queue when its lease expires.
 
 Every HTTP call to the server lives in `JobApi` and goes through the SDK's `KizunaClient.request`
 (errors are the SDK's `KizunaError` subclasses).
@@ -42,6 +45,11 @@ INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER", "SHEL
 
 class JobGone(Exception):
     """The server no longer gives this runner the job (re-queued, or another agent holds it)."""
+
+
+class Stopping(BaseException):
+    """Raised by the SIGTERM/SIGINT handler into an idle claim (a long poll), so the runner stops at
+    once instead of when the poll ends. A BaseException: no `except Exception` on the way swallows it."""
 
 
 def _transient(exc: KizunaError) -> bool:
@@ -199,6 +207,11 @@ class Heartbeat:
                     self.stop.set()
                     return
 
+    def interrupt(self, reason: str) -> None:
+        """Stop the running step now (the runner is stopping): as a cancel does, with `reason`."""
+        self.reason = reason
+        self.stop.set()
+
     def close(self) -> None:
         self.done.set()
         self.thread.join(timeout=10)
@@ -274,11 +287,20 @@ def _git_env(base: dict, clone_url: str, job_token: str) -> dict:
     return env
 
 
-def run_job(api: JobApi, job: dict, workdir: Path) -> str:
-    """Run one claimed job to the end; returns the final status reported (or 'canceled'/'gone')."""
+# Heartbeat.reason when the runner itself was told to stop: the job is left to its lease.
+RUNNER_STOPPING = "runner stopping"
+
+
+def run_job(api: JobApi, job: dict, workdir: Path, current: dict | None = None) -> str:
+    """Run one claimed job to the end; returns the final status reported (or 'canceled'/'gone', or
+    RUNNER_STOPPING when `current["heartbeat"].interrupt(RUNNER_STOPPING)` stopped it)."""
     job_id = job["id"]
     lease = int(job.get("lease_seconds") or 60)
     heartbeat = Heartbeat(api, job_id, interval=max(0.5, lease / 4))
+    if current is not None:
+        current["heartbeat"] = heartbeat
+        if current.get("signal"):  # told to stop between the claim and now
+            heartbeat.interrupt(RUNNER_STOPPING)
     out = LogStreamer(api, job_id, int(job.get("log_offset") or 0))
     deadline = time.monotonic() + int(job.get("timeout") or 3600)
     job_dir = Path(tempfile.mkdtemp(prefix=f"job-{job_id}-", dir=workdir))
@@ -311,6 +333,11 @@ def run_job(api: JobApi, job: dict, workdir: Path) -> str:
                     out.write(f"\nkizuna-runner: timed out after {job.get('timeout')} s\n".encode())
                     status, exit_code = "failed", 124
                     break
+                if outcome == "canceled" and heartbeat.reason == RUNNER_STOPPING:
+                    out.write(b"\nkizuna-runner: the runner was stopped (SIGTERM) during this step; the job "
+                              b"goes back to the queue when its lease expires\n")
+                    status, exit_code = RUNNER_STOPPING, None
+                    break
                 if outcome == "canceled":
                     out.write(b"\nkizuna-runner: stopped (" + heartbeat.reason.encode() + b")\n")
                     status, exit_code = heartbeat.reason or "canceled", None
@@ -322,6 +349,8 @@ def run_job(api: JobApi, job: dict, workdir: Path) -> str:
         if heartbeat.stop.is_set() and status in ("success", "failed") and exit_code is None:
             status = heartbeat.reason or "canceled"
     finally:
+        if current is not None:
+            current["heartbeat"] = None
         heartbeat.close()
         out.close()
         shutil.rmtree(job_dir, ignore_errors=True)
@@ -345,9 +374,37 @@ def main(argv: list[str] | None = None) -> int:
     api = JobApi(args.url, args.token)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kizuna-runner-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    while not stopping.is_set():
+    # SIGTERM (or Ctrl-C): an idle runner stops at once (the claim's long poll is interrupted); a
+    # running step is stopped as a cancel stops it, and the job is left to its lease (re-queued).
+    state = {"idle": False, "heartbeat": None, "signal": None}
+
+    def on_signal(signum, _frame):
+        if state["signal"] is None:
+            state["signal"] = signal.Signals(signum).name
+            log.info("kizuna-runner: %s received, stopping", state["signal"])
+        if state["heartbeat"] is not None:
+            state["heartbeat"].interrupt(RUNNER_STOPPING)
+        elif state["idle"]:
+            state["idle"] = False
+            raise Stopping()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("kizuna-runner: waiting for jobs from %s", args.url)
+    try:
+        return _loop(api, args, workdir, state)
+    except Stopping:
+        return 0
+    finally:
+        if state["signal"] is not None:
+            log.info("kizuna-runner: stopped (%s)", state["signal"])
+
+
+def _loop(api: JobApi, args, workdir: Path, state: dict) -> int:
+    while True:
+        state["idle"] = True
+        if state["signal"] is not None:
+            return 0
         try:
             job = api.claim(max(0, min(30, args.wait)))
         except KizunaError as exc:
@@ -357,16 +414,19 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("claim failed: %s", exc)
             if args.once:
                 return 1
-            time.sleep(5)
+            time.sleep(5)  # still idle: a signal ends the pause
             continue
+        finally:
+            state["idle"] = False
         if job is None:
             if args.once:
                 return 0
             continue
-        status = run_job(api, job, workdir)
+        status = run_job(api, job, workdir, state)
+        if status == RUNNER_STOPPING:
+            return 0
         if args.once:
             return 0 if status == "success" else 1
-    return 0
 
 
 if __name__ == "__main__":
