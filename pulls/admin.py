@@ -80,7 +80,15 @@ class BranchProtectionAdmin(ReadOnlyAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "pull", "user", "state", "commit_id", "submitted_at")
+    list_display = ("pk", "pull_request", "user", "state", "commit", "submitted_at")
     list_filter = ("state",)
-    list_select_related = ("pull__issue", "user")
+    list_select_related = ("pull__issue", "pull__repository", "user")
     search_fields = ("user__login", "commit_id")
+
+    @admin.display(description="pull request", ordering="pull__issue__number")
+    def pull_request(self, obj):
+        return f"{obj.pull.repository.name}#{obj.pull.issue.number}"
+
+    @admin.display(description="commit", ordering="commit_id")
+    def commit(self, obj):
+        return obj.commit_id[:12]
