@@ -43,7 +43,7 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: install browser-deps rust-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 	KIZUNA_SDK_STRICT=1 $(BIN)/python -m pytest -q sdk/python/tests
 	KIZUNA_SDK_STRICT=1 node --test sdk/js/test/
 	@if [ "$(RUST)" != "0" ]; then $(MAKE) --no-print-directory test-rust; else echo "Rust SDK tests skipped (RUST=0)"; fi

@@ -3,25 +3,21 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kizuna.api.fields import ActorSerializer, UrlField
+from kizuna.api.fields import ActorSerializer, StrictCharField, UrlField, full_match, not_blank
+from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import AGENT_NAME_RE, Agent, TrustLevel
+from .services import CAPABILITY_RE, MAX_CAPABILITIES
 
 
-class StrictCharField(serializers.CharField):
-    """A string and nothing else: numbers are not silently turned into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+CAPABILITY = full_match(CAPABILITY_RE.pattern, "1-50 of a-z, 0-9 and . _ : / -, starting with a letter or digit")
 
 
-class AgentSerializer(serializers.ModelSerializer):
+class AgentSerializer(KizunaModelSerializer):
     id = serializers.UUIDField(read_only=True)
     operator = serializers.SerializerMethodField()
     trust_level_name = serializers.ChoiceField(choices=TrustLevel.labels, read_only=True)
-    capabilities = serializers.ListField(child=serializers.CharField())
+    capabilities = serializers.ListField(child=StrictCharField())
     url = UrlField(lambda agent: f"/agents/{agent.pk}")
 
     class Meta:
@@ -43,7 +39,7 @@ class AgentSerializer(serializers.ModelSerializer):
 class AgentIdentitySerializer(AgentSerializer):
     """`GET /user` with an agent token: the agent plus the actor fields `login` and `type: "Agent"`."""
 
-    login = serializers.CharField(source="name", read_only=True)
+    login = StrictCharField(source="name", read_only=True)
     type = serializers.ChoiceField(choices=["Agent"], read_only=True, default="Agent")
 
     class Meta(AgentSerializer.Meta):
@@ -54,13 +50,12 @@ class AgentIdentitySerializer(AgentSerializer):
 class AgentCreateSerializer(serializers.Serializer):
     """The body of `POST /agents`. Shape only; the services decide (names taken, trust 4 for staff)."""
 
-    name = serializers.RegexField(
-        AGENT_NAME_RE, max_length=39, trim_whitespace=False, error_messages={"invalid": "must be 1-39 characters of a-z, 0-9 and -"}
-    )
+    name = StrictCharField(max_length=39, validators=[full_match(AGENT_NAME_RE, "must be 1-39 characters of a-z, 0-9 and -")])
     description = StrictCharField(required=False, allow_blank=True, default="", max_length=10000)
-    model_family = StrictCharField(max_length=100)
-    model_version = StrictCharField(max_length=100)
-    capabilities = serializers.ListField(child=StrictCharField(max_length=50), required=False, default=list)
+    model_family = StrictCharField(max_length=100, validators=[not_blank])
+    model_version = StrictCharField(max_length=100, validators=[not_blank])
+    capabilities = serializers.ListField(child=StrictCharField(max_length=50, validators=[CAPABILITY]), required=False,
+                                         default=list, max_length=MAX_CAPABILITIES)
     trust_level = serializers.IntegerField(required=False, default=int(TrustLevel.RESTRICTED), min_value=0, max_value=4)
 
     def validate_trust_level(self, value):
@@ -73,7 +68,8 @@ class AgentUpdateSerializer(serializers.Serializer):
     """The body of `PATCH /agents/:id`; `name, model_family, model_version, operator` are immutable."""
 
     description = StrictCharField(required=False, allow_blank=True, max_length=10000)
-    capabilities = serializers.ListField(child=StrictCharField(max_length=50), required=False)
+    capabilities = serializers.ListField(child=StrictCharField(max_length=50, validators=[CAPABILITY]), required=False,
+                                         max_length=MAX_CAPABILITIES)
     trust_level = serializers.IntegerField(required=False, min_value=0, max_value=4)
     status = serializers.ChoiceField(choices=Agent.Status.choices, required=False)
 
@@ -83,7 +79,7 @@ class AgentUpdateSerializer(serializers.Serializer):
 class NewAgentSerializer(AgentSerializer):
     """The registration response: the only place the agent's first token appears."""
 
-    token = serializers.CharField(read_only=True, help_text="The agent's `kza_` token; shown once")
+    token = StrictCharField(read_only=True, help_text="The agent's `kza_` token; shown once")
 
     class Meta(AgentSerializer.Meta):
         fields = AgentSerializer.Meta.fields + ["token"]
@@ -91,4 +87,4 @@ class NewAgentSerializer(AgentSerializer):
 
 
 class AgentTokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True, help_text="The new `kza_` token; shown once")
+    token = StrictCharField(read_only=True, help_text="The new `kza_` token; shown once")

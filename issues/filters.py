@@ -18,6 +18,7 @@ from django.db.models.lookups import Exact, In
 from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
+from drf_spectacular.utils import extend_schema_field
 
 from kizuna.accounts.models import Actor
 from kizuna.api.fields import is_digits
@@ -133,6 +134,8 @@ class IssueFieldsFilterSet(RepoFilterSet):
         return actor_id
 
     # -- filters --------------------------------------------------------------------------------
+    @extend_schema_field({"type": "string", "pattern": r"[^\s,]",
+                          "description": "Comma-separated label names (at least one), at most 30"})
     def filter_labels(self, queryset, name, value):
         issue_id = OuterRef(f"{self.ISSUE}pk")
         for index in range(len(self.resolved[name])):

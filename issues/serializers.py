@@ -4,20 +4,26 @@ Serializers validate and shape; services decide. URLs come from the `repository`
 (the view's, already loaded) so a list never queries per row; without it they fall back to the row's.
 """
 
-from datetime import timezone as dt_timezone
-
 from django.db.models import F
 from django.db.models.lookups import In
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.settings import api_settings
 
 from kizuna.accounts.models import actor_json
-from kizuna.api.fields import ActorField, ActorSerializer, api_url
+from kizuna.api.fields import (
+    ActorField, ActorSerializer, StrictCharField, TimestampField, TitleField, api_url, full_match, timestamp,
+)
+from kizuna.api.serializers import KizunaModelSerializer
 from kizuna.statements import Param, statement
 
-from .models import Comment, Issue, Label, Milestone, color_validator
+from .models import Comment, Issue, Label, Milestone
+
+# A label name: no comma (the list's `labels=` filter is comma-separated), no control character, and no
+# white space at either end (the filter trims its names).
+LABEL_NAME = full_match(r"^[^\s,\x00-\x1f\x7f](?:[^,\x00-\x1f\x7f]*[^\s,\x00-\x1f\x7f])?$",
+                        "no comma or control character, and no white space at either end")
+COLOR = full_match(r"^[0-9a-fA-F]{6}$", "6 hex digits, no #")
 
 
 class RepoUrlField(serializers.Field):
@@ -34,12 +40,12 @@ class RepoUrlField(serializers.Field):
 extend_schema_field(OpenApiTypes.URI)(RepoUrlField)
 
 
-class LabelSerializer(serializers.ModelSerializer):
+class LabelSerializer(KizunaModelSerializer):
     """`{id, name, color, description}` — also used by pull requests."""
 
-    name = serializers.CharField(max_length=50)
-    color = serializers.CharField(validators=[color_validator], min_length=6, max_length=6)
-    description = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    name = StrictCharField(max_length=50, validators=[LABEL_NAME])
+    color = StrictCharField(validators=[COLOR], min_length=6, max_length=6)
+    description = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
 
     class Meta:
         model = Label
@@ -48,20 +54,20 @@ class LabelSerializer(serializers.ModelSerializer):
 
 
 class LabelNamesSerializer(serializers.Serializer):
-    labels = serializers.ListField(child=serializers.CharField(max_length=50), allow_empty=True)
+    labels = serializers.ListField(child=StrictCharField(max_length=50), allow_empty=True)
 
 
-class MilestoneBriefSerializer(serializers.ModelSerializer):
+class MilestoneBriefSerializer(KizunaModelSerializer):
     class Meta:
         model = Milestone
         fields = ["number", "title", "state", "due_on"]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
-    title = serializers.CharField(max_length=256)
-    description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+class MilestoneSerializer(KizunaModelSerializer):
+    title = TitleField()
+    description = StrictCharField(required=False, allow_blank=True, allow_null=True)
     state = serializers.ChoiceField(choices=Milestone.State.choices, required=False)
-    due_on = serializers.DateTimeField(required=False, allow_null=True)
+    due_on = TimestampField(required=False, allow_null=True)
     open_issues = serializers.IntegerField(read_only=True)
     closed_issues = serializers.IntegerField(read_only=True)
     url = RepoUrlField()
@@ -73,10 +79,10 @@ class MilestoneSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "number", "created_at", "updated_at", "closed_at"]
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(KizunaModelSerializer):
     """`{id, body, author, created_at, updated_at, url}` — also used by pull requests."""
 
-    body = serializers.CharField(allow_blank=False, trim_whitespace=False)
+    body = StrictCharField(allow_blank=False, trim_whitespace=False)
     author = ActorField()
     url = RepoUrlField()
 
@@ -86,7 +92,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class IssueSerializer(serializers.ModelSerializer):
+class IssueSerializer(KizunaModelSerializer):
     labels = LabelSerializer(many=True, read_only=True)
     assignees = serializers.SerializerMethodField()
     milestone = MilestoneBriefSerializer(read_only=True, allow_null=True)
@@ -181,13 +187,13 @@ def render_issue_row(row: tuple, labels: list, assignees: list, base_url: str) -
         "labels": labels,
         "assignees": assignees,
         "milestone": None if milestone[0] is None else {
-            "number": milestone[0], "title": milestone[1], "state": milestone[2], "due_on": _timestamp(milestone[3]),
+            "number": milestone[0], "title": milestone[1], "state": milestone[2], "due_on": timestamp(milestone[3]),
         },
         "author": actor_json(*author),
         "comments": comments,
-        "created_at": _timestamp(created_at),
-        "updated_at": _timestamp(updated_at),
-        "closed_at": _timestamp(closed_at),
+        "created_at": timestamp(created_at),
+        "updated_at": timestamp(updated_at),
+        "closed_at": timestamp(closed_at),
         "closed_by": actor_json(*closed_by) if closed_by[0] is not None else None,
         "url": f"{base_url}{number}",
     }
@@ -235,31 +241,41 @@ def render_issue_rows(rows, context) -> list[dict]:
     return [render_issue_row(row, labels[row[0]], assignees[row[0]], base) for row in rows]
 
 
-def _timestamp(value):
-    """As DRF's DateTimeField renders with DATETIME_FORMAT: UTC, `Z`."""
-    if value is None:
-        return None
-    return value.astimezone(dt_timezone.utc).strftime(api_settings.DATETIME_FORMAT)
-
-
 class IssueWriteSerializer(serializers.Serializer):
     """POST and PATCH bodies (PATCH: every field optional)."""
 
-    title = serializers.CharField(max_length=256, allow_blank=False)
-    body = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-    labels = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-    assignees = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-    assignee = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    title = TitleField()
+    body = StrictCharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
+    labels = serializers.ListField(child=StrictCharField(max_length=50), required=False)
+    assignees = serializers.ListField(child=StrictCharField(max_length=64), required=False)
+    assignee = StrictCharField(max_length=64, required=False, allow_null=True, allow_blank=True)
     milestone = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     # PATCH only
     state = serializers.ChoiceField(choices=Issue.State.choices, required=False)
-    state_reason = serializers.ChoiceField(choices=Issue.StateReason.choices, required=False, allow_null=True)
+    state_reason = serializers.ChoiceField(
+        choices=Issue.StateReason.choices, required=False, allow_null=True,
+        help_text="With `state: closed` (or on a closed issue): `completed` (default) or `not_planned`. With "
+                  "`state: open` (or on an open issue): `reopened` or null. Anything else is a 422.")
+
+    # The pairing of `state` and `state_reason` that the server enforces (issues.services._apply_state),
+    # for a body that names both; without `state` the issue's current state decides.
+    request_schema = {"allOf": [
+        {"if": {"required": ["state"], "properties": {"state": {"const": Issue.State.OPEN.value}}},
+         "then": {"properties": {"state_reason": {"enum": [Issue.StateReason.REOPENED.value, None]}}}},
+        {"if": {"required": ["state"], "properties": {"state": {"const": Issue.State.CLOSED.value}}},
+         "then": {"properties": {"state_reason": {"enum": [Issue.StateReason.COMPLETED.value, Issue.StateReason.NOT_PLANNED.value,
+                                                          None]}}}},
+    ]}
 
 
 class IssueCreateSerializer(IssueWriteSerializer):
     state = None
     state_reason = None
+    request_schema = None
 
 
 class CommentBodySerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=False, trim_whitespace=False)
+    """A comment's body, for POST and for PATCH alike: PATCH replaces the body, which stays required."""
+
+    body = StrictCharField(allow_blank=False, trim_whitespace=False)
+    partial_on_patch = False  # kizuna.api.schema

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
-from kizuna.api.fields import api_path
+from kizuna.api.fields import api_path, timestamp
 from kizuna.events.services import emit_event
 from repos.models import Repository
 from repos.services import DEFAULT_LABELS, next_number
@@ -554,7 +554,7 @@ def milestone_update(*, milestone: Milestone, actor: Actor, **changes) -> Milest
             value = changes[field] if field == "due_on" else (changes[field] or "")
             if value != getattr(milestone, field):
                 old = getattr(milestone, field)
-                edits[field] = {"from": old.isoformat() if hasattr(old, "isoformat") else old}
+                edits[field] = {"from": timestamp(old) if hasattr(old, "isoformat") else old}
                 setattr(milestone, field, value)
     state_event = None
     if "state" in changes and changes["state"] != milestone.state:

@@ -223,8 +223,12 @@ SPECTACULAR_SETTINGS = {
         "PipelineStatusEnum": "pipelines.models.Status",
         "OpenClosedStateEnum": "issues.models.Issue.State",  # issues and milestones share it
         "DeliveryStateEnum": "kizuna.events.models.WebhookDelivery.State",
+        "WebhookEventEnum": "kizuna.events.serializers.WEBHOOK_EVENT_CHOICES",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kizuna.api.schema.versions_hook"],
+    "CONTACT": {"name": "The operators of this Kizuna server"},
+    # versions_hook marks deprecations; postprocess then shares headers and lists the tags in use.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kizuna.api.schema.versions_hook",
+                             "kizuna.api.schema.postprocess"],
 }
 
 LOGGING = {

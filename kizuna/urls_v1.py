@@ -1,6 +1,7 @@
 """The URL patterns of API v1, served under /api/v1/ (kizuna.versions routes them)."""
 
 from django.urls import include, path
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from kizuna.api.versioning import ChangelogView, VersionSchemaView
@@ -15,7 +16,9 @@ urlpatterns = [
     # repos last: its `repos/<org>/<repo>` would otherwise shadow nothing, but keep specific paths first.
     path("", include("repos.urls")),
     path("changelog", ChangelogView.as_view(), name="changelog"),
-    path("schema", VersionSchemaView.as_view(version="v1"), name="schema"),
+    # Compressed: the schema is large and the same for everyone. API answers are not (docs/api.md,
+    # "Compression": they can carry secrets next to caller-chosen text, the BREACH setting).
+    path("schema", gzip_page(VersionSchemaView.as_view(version="v1")), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]

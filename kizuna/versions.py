@@ -228,7 +228,9 @@ class Registry:
 def _until(what: str, item: Dated) -> str:
     if item.sunset is None:
         return what
-    return f"{what} (sunset {item.sunset.strftime('%Y-%m-%dT%H:%M:%SZ')})"
+    from kizuna.api.fields import timestamp
+
+    return f"{what} (sunset {timestamp(item.sunset)})"
 
 
 # --- The registry --------------------------------------------------------------------------------

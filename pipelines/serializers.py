@@ -1,12 +1,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kizuna.api.fields import ActorField, ActorSerializer, UrlField, absolute_url
+from kizuna.api.fields import ActorField, ActorSerializer, StrictCharField, UrlField, absolute_url
+from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import Job, Pipeline, Status
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(KizunaModelSerializer):
     agent = serializers.SerializerMethodField()
     log_url = serializers.SerializerMethodField()
 
@@ -26,7 +27,7 @@ class JobSerializer(serializers.ModelSerializer):
         return api_url(self.context.get("request"), f"{job.pipeline.api_path()}/jobs/{job.pk}/log")
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(KizunaModelSerializer):
     triggered_by = ActorField()
     variables = serializers.SerializerMethodField()
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
@@ -50,7 +51,7 @@ class PipelineSerializer(serializers.ModelSerializer):
 
 
 class PipelineTriggerSerializer(serializers.Serializer):
-    ref = serializers.CharField(required=False, max_length=255, help_text="Branch, tag or sha (default: the default branch)")
+    ref = StrictCharField(required=False, max_length=255, help_text="Branch, tag or sha (default: the default branch)")
     variables = serializers.JSONField(required=False, help_text='{NAME: "value"}: strings only')
 
 
@@ -81,20 +82,20 @@ class ClaimedJobSerializer(serializers.Serializer):
     """The job handed to an agent by POST /agent/jobs/claim."""
 
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = StrictCharField()
     pipeline = serializers.DictField()
     repository = serializers.DictField()
-    clone_url = serializers.CharField()
-    ref = serializers.CharField()
-    sha = serializers.CharField()
+    clone_url = StrictCharField()
+    ref = StrictCharField()
+    sha = StrictCharField()
     steps = serializers.ListField(child=serializers.DictField())
-    env = serializers.DictField(child=serializers.CharField())
-    variables = serializers.DictField(child=serializers.CharField())
+    env = serializers.DictField(child=StrictCharField())
+    variables = serializers.DictField(child=StrictCharField())
     timeout = serializers.IntegerField()
     attempt = serializers.IntegerField()
     lease_seconds = serializers.IntegerField()
     log_offset = serializers.IntegerField(help_text="Bytes already in the job's log (earlier attempts)")
-    job_token = serializers.CharField()
+    job_token = StrictCharField()
 
 
 def claimed_job_data(request, job: Job, raw_token: str, lease_seconds: int) -> dict:

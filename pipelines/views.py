@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from kizuna import policy
 from kizuna.api.errors import NotFound, ValidationFailed
-from kizuna.api.parsers import PlainTextParser
+from kizuna.api.parsers import OctetStreamParser, PlainTextParser
 from kizuna.api.renderers import KizunaJSONRenderer, PlainTextRenderer
 from kizuna.api.schema import ErrorSerializer
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
@@ -164,7 +164,7 @@ class AgentJobViewSet(KizunaViewSet):
 
     @extend_schema(
         summary="Append to a held job's log",
-        request={"text/plain": OpenApiTypes.STR},
+        request={"text/plain": OpenApiTypes.STR, "application/octet-stream": OpenApiTypes.BINARY},
         parameters=[OpenApiParameter("X-Log-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True,
                                      description="Bytes of the log already accepted")],
         responses={202: OpenApiResponse(description="Accepted; `X-Log-Offset` carries the new size")},
@@ -185,4 +185,4 @@ class AgentJobViewSet(KizunaViewSet):
 
 
 class AgentJobLogViewSet(AgentJobViewSet):
-    parser_classes = [PlainTextParser]
+    parser_classes = [PlainTextParser, OctetStreamParser]

@@ -1,17 +1,21 @@
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from issues.serializers import LabelSerializer
 from kizuna import policy
-from kizuna.api.fields import ActorField, ActorSerializer, UrlField
+from kizuna.api.fields import (
+    ActorField, ActorSerializer, StrictBooleanField, StrictCharField, TimestampField, TitleField, UrlField,
+)
+from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import BranchProtection, PullRequest, Review
 from .services import MAX_REQUESTED_REVIEWERS, MERGE_METHODS, REVIEW_EVENTS
 
 
 class RefSerializer(serializers.Serializer):
-    ref = serializers.CharField()
-    sha = serializers.CharField()
+    ref = StrictCharField()
+    sha = StrictCharField()
 
 
 class UnmetRuleSerializer(serializers.Serializer):
@@ -19,15 +23,15 @@ class UnmetRuleSerializer(serializers.Serializer):
                                             "require_pipeline"])
     required = serializers.JSONField(help_text="approvals or owner sets needed; `success` for the pipeline")
     actual = serializers.JSONField(help_text="approvals or owner sets given; the newest pipeline's status or null")
-    changes_requested_by = serializers.ListField(child=serializers.CharField(), required=False)
-    owners = serializers.ListField(child=serializers.ListField(child=serializers.CharField()), required=False,
+    changes_requested_by = serializers.ListField(child=StrictCharField(), required=False)
+    owners = serializers.ListField(child=serializers.ListField(child=StrictCharField()), required=False,
                                    help_text="owner sets (logins) still without an approval")
 
 
 class CodeOwnersErrorSerializer(serializers.Serializer):
-    path = serializers.CharField(allow_null=True)
+    path = StrictCharField(allow_null=True)
     line = serializers.IntegerField(allow_null=True)
-    message = serializers.CharField()
+    message = StrictCharField()
 
 
 class MergeableDetailsSerializer(serializers.Serializer):
@@ -35,21 +39,21 @@ class MergeableDetailsSerializer(serializers.Serializer):
     codeowners_errors = CodeOwnersErrorSerializer(many=True)
 
 
-class PullRequestSerializer(serializers.ModelSerializer):
+class PullRequestSerializer(KizunaModelSerializer):
     id = serializers.IntegerField(read_only=True)
     number = serializers.IntegerField(source="issue.number", read_only=True)
-    title = serializers.CharField(source="issue.title", read_only=True)
-    body = serializers.CharField(source="issue.body", read_only=True)
-    state = serializers.CharField(source="issue.state", read_only=True)
+    title = StrictCharField(source="issue.title", read_only=True)
+    body = StrictCharField(source="issue.body", read_only=True)
+    state = StrictCharField(source="issue.state", read_only=True)
     head = serializers.SerializerMethodField()
     base = serializers.SerializerMethodField()
     author = ActorField(source="issue.author")
     labels = LabelSerializer(source="issue.labels", many=True, read_only=True)
     assignees = serializers.SerializerMethodField()
     merged_by = ActorField(allow_null=True)
-    created_at = serializers.DateTimeField(source="issue.created_at", read_only=True)
-    updated_at = serializers.DateTimeField(source="issue.updated_at", read_only=True)
-    closed_at = serializers.DateTimeField(source="issue.closed_at", read_only=True, allow_null=True)
+    created_at = TimestampField(source="issue.created_at", read_only=True)
+    updated_at = TimestampField(source="issue.updated_at", read_only=True)
+    closed_at = TimestampField(source="issue.closed_at", read_only=True, allow_null=True)
     url = UrlField(lambda pr: pr.api_path())
     mergeable_state = serializers.SerializerMethodField()
     mergeable_state_details = serializers.SerializerMethodField()
@@ -105,38 +109,38 @@ class PullRequestSerializer(serializers.ModelSerializer):
 
 
 class PullCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=256)
-    body = serializers.CharField(required=False, allow_blank=True, default="")
-    head = serializers.CharField(max_length=255)
-    base = serializers.CharField(max_length=255, required=False)
-    draft = serializers.BooleanField(required=False, default=False)
+    title = TitleField()
+    body = StrictCharField(required=False, allow_blank=True, default="")
+    head = StrictCharField(max_length=255)
+    base = StrictCharField(max_length=255, required=False)
+    draft = StrictBooleanField(required=False, default=False)
 
 
 class PullUpdateSerializer(serializers.Serializer):
     """Writable fields of PATCH; anything else (merged, head, …) is read-only and ignored (API.md §2)."""
 
-    title = serializers.CharField(max_length=256, required=False)
-    body = serializers.CharField(required=False, allow_blank=True)
+    title = TitleField(required=False)
+    body = StrictCharField(required=False, allow_blank=True)
     state = serializers.ChoiceField(choices=["open", "closed"], required=False)
-    base = serializers.CharField(max_length=255, required=False)
-    labels = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-    assignees = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    base = StrictCharField(max_length=255, required=False)
+    labels = serializers.ListField(child=StrictCharField(max_length=50), required=False)
+    assignees = serializers.ListField(child=StrictCharField(max_length=64), required=False)
 
 
 class MergeSerializer(serializers.Serializer):
     merge_method = serializers.ChoiceField(choices=list(MERGE_METHODS), required=False, default="merge")
-    sha = serializers.CharField(max_length=64, required=False)
-    commit_title = serializers.CharField(max_length=256, required=False, allow_blank=True)
-    commit_message = serializers.CharField(required=False, allow_blank=True)
+    sha = StrictCharField(max_length=64, required=False)
+    commit_title = StrictCharField(max_length=256, required=False, allow_blank=True)
+    commit_message = StrictCharField(required=False, allow_blank=True)
 
 
 class MergeResultSerializer(serializers.Serializer):
-    merged = serializers.BooleanField()
-    sha = serializers.CharField()
-    message = serializers.CharField()
+    merged = StrictBooleanField()
+    sha = StrictCharField()
+    message = StrictCharField()
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(KizunaModelSerializer):
     user = ActorField()
 
     class Meta:
@@ -147,18 +151,18 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class ReviewCreateSerializer(serializers.Serializer):
     event = serializers.ChoiceField(choices=list(REVIEW_EVENTS))
-    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=65536,
+    body = StrictCharField(required=False, allow_blank=True, default="", max_length=65536,
                                  help_text="required for REQUEST_CHANGES and COMMENT")
-    commit_id = serializers.RegexField(r"^[0-9a-f]{40}$", required=False,
-                                       help_text="the head sha reviewed; another head answers 409")
+    commit_id = StrictCharField(required=False, max_length=40, validators=[RegexValidator(r"\A[0-9a-f]{40}\Z")],
+                                help_text="the head sha reviewed (40 hex digits); another head answers 409")
 
 
 class DismissSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=1024)
+    message = StrictCharField(max_length=1024)
 
 
 class ReviewersSerializer(serializers.Serializer):
-    reviewers = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
+    reviewers = serializers.ListField(child=StrictCharField(max_length=64), allow_empty=False,
                                       max_length=MAX_REQUESTED_REVIEWERS)
 
 
@@ -166,12 +170,12 @@ class ProtectionSerializer(serializers.Serializer):
     """A branch's protection rule; on PUT omitted fields take their defaults (0, false, null)."""
 
     required_approving_review_count = serializers.IntegerField(min_value=0, max_value=6, default=0)
-    dismiss_stale_reviews = serializers.BooleanField(default=False)
-    require_code_owner_reviews = serializers.BooleanField(default=False)
-    require_pipeline = serializers.BooleanField(default=False, help_text="the newest pipeline on the head sha must be success")
-    require_pull_request = serializers.BooleanField(default=False, help_text="no direct pushes")
-    allow_force_pushes = serializers.BooleanField(default=False)
-    allow_deletions = serializers.BooleanField(default=False)
+    dismiss_stale_reviews = StrictBooleanField(default=False)
+    require_code_owner_reviews = StrictBooleanField(default=False)
+    require_pipeline = StrictBooleanField(default=False, help_text="the newest pipeline on the head sha must be success")
+    require_pull_request = StrictBooleanField(default=False, help_text="no direct pushes")
+    allow_force_pushes = StrictBooleanField(default=False)
+    allow_deletions = StrictBooleanField(default=False)
     agent_approval_min_trust = serializers.IntegerField(
         min_value=0, max_value=4, allow_null=True, default=None,
         help_text="agents' approvals count at or above this trust level; null: never")

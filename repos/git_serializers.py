@@ -4,37 +4,39 @@ import base64
 
 from rest_framework import serializers
 
+from kizuna.api.fields import StrictBooleanField, StrictCharField, TimestampField
+
 
 class CommitRefSerializer(serializers.Serializer):
-    sha = serializers.CharField()
+    sha = StrictCharField()
 
 
 class BranchSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = StrictCharField()
     commit = CommitRefSerializer()
-    protected = serializers.BooleanField()
+    protected = StrictBooleanField()
 
 
 class GitPersonSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    email = serializers.CharField()
-    date = serializers.DateTimeField()
+    name = StrictCharField()
+    email = StrictCharField()
+    date = TimestampField()
 
 
 class CommitSerializer(serializers.Serializer):
-    sha = serializers.CharField()
-    message = serializers.CharField()
+    sha = StrictCharField()
+    message = StrictCharField()
     author = GitPersonSerializer()
     committer = GitPersonSerializer()
-    parents = serializers.ListField(child=serializers.CharField())
+    parents = serializers.ListField(child=StrictCharField())
 
 
 class CommitFileSerializer(serializers.Serializer):
-    filename = serializers.CharField()
+    filename = StrictCharField()
     status = serializers.ChoiceField(choices=["added", "removed", "modified", "renamed", "copied", "changed"])
     additions = serializers.IntegerField()
     deletions = serializers.IntegerField()
-    previous_filename = serializers.CharField(required=False)
+    previous_filename = StrictCharField(required=False)
 
 
 class CommitStatsSerializer(serializers.Serializer):
@@ -50,14 +52,14 @@ class CommitDetailSerializer(CommitSerializer):
 
 class ContentEntrySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["file", "dir", "symlink", "submodule"])
-    name = serializers.CharField()
-    path = serializers.CharField()
-    sha = serializers.CharField()
+    name = StrictCharField()
+    path = StrictCharField()
+    sha = StrictCharField()
     size = serializers.IntegerField()
 
 
 class ContentFileSerializer(ContentEntrySerializer):
-    encoding = serializers.CharField(default="base64")
+    encoding = StrictCharField(default="base64")
     content = serializers.SerializerMethodField()
 
     def get_content(self, obj) -> str:

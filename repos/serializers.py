@@ -1,20 +1,24 @@
 from rest_framework import serializers
 
-from kizuna.api.fields import StrictCharField, UrlField, absolute_url
+from kizuna.api.fields import StrictBooleanField, StrictCharField, UrlField, absolute_url, full_match
+from kizuna.api.serializers import KizunaModelSerializer
 
-from .models import Repository, Visibility, validate_repo_name
+from .models import REPO_NAME_RE, Repository, Visibility, validate_repo_name
+
+# REPO_NAME_RE without `.` and `..` (validate_repo_name), as one pattern the schema can state.
+REPO_NAME = full_match(r"^(?!\.\.?$)" + REPO_NAME_RE.removeprefix("^"), "must be 1-100 of A-Z a-z 0-9 . _ -, not . or ..")
 
 
 class OwnerSerializer(serializers.Serializer):
-    login = serializers.CharField()
-    type = serializers.CharField(source="kind")
+    login = StrictCharField()
+    type = StrictCharField(source="kind")
 
 
-class RepositorySerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=100)
-    full_name = serializers.CharField(read_only=True)
+class RepositorySerializer(KizunaModelSerializer):
+    name = StrictCharField(max_length=100, validators=[REPO_NAME])
+    full_name = StrictCharField(read_only=True)
     owner = OwnerSerializer(source="namespace", read_only=True)
-    private = serializers.BooleanField(read_only=True)
+    private = StrictBooleanField(read_only=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     default_branch = StrictCharField(max_length=255, required=False)
     description = StrictCharField(required=False, allow_blank=True)
@@ -52,7 +56,7 @@ class RepositorySerializer(serializers.ModelSerializer):
 
 
 class RepositoryCreateSerializer(RepositorySerializer):
-    auto_init = serializers.BooleanField(required=False, default=False, write_only=True)
+    auto_init = StrictBooleanField(required=False, default=False, write_only=True)
 
     class Meta(RepositorySerializer.Meta):
         fields = RepositorySerializer.Meta.fields + ["auto_init"]

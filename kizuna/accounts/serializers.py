@@ -1,18 +1,21 @@
 from rest_framework import serializers
 
-from kizuna.api.fields import UrlField
+from kizuna.api.fields import StrictBooleanField, StrictCharField, TimestampField, UrlField, full_match
+from kizuna.api.serializers import KizunaModelSerializer
 
-from .models import Membership, Namespace, Role, Token, login_validator
+from .models import LOGIN_RE, Membership, Namespace, Role, Token
+
+LOGIN = full_match(LOGIN_RE, "1-39 letters, digits or single hyphens, not starting or ending with a hyphen")
 
 
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    login = serializers.CharField(source="username")
+    login = StrictCharField(source="username")
     type = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
-    email = serializers.CharField(help_text="May be empty")
-    site_admin = serializers.BooleanField(source="is_staff")
-    created_at = serializers.DateTimeField(source="date_joined")
+    email = StrictCharField(help_text="May be empty")
+    site_admin = StrictBooleanField(source="is_staff")
+    created_at = TimestampField(source="date_joined")
 
     def get_type(self, obj) -> str:
         return "User"
@@ -23,10 +26,10 @@ class UserSerializer(serializers.Serializer):
 
 class DeployIdentitySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="token.pk")
-    login = serializers.CharField()
+    login = StrictCharField()
     type = serializers.SerializerMethodField()
     repository = serializers.SerializerMethodField()
-    scopes = serializers.ListField(child=serializers.CharField())
+    scopes = serializers.ListField(child=StrictCharField())
 
     def get_type(self, obj) -> str:
         return "Deploy"
@@ -35,9 +38,12 @@ class DeployIdentitySerializer(serializers.Serializer):
         return obj.token.repository.full_name
 
 
-class TokenSerializer(serializers.ModelSerializer):
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=["read", "write", "admin"]), required=False)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+class TokenSerializer(KizunaModelSerializer):
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=["read", "write", "admin"]), required=False,
+                                   allow_empty=False, help_text="Default `[read, write]`")
+    expires_at = TimestampField(required=False, allow_null=True,
+                                help_text="When the token stops working; must be in the future (else 422). "
+                                          "Null or absent: it never expires")
 
     class Meta:
         model = Token
@@ -53,13 +59,14 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class DeployTokenSerializer(TokenSerializer):
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=["read", "write"]), required=False)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=["read", "write"]), required=False,
+                                   allow_empty=False, help_text="Default `[read, write]`")
 
 
 class NewTokenSerializer(TokenSerializer):
     """The create response: the only place the secret appears."""
 
-    token = serializers.CharField(read_only=True, help_text="The secret; shown once")
+    token = StrictCharField(read_only=True, help_text="The secret; shown once")
 
     class Meta(TokenSerializer.Meta):
         fields = TokenSerializer.Meta.fields + ["token"]
@@ -69,9 +76,9 @@ class NewDeployTokenSerializer(NewTokenSerializer):
     scopes = DeployTokenSerializer._declared_fields["scopes"]
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
-    login = serializers.CharField(max_length=39, validators=[login_validator])
-    type = serializers.CharField(source="kind", read_only=True)
+class OrganizationSerializer(KizunaModelSerializer):
+    login = StrictCharField(max_length=39, validators=[LOGIN])
+    type = StrictCharField(source="kind", read_only=True)
     url = UrlField(lambda org: f"/orgs/{org.login}")
 
     class Meta:
@@ -81,8 +88,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"required": False}, "description": {"required": False}}
 
 
-class MemberSerializer(serializers.ModelSerializer):
-    login = serializers.CharField(source="user.username", read_only=True)
+class MemberSerializer(KizunaModelSerializer):
+    login = StrictCharField(source="user.username", read_only=True)
     type = serializers.SerializerMethodField()
     role = serializers.ChoiceField(choices=Role.choices)
 

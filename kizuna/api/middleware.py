@@ -183,7 +183,9 @@ VERSION_PATH = re.compile(r"^/api/(v[0-9]+)(?:/|$)")
 
 
 def _timestamp(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    from .fields import timestamp
+
+    return timestamp(moment)
 
 
 class VersionMiddleware(MiddlewareMixin):

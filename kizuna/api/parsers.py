@@ -38,3 +38,10 @@ class PlainTextParser(parsers.BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return read_limited(stream, settings.KIZUNA_MAX_BODY_BYTES)
+
+
+class OctetStreamParser(PlainTextParser):
+    """The same bytes sent as `application/octet-stream`: what a generated client sends for a raw body
+    (openapi-python-client has no `text/plain` bodies)."""
+
+    media_type = "application/octet-stream"

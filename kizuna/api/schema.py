@@ -1,17 +1,33 @@
-"""OpenAPI: the error envelope per status, pagination and rate-limit headers on every operation."""
+"""OpenAPI: every rule the server enforces, stated where a client can read it (docs/api.md, "Schema").
+
+- Each operation answers the error envelope for every status it can produce, and every answer carries
+  the headers Kizuna always sends. Headers are components (`#/components/headers/…`), referenced from
+  each response instead of repeated in it.
+- Operations are tagged by the resource they act on (`/repos/{org}/{repo}/pulls/…` → `pulls`).
+- A response component lists as `required` every field the server always sends: every field of a
+  model serializer (a model attribute is never missing), and the declared ones elsewhere.
+- Serializers may state what their fields cannot: `request_schema` (keywords merged into the request
+  component, e.g. an `if`/`then` between two fields) and `partial_on_patch = False` (PATCH takes the
+  whole body, so the fields stay required).
+- Numeric ids in paths are integers, as they are in bodies.
+"""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from kizuna import versions
 
+from .fields import StrictCharField, timestamp
+
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable error code, e.g. VALIDATION_ERROR")
-    message = serializers.CharField()
+    code = StrictCharField(help_text="Machine-readable error code, e.g. VALIDATION_ERROR")
+    message = StrictCharField()
     details = serializers.DictField(help_text="field -> [messages] for VALIDATION_ERROR; a small hint otherwise")
-    request_id = serializers.CharField(allow_null=True)
+    request_id = StrictCharField(allow_null=True)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -25,6 +41,7 @@ ERROR_DESCRIPTIONS = {
     "404": "NOT_FOUND: missing, or not visible to the caller",
     "405": "METHOD_NOT_ALLOWED (or NOT_MERGEABLE on merge)",
     "409": "CONFLICT: the resource changed under the request",
+    "412": "PRECONDITION_FAILED: `If-Match` names no current ETag",
     "413": "PAYLOAD_TOO_LARGE",
     "415": "UNSUPPORTED_MEDIA_TYPE",
     "422": "VALIDATION_ERROR: invalid fields or query parameters",
@@ -32,28 +49,85 @@ ERROR_DESCRIPTIONS = {
     "500": "INTERNAL_ERROR",
     "503": "SERVICE_UNAVAILABLE: the database is unreachable for a moment; retry",
 }
-SAFE_ERRORS = ("400", "401", "403", "404", "405", "422", "429", "500", "503")
+SAFE_ERRORS = ("400", "401", "403", "404", "405", "412", "422", "429", "500", "503")
 UNSAFE_ERRORS = ("400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503")
 
-RATE_LIMIT_HEADERS = {
-    "X-RateLimit-Limit": ("integer", "Requests allowed in the current window"),
-    "X-RateLimit-Remaining": ("integer", "Requests left in the current window"),
-    "X-RateLimit-Reset": ("integer", "Epoch seconds when the window resets"),
-    "X-RateLimit-Used": ("integer", "Requests made in the current window"),
-    "X-RateLimit-Resource": ("string", "Always `core`"),
-    "X-Request-Id": ("string", "The request's id (echoed when the caller sent a sane one)"),
+# name: (type, description, required where it is referenced)
+HEADERS = {
+    "X-RateLimit-Limit": ("integer", "Requests allowed in the current window", True),
+    "X-RateLimit-Remaining": ("integer", "Requests left in the current window", True),
+    "X-RateLimit-Reset": ("integer", "Epoch seconds when the window resets", True),
+    "X-RateLimit-Used": ("integer", "Requests made in the current window", True),
+    "X-RateLimit-Resource": ("string", "Always `core`", True),
+    "X-Request-Id": ("string", "The request's id (echoed when the caller sent a sane one)", True),
+    "Link": ("string", "RFC 8288 links: first, prev, next, last (only those that apply; none for a single page)",
+             False),
+    "X-Total-Count": ("integer", "Total matching items (omitted above 10,000)", False),
+    "ETag": ("string", "A strong tag of the representation; send it back in `If-None-Match` (304) or `If-Match`",
+             True),
+    "Retry-After": ("integer", "Seconds to wait before retrying", True),
+    "WWW-Authenticate": ("string", 'The scheme to use: `Bearer realm="kizuna"`', True),
+    "Allow": ("string", "The methods this path serves, e.g. `GET, POST`", True),
 }
-LIST_HEADERS = {
-    "Link": ("string", "RFC 8288 links: first, prev, next, last (only those that apply)"),
-    "X-Total-Count": ("integer", "Total matching items (omitted above 10,000)"),
+ALWAYS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Used",
+          "X-RateLimit-Resource", "X-Request-Id")
+LIST_HEADERS = ("Link", "X-Total-Count")
+HEADERS_BY_STATUS = {"401": ("WWW-Authenticate",), "405": ("Allow",), "429": ("Retry-After",),
+                     "503": ("Retry-After",)}
+
+# Path parameters that name a row by its integer id; the URL routes take any string (so that a bad id
+# is a 404, not a routing miss), but only an integer can name a row.
+INTEGER_PATH_PARAMETERS = {"hook_id", "delivery_id", "job_id", "pipeline_id", "comment_id", "number"}
+INTEGER_ID_UNDER = ("/user/tokens/", "/deploy-tokens/")
+
+TAG_DESCRIPTIONS = {
+    "repos": "Repositories: create, read, update, delete",
+    "branches": "A repository's branches (git)",
+    "commits": "A repository's commits (git)",
+    "contents": "Files and directories at a ref (git)",
+    "issues": "Issues and their comments and labels",
+    "labels": "A repository's labels",
+    "milestones": "A repository's milestones",
+    "pulls": "Pull requests: review, comment, merge",
+    "pipelines": "Pipelines and their jobs' logs",
+    "runner": "The job protocol agents use to claim, run and report jobs",
+    "webhooks": "Repository and organisation webhooks and their deliveries",
+    "deploy-tokens": "Tokens for one repository",
+    "tokens": "The caller's personal access tokens",
+    "events": "The event log, and Server-Sent Events",
+    "orgs": "Organisations",
+    "members": "An organisation's members and their roles",
+    "agents": "AI agents: registration, trust, tokens",
+    "user": "The caller",
+    "versions": "API versions, their deprecations and the changelog",
 }
 
 
-def _headers(spec: dict) -> dict:
-    return {name: {"schema": {"type": typ}, "description": desc} for name, (typ, desc) in spec.items()}
+def header_ref(name: str) -> dict:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def header_refs(names) -> dict:
+    return {name: header_ref(name) for name in names}
+
+
+def resource_tag(path: str) -> str:
+    """The resource a path acts on: `/repos/{org}/{repo}/pulls/{number}` → `pulls`."""
+    parts = [part for part in path.split("/") if part and not part.startswith("{")]
+    if parts[:1] == ["agent"]:
+        return "runner"
+    if parts[:1] in (["repos"], ["orgs"], ["user"]) and len(parts) > 1:
+        return parts[1]
+    return parts[0] if parts else "api"
 
 
 class KizunaAutoSchema(AutoSchema):
+    def get_tags(self):
+        return [resource_tag(self.path.removeprefix("/api/v1"))]
+
+    def get_description(self):
+        return super().get_description() or self.get_summary() or ""
+
     def get_auth(self):
         auths = super().get_auth()
         # Reads under the default permission are open to anonymous callers (public repositories).
@@ -64,34 +138,111 @@ class KizunaAutoSchema(AutoSchema):
             auths.append({})
         return auths
 
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method == "GET":
+            parameters += [
+                OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
+                                 description="An ETag from an earlier answer: 304 with no body while it is current"),
+                OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                                 description="An ETag: 412 unless it is current"),
+            ]
+        return parameters
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            name = parameter["name"]
+            if name in INTEGER_PATH_PARAMETERS or (name == "id" and any(p in self.path for p in INTEGER_ID_UNDER)):
+                parameter["schema"] = {"type": "integer"}
+        return parameters
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListField) and not field.allow_empty and direction == "request":
+            schema.setdefault("minItems", 1)  # DRF refuses [] (allow_empty=False); drf-spectacular omits it
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(serializer, serializers.ModelSerializer):
+            schema["required"] = list(schema.get("properties", {}))
+        extra = getattr(serializer, "request_schema", None)
+        if direction == "request" and extra:
+            schema.update(extra)
+        return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        if self.method == "PATCH" and getattr(force_instance(serializer), "partial_on_patch", True) is False:
+            self.method = "PUT"  # drf-spectacular makes every PATCH body partial; this one is whole
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = super()._get_response_headers_for_code(status_code, direction)
-        headers.update(_headers(RATE_LIMIT_HEADERS))
-        if str(status_code) == "429":
-            headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+        headers.update(header_refs(ALWAYS))
+        headers.update(header_refs(HEADERS_BY_STATUS.get(str(status_code), ())))
         if str(status_code) == "200" and self._is_list_view():
-            headers.update(_headers(LIST_HEADERS))
+            headers.update(header_refs(LIST_HEADERS))
         return headers
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         safe = self.method in ("GET", "HEAD", "OPTIONS")
-        error_ref = self.resolve_serializer(ErrorSerializer, direction).ref
+        self.resolve_serializer(ErrorSerializer, direction)  # registers the `Error` component
         for code in SAFE_ERRORS if safe else UNSAFE_ERRORS:
-            responses.setdefault(
-                code,
-                {
-                    "description": ERROR_DESCRIPTIONS[code],
-                    "headers": self._get_response_headers_for_code(code, direction),
-                    "content": {"application/json": {"schema": error_ref}},
-                },
-            )
-        if safe and "304" not in responses:
-            responses["304"] = {"description": "Not Modified (If-None-Match matched the ETag)",
-                                "headers": _headers(RATE_LIMIT_HEADERS)}
+            responses.setdefault(code, {"$ref": f"#/components/responses/Error{code}"})
+        if self.method == "GET":
+            ok = responses.get("200", {})
+            if "application/json" in ok.get("content", {}):  # streams (SSE, logs) are not tagged
+                ok.setdefault("headers", {})["ETag"] = header_ref("ETag")
+            responses.setdefault("304", {"description": "Not Modified (If-None-Match matched the ETag)"})
+            responses["304"].setdefault("headers", {}).update(header_refs((*ALWAYS, "ETag")))
+        for response in responses.values():  # drf-spectacular gives bodiless answers (204) no headers
+            if "$ref" not in response:
+                response.setdefault("headers", {}).update(header_refs(ALWAYS))
         return responses
 
 
+def postprocess(result, generator, request, public):
+    """Components every operation refers to (headers, error responses), and the tags they use."""
+    components = result.setdefault("components", {})
+    components["headers"] = {
+        name: {"schema": {"type": typ}, "description": description, **({"required": True} if required else {})}
+        for name, (typ, description, required) in HEADERS.items()
+    }
+    components["responses"] = {
+        f"Error{code}": {
+            "description": description,
+            "headers": header_refs((*ALWAYS, *HEADERS_BY_STATUS.get(code, ()))),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for code, description in ERROR_DESCRIPTIONS.items()
+    }
+    _drop_unused_schemas(result)
+    used = sorted({tag for item in result.get("paths", {}).values() for op in item.values()
+                   if isinstance(op, dict) for tag in op.get("tags", ())})
+    result["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, tag)} for tag in used]
+    return result
+
+
+def _drop_unused_schemas(result) -> None:
+    """Request twins of read-only nested serializers (COMPONENT_SPLIT_REQUEST) that nothing refers to."""
+    import json
+
+    schemas = result["components"].get("schemas", {})
+    while True:
+        text = json.dumps({key: value for key, value in result.items() if key != "components"}, default=str)
+        text += json.dumps({key: value for key, value in result["components"].items() if key != "schemas"}, default=str)
+        text += json.dumps(schemas, default=str)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
 # --- Versions and deprecations (API.md §18, kizuna/versions.py) ---------------------------------
 
 DEPRECATION_HEADERS = {
@@ -106,7 +257,7 @@ GONE_RESPONSE_DESCRIPTION = "GONE: past its sunset date (see the Sunset header a
 
 
 def _stamp(moment) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+    return timestamp(moment)
 
 
 def _mark(target: dict, items) -> None:
@@ -144,7 +295,7 @@ def _document_deprecations(result: dict, operation: dict, items, fields, gone_fi
         error_ref = {"$ref": "#/components/schemas/Error"}
         operation["responses"].setdefault("410", {
             "description": GONE_RESPONSE_DESCRIPTION,
-            "headers": {**_headers(RATE_LIMIT_HEADERS), **DEPRECATION_HEADERS},
+            "headers": {**header_refs(ALWAYS), **DEPRECATION_HEADERS},
             "content": {"application/json": {"schema": error_ref}},
         })
     for code, response in operation.get("responses", {}).items():

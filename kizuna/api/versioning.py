@@ -9,16 +9,16 @@ from rest_framework.views import APIView
 
 from kizuna import versions
 
-from .fields import absolute_url
+from .fields import StrictCharField, StrictURLField, TimestampField, absolute_url
 from .views import MethodCheckMixin
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.CharField(help_text="`v1`, `v2`, …: the path segment after `/api/`")
+    version = StrictCharField(help_text="`v1`, `v2`, …: the path segment after `/api/`")
     status = serializers.ChoiceField(choices=["stable", "deprecated", "sunset"])
-    deprecated_at = serializers.DateTimeField(allow_null=True)
-    sunset_at = serializers.DateTimeField(allow_null=True, help_text="From this instant the version answers 410 GONE")
-    url = serializers.URLField(help_text="The version's root, absolute")
+    deprecated_at = TimestampField(allow_null=True)
+    sunset_at = TimestampField(allow_null=True, help_text="From this instant the version answers 410 GONE")
+    url = StrictURLField(help_text="The version's root, absolute")
 
 
 class VersionListSerializer(serializers.Serializer):
@@ -28,8 +28,8 @@ class VersionListSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=list(versions.KINDS))
-    what = serializers.CharField()
-    notes = serializers.CharField(allow_null=True, help_text="A URL with the details, when there is one")
+    what = StrictCharField()
+    notes = StrictCharField(allow_null=True, help_text="A URL with the details, when there is one")
 
 
 class VersionListView(MethodCheckMixin, APIView):

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models.functions import Lower
+from drf_spectacular.utils import extend_schema_field
 
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
@@ -21,6 +22,10 @@ EVENT_TYPES = (
     "agent.registered", "agent.updated", "agent.trust_changed", "agent.suspended", "agent.token_rotated",
     "webhook.deactivated",
 )
+
+
+# What parse_event_id accepts: at most 18 ASCII digits.
+EVENT_ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
 
 
 def parse_event_id(raw: str, name: str) -> int:
@@ -46,5 +51,6 @@ class EventFilter(KizunaFilterSet):
         ids = list(Actor.objects.annotate(l=Lower("login")).filter(l=value.lower()).values_list("pk", flat=True))
         return queryset.filter(actor_id__in=ids)
 
+    @extend_schema_field({**EVENT_ID_SCHEMA, "description": "Only events with a larger id"})
     def filter_after_id(self, queryset, name, value):
         return queryset.filter(pk__gt=parse_event_id(value, "after_id"))

@@ -6,11 +6,10 @@ call's host, each webhook's recorded root, KIZUNA_PUBLIC_URL). `with_root` makes
 absolute for one root as the event is rendered (docs/architecture.md, "URLs in events").
 """
 
-from datetime import timezone as dt_timezone
 
 from django.conf import settings
 
-from kizuna.api.fields import absolute_url, api_path
+from kizuna.api.fields import absolute_url, api_path, timestamp
 
 _API_PATH = api_path("/")
 
@@ -62,7 +61,7 @@ def event_json(event, base: str = "") -> dict:
         "actor": event.actor.as_json(),
         "on_behalf_of": event.on_behalf_of.as_json() if event.on_behalf_of_id else None,
         "payload": with_root(event.payload, base),
-        "created_at": event.created_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": timestamp(event.created_at),
     }
 
 

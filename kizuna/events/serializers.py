@@ -3,7 +3,8 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kizuna.api.fields import ActorSerializer
+from kizuna.api.fields import ActorSerializer, StrictBooleanField, StrictCharField, StrictURLField, TimestampField
+from kizuna.api.serializers import KizunaModelSerializer
 
 from . import ssrf
 from .models import Webhook, WebhookDelivery
@@ -12,30 +13,38 @@ from .services import WEBHOOK_EVENTS
 
 class RepositorySummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    full_name = serializers.CharField()
-    url = serializers.URLField()
+    name = StrictCharField()
+    full_name = StrictCharField()
+    url = StrictURLField()
 
 
 class EventSerializer(serializers.Serializer):
     """Documents `payloads.event_json` (the list renders with that function directly)."""
 
     id = serializers.IntegerField()
-    type = serializers.CharField()
+    type = StrictCharField()
     repository = RepositorySummarySerializer(allow_null=True)
     actor = ActorSerializer()
     on_behalf_of = ActorSerializer(allow_null=True)
     payload = serializers.DictField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
 
-class WebhookSerializer(serializers.ModelSerializer):
-    url = serializers.CharField(max_length=2000)
+WEBHOOK_EVENT_CHOICES = ["*", *WEBHOOK_EVENTS]  # the schema's WebhookEventEnum
+
+
+def EventName():  # noqa: N802 - a field factory
+    return serializers.ChoiceField(choices=WEBHOOK_EVENT_CHOICES, error_messages={
+        "invalid_choice": f"unknown event {{input!r}}; known: *, {', '.join(WEBHOOK_EVENTS)}"})
+
+
+class WebhookSerializer(KizunaModelSerializer):
+    url = StrictCharField(max_length=2000)
     content_type = serializers.ChoiceField(choices=["json"], required=False, default="json")
-    secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=255)
+    secret = StrictCharField(write_only=True, required=False, allow_blank=True, max_length=255)
     has_secret = serializers.SerializerMethodField()
-    events = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False, required=False)
-    active = serializers.BooleanField(required=False, default=True)
+    events = serializers.ListField(child=EventName(), allow_empty=False, required=False)
+    active = StrictBooleanField(required=False, default=True)
     type = serializers.SerializerMethodField()
     repository = serializers.SerializerMethodField()
     organization = serializers.SerializerMethodField()
@@ -77,14 +86,14 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookCreateSerializer(WebhookSerializer):
-    events = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False, required=False,
+    events = serializers.ListField(child=EventName(), allow_empty=False, required=False,
                                    default=lambda: ["push"])
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(KizunaModelSerializer):
     id = serializers.IntegerField()
     guid = serializers.UUIDField()
-    event = serializers.CharField(source="event_name")
+    event = StrictCharField(source="event_name")
 
     class Meta:
         model = WebhookDelivery
@@ -97,7 +106,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 class DeliveryDetailSerializer(DeliverySerializer):
     request = serializers.SerializerMethodField()
     response = serializers.SerializerMethodField()
-    error = serializers.CharField()
+    error = StrictCharField()
 
     class Meta(DeliverySerializer.Meta):
         fields = DeliverySerializer.Meta.fields + ["error", "request", "response"]

@@ -30,8 +30,8 @@ from datetime import timedelta
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.http import JsonResponse, StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.views import APIView
@@ -40,7 +40,7 @@ from kizuna import policy
 from kizuna.api.errors import KizunaAPIError, ValidationFailed, exception_handler
 from kizuna.api.views import get_repository
 
-from .filters import parse_event_id
+from .filters import EVENT_ID_SCHEMA, parse_event_id
 from .models import Event
 from .payloads import event_json, request_base, with_root
 
@@ -392,10 +392,13 @@ def _release(key: str) -> None:
         open_streams.pop(key, None)
 
 
+STREAM_METHODS = ("GET", "HEAD")
+
+
 async def stream(request, *, org=None, repo=None):
-    if request.method != "GET":
+    if request.method not in STREAM_METHODS:
         response = error_response(request, exceptions.MethodNotAllowed(request.method))
-        response["Allow"] = "GET"
+        response["Allow"] = ", ".join(STREAM_METHODS)
         return response
     try:
         viewer = await db(authorize)(request, org=org, repo=repo)
@@ -411,6 +414,10 @@ async def stream(request, *, org=None, repo=None):
             return response
     except exceptions.APIException as exc:
         return error_response(request, exc)
+    if request.method == "HEAD":  # the answer a GET would start with, and no stream
+        response = HttpResponse(content_type="text/event-stream; charset=utf-8")
+        response["Cache-Control"] = "no-cache"
+        return response
     open_streams[key] = open_streams.get(key, 0) + 1
     base = request_base(request)
     response = StreamingHttpResponse(
@@ -495,24 +502,40 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
         hub.subscribers -= 1
 
 
+# A stream changes nothing, so Django's CSRF check has nothing to protect: without the exemption any
+# other method answered CSRF's 403 before the view could say 405 (and Allow).
+@csrf_exempt
 async def repo_event_stream(request, org: str, repo: str):
     return await stream(request, org=org, repo=repo)
 
 
+@csrf_exempt
 async def user_event_stream(request):
     return await stream(request)
 
 
 # --- OpenAPI: these async views are not DRF views; schema-only twins document them -----------------
 STREAM_PARAMETERS = [
-    OpenApiParameter("Last-Event-ID", OpenApiTypes.INT, OpenApiParameter.HEADER, required=False,
+    OpenApiParameter("Last-Event-ID", EVENT_ID_SCHEMA, OpenApiParameter.HEADER, required=False,
                      description="Resume after this event id (the `id:` of the last frame received)."),
-    OpenApiParameter("last_event_id", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+    OpenApiParameter("last_event_id", EVENT_ID_SCHEMA, OpenApiParameter.QUERY, required=False,
                      description="Same as the Last-Event-ID header, for clients that cannot set headers."),
 ]
+# One frame of the stream, as SSE clients (and Schemathesis) read it: `data` holds an event's JSON.
+SSE_FRAME = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The event's id"},
+        "event": {"type": "string", "description": "The event's type, e.g. `issue.opened`"},
+        "data": {"type": "string", "contentMediaType": "application/json",
+                 "contentSchema": {"$ref": "#/components/schemas/Event"}},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+    "required": ["id", "event", "data"],
+}
 STREAM_RESPONSE = {
     (200, "text/event-stream"): OpenApiResponse(
-        OpenApiTypes.STR,
+        SSE_FRAME,
         description="`retry: 3000`, then frames `id: <event id>` / `event: <type>` / `data: <event JSON>`, "
                     "and a `: keepalive` comment every 15 s.",
     )

@@ -19,6 +19,7 @@ var (
 	ErrConflict     = errors.New("kizuna: conflict")      // 409 CONFLICT
 	ErrNotMergeable = errors.New("kizuna: not mergeable") // 405 NOT_MERGEABLE
 	ErrRateLimited  = errors.New("kizuna: rate limited")  // 429 RATE_LIMITED
+	ErrGone         = errors.New("kizuna: gone")          // 410 GONE: sunset (API.md §18); retrying will not help
 	ErrServer       = errors.New("kizuna: server error")  // any 5xx
 )
 
@@ -70,6 +71,8 @@ func (e *Error) kind() error {
 		return ErrNotMergeable
 	case "RATE_LIMITED":
 		return ErrRateLimited
+	case "GONE":
+		return ErrGone
 	}
 	switch {
 	case e.Status == 401:
@@ -80,6 +83,8 @@ func (e *Error) kind() error {
 		return ErrNotFound
 	case e.Status == 409:
 		return ErrConflict
+	case e.Status == 410:
+		return ErrGone
 	case e.Status == 422:
 		return ErrValidation
 	case e.Status == 429:

@@ -7,7 +7,9 @@
 // page and a Response with NextPage/LastPage/TotalCount; ListAll methods follow every page. Errors
 // from the API are *Error values, matched with errors.Is(err, kizuna.ErrNotFound) and friends.
 // Idempotent calls (GET, HEAD, PUT, DELETE) that get 429 or a 5xx are retried, waiting what
-// Retry-After says. The package uses the standard library only.
+// Retry-After says. A deprecation the server announces (API.md §18) is on Response.Deprecation and
+// reported once per operation (Client.OnDeprecation, or a log line); 410 GONE is ErrGone. The
+// package uses the standard library only.
 package kizuna
 
 import (
@@ -47,12 +49,18 @@ type Client struct {
 	MaxRetryWait time.Duration
 	// Backoff is the first wait when the server sends no Retry-After; it doubles with each retry.
 	Backoff time.Duration
+	// OnDeprecation, when set, is called once per deprecation the server announces (per method and
+	// Deprecation/Sunset/Link values; see Deprecation). When nil, each is logged once with the
+	// standard log package. It is called on the goroutine that made the call.
+	OnDeprecation func(Deprecation)
 
 	sleep func(ctx context.Context, d time.Duration) error
 	err   error
 
-	mu   sync.Mutex
-	rate Rate
+	mu               sync.Mutex
+	rate             Rate
+	seenDeprecations map[string]bool
+	deprecations     []Deprecation
 
 	Orgs       *OrgsService
 	Repos      *ReposService
@@ -146,10 +154,23 @@ type Response struct {
 	Rate       Rate
 	// RequestID is X-Request-Id.
 	RequestID string
+	// Deprecation is what the server announced about this call being deprecated (API.md §18); nil
+	// when it announced nothing. It is on error answers too (410 GONE carries it).
+	Deprecation *Deprecation
 }
 
-func newResponse(r *http.Response) *Response {
+// newResponse reads the headers of every answer the client gets (calls, retries, event streams):
+// pages, rate limit and deprecation, which it reports once (Client.OnDeprecation).
+func (c *Client) newResponse(r *http.Response) *Response {
 	resp := &Response{Response: r, TotalCount: -1, RequestID: r.Header.Get("X-Request-Id")}
+	method := http.MethodGet
+	if r.Request != nil {
+		method = r.Request.Method
+	}
+	if d := parseDeprecation(method, c.apiPath(r.Request), r.Header); d != nil {
+		resp.Deprecation = d
+		c.noteDeprecation(d)
+	}
 	for rel, link := range parseLink(r.Header.Get("Link")) {
 		page := pageOf(link)
 		switch rel {
@@ -167,6 +188,11 @@ func newResponse(r *http.Response) *Response {
 		resp.TotalCount = n
 	}
 	resp.Rate = parseRate(r.Header)
+	if r.Header.Get("X-RateLimit-Limit") != "" {
+		c.mu.Lock()
+		c.rate = resp.Rate
+		c.mu.Unlock()
+	}
 	return resp
 }
 
@@ -185,6 +211,12 @@ func parseRate(h http.Header) Rate {
 // parseLink reads `Link: <url>; rel="next", …` into {"next": url, …}.
 func parseLink(header string) map[string]string {
 	links := map[string]string{}
+	eachLink(header, func(rel, target string) { links[rel] = target })
+	return links
+}
+
+// eachLink calls fn(rel, url) for each relation of each link of a Link header.
+func eachLink(header string, fn func(rel, target string)) {
 	for _, part := range strings.Split(header, ",") {
 		segs := strings.Split(part, ";")
 		if len(segs) < 2 {
@@ -198,12 +230,11 @@ func parseLink(header string) map[string]string {
 			param = strings.TrimSpace(param)
 			if strings.HasPrefix(param, "rel=") {
 				for _, rel := range strings.Fields(strings.Trim(param[4:], `"`)) {
-					links[rel] = target[1 : len(target)-1]
+					fn(rel, target[1:len(target)-1])
 				}
 			}
 		}
 	}
-	return links
 }
 
 func pageOf(link string) int {
@@ -343,12 +374,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 			}
 			return nil, fmt.Errorf("kizuna: cannot reach %s (%w); check the base URL", c.BaseURL, err)
 		}
-		resp := newResponse(httpResp)
-		if httpResp.Header.Get("X-RateLimit-Limit") != "" {
-			c.mu.Lock()
-			c.rate = resp.Rate
-			c.mu.Unlock()
-		}
+		resp := c.newResponse(httpResp)
 		if httpResp.StatusCode < 400 {
 			defer httpResp.Body.Close()
 			return resp, decodeBody(httpResp, v)

@@ -197,9 +197,10 @@ func TestErrorsMatchTheirSentinels(t *testing.T) {
 		{409, "CONFLICT", ErrConflict},
 		{405, "NOT_MERGEABLE", ErrNotMergeable},
 		{429, "RATE_LIMITED", ErrRateLimited},
+		{410, "GONE", ErrGone},
 		{500, "INTERNAL_ERROR", ErrServer},
 	}
-	all := []error{ErrUnauthorized, ErrForbidden, ErrNotFound, ErrValidation, ErrConflict, ErrNotMergeable, ErrRateLimited, ErrServer}
+	all := []error{ErrUnauthorized, ErrForbidden, ErrNotFound, ErrValidation, ErrConflict, ErrNotMergeable, ErrRateLimited, ErrGone, ErrServer}
 	for _, tc := range cases {
 		tc := tc
 		ts := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {

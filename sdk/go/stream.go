@@ -108,6 +108,7 @@ func (st *streamer) connect(ctx context.Context, out chan<- *Event) (time.Durati
 		return st.retry, nil // refused, reset, timed out: reconnect
 	}
 	defer resp.Body.Close()
+	st.c.newResponse(resp) // rate limit and deprecation (reported once per Client.OnDeprecation)
 	if resp.StatusCode >= 400 {
 		apiErr := errorFromResponse(resp)
 		if fatalStreamStatus[resp.StatusCode] {

@@ -20,8 +20,13 @@ def test_schema_is_served_and_documents_the_platform():
     op = schema["paths"]["/repos/{org}"]["get"]
     ok = op["responses"]["200"]
     assert {"Link", "X-Total-Count", "X-RateLimit-Limit", "X-RateLimit-Remaining"} <= set(ok["headers"])
-    assert op["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
-    assert "Retry-After" in op["responses"]["429"]["headers"]
+
+    def resolve(ref):
+        _, kind, name = ref["$ref"].rsplit("/", 2)
+        return schema["components"][kind][name]
+
+    assert resolve(op["responses"]["404"])["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert "Retry-After" in resolve(op["responses"]["429"])["headers"]
     body = ok["content"]["application/json"]["schema"]
     if "$ref" in body:
         body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
@@ -55,3 +60,21 @@ def test_doc_pages_reference_no_other_host_and_their_assets_load(page):
         if path.endswith(".js") and "redoc" in path:
             # Redoc injects web fonts only when the page asks for them; the page must not link Google Fonts.
             assert b"fonts.googleapis.com" not in html.encode()
+
+
+def test_the_schema_is_compressed_and_api_answers_are_not(make_user, make_token):
+    import gzip
+    import json
+
+    client = Client()
+    response = client.get("/api/v1/schema?format=json", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert len(response.content) < 100_000
+    assert json.loads(gzip.decompress(response.content))["openapi"].startswith("3.1")
+    assert "Content-Encoding" not in client.get("/api/v1/schema?format=json")  # asked for nothing: plain
+    # A new token's secret sits next to the name the caller chose: never compressed (BREACH).
+    token = make_token(make_user("gz"))
+    created = client.post("/api/v1/user/tokens", {"name": "n"}, content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_ENCODING="gzip")
+    assert created.status_code == 201 and "Content-Encoding" not in created

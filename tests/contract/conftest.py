@@ -1,8 +1,14 @@
 """Seeded data for the contract tests: every path parameter of the API resolves to a real object."""
 
-import pytest
+import uuid
 
-from kizuna.accounts.models import Role
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from kizuna.accounts import services as account_services
+from kizuna.accounts.models import Role, Token
+from tests.conftest import Api
 from tests.pipelines.conftest import commit_files
 
 PIPELINE = """
@@ -34,28 +40,69 @@ class Seed:
         }
 
 
-@pytest.fixture
-def same_thread_streams(monkeypatch):
-    """The SSE views run their ORM calls on a pool thread; in a test they must use the test's own
-    connection (its transaction holds the seeded rows), so run them on the calling thread."""
+GIT_ROOT_NAME = "contract-git"
+
+
+def token(user, scopes) -> str:
+    return account_services.token_create(kind=Token.Kind.PERSONAL, name="contract", user=user, scopes=scopes,
+                                         created_by=user, actor=account_services.actor_for_user(user))[1]
+
+
+CONTRACT_SETTINGS = {
+    "KIZUNA_WEBHOOK_ALLOW_PRIVATE": True,
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    "KIZUNA_SSE_MAX_SECONDS": 0.05,  # in-process WSGI reads a stream to its end
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "KIZUNA_VERIFY_STATEMENTS": True,
+}
+
+
+@pytest.fixture(scope="module")
+def contract_git_root(tmp_path_factory):
+    return tmp_path_factory.mktemp(GIT_ROOT_NAME)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(settings, contract_git_root):
+    """As tests/conftest.py's, but every test of the module shares the seed's git root."""
+    settings.KIZUNA_GIT_ROOT = contract_git_root
+    settings.KIZUNA_RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
+    for name, value in CONTRACT_SETTINGS.items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def seed(django_db_setup, django_db_blocker, contract_git_root):
+    """Built once per module inside a transaction that is rolled back at its end; each test runs in a
+    savepoint of it (pytest-django's), so one test's writes never reach the next. Seeding per test cost
+    over a second per operation and caller."""
     from asgiref.sync import sync_to_async
 
     from kizuna.events import streams
 
-    monkeypatch.setattr(streams, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
+    with override_settings(KIZUNA_GIT_ROOT=contract_git_root, **CONTRACT_SETTINGS), \
+            pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
+        # The SSE views run their ORM calls on a pool thread; in a test they must use the test's own
+        # connection (its transaction holds the seeded rows), so run them on the calling thread.
+        patch.setattr(streams, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_seed()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
-@pytest.fixture
-def seed(db, settings, make_user, make_org, make_token, api, same_thread_streams):
-    settings.KIZUNA_WEBHOOK_ALLOW_PRIVATE = True
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.KIZUNA_SSE_MAX_SECONDS = 0.05  # in-process WSGI reads a stream to its end
+def build_seed() -> Seed:
     s = Seed()
-    admin = make_user("st-admin", is_staff=False)
-    member = make_user("st-member")
-    s.org = make_org("st-org", owner=admin, members={member: Role.READ})
-    s.personal = make_token(admin)
-    client = api(s.personal)
+    admin = account_services.user_create(login="st-admin", password="pw", is_staff=True)
+    member = account_services.user_create(login="st-member", password="pw")
+    s.org = account_services.org_create(creator=admin, login="st-org")
+    account_services.member_set(actor=account_services.actor_for_user(admin), org=s.org, user=member, role=Role.READ)
+    s.personal = token(admin, ["read", "write", "admin"])  # staff, admin of the org, every scope
+    s.read_only = token(admin, ["read"])
+    client = Api(s.personal)
 
     def ok(response, status=201):
         assert response.status_code == status, response.content

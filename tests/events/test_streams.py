@@ -323,3 +323,29 @@ def test_open_streams_hold_no_threads(world, app):
 
     before, during = run(scenario())
     assert during - before < 15, (before, during)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/user/events/stream", "/api/v1/repos/{org}/{repo}/events/stream"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_other_methods_are_405_with_allow(world, path, method):
+    """Django's CSRF check answered 403 (no Allow) before the view: anonymous, as a browser, with a token."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    url = path.format(org=world.org.login, repo=world.public.name)
+    for headers in ({}, auth(world.tokens["admin"])):
+        response = getattr(client, method)(url, headers=headers)
+        assert response.status_code == 405, response.content
+        assert response["Allow"] == "GET, HEAD"
+        assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_head_answers_like_get_without_a_stream(world):
+    from django.test import Client
+
+    response = Client().head(f"/api/v1/repos/{world.org.login}/{world.public.name}/events/stream")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    assert response.content == b""
+    private = Client().head(f"/api/v1/repos/{world.org.login}/{world.private.name}/events/stream")
+    assert private.status_code == 404

@@ -225,3 +225,13 @@ def test_push_with_a_deeply_nested_definition_starts_nothing(world):
     services.on_push_hook(repo=repo, ref="refs/heads/main", before=services.ZERO_SHA, after=sha,
                           actor=actor_for_user(world.writer))
     assert not Pipeline.objects.exists()
+
+
+def test_a_log_chunk_may_be_sent_as_octet_stream(api, reader, held_job):
+    """What a client generated from the schema sends (it has no text/plain bodies)."""
+    url, job_id, token = held_job
+    response = api(token).client.post(f"/api/v1/agent/jobs/{job_id}/log", b"raw bytes\n",
+                                      content_type="application/octet-stream", HTTP_X_LOG_OFFSET="0")
+    assert response.status_code == 202, response.content
+    assert response["X-Log-Offset"] == "10"
+    assert reader.get(url).content == b"raw bytes\n"
