@@ -59,7 +59,7 @@ class AgentAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        # API.md §10: name, model_family, model_version and operator never change.
+        # docs/api.md §10: name, model_family, model_version and operator never change.
         return self.readonly_fields + ("name", "operator", "model_family", "model_version")
 
     def has_delete_permission(self, request, obj=None):

@@ -1,4 +1,4 @@
-"""Agents: first-class non-human identities operated by a user (API.md §10)."""
+"""Agents: first-class non-human identities operated by a user (docs/api.md §10)."""
 
 import uuid
 

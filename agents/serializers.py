@@ -1,4 +1,4 @@
-"""Agent JSON (API.md §10) and the audit-trail event JSON (API.md §13)."""
+"""Agent JSON (docs/api.md §10) and the audit-trail event JSON (docs/api.md §13)."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers

@@ -1,6 +1,6 @@
 """Every write to agents: registration, updates (trust, suspension), token rotation, reputation.
 
-Each function is keyword-only, runs in one transaction and appends its event there (API.md §10, §13).
+Each function is keyword-only, runs in one transaction and appends its event there (docs/api.md §10, §13).
 Views, the admin and management commands all call these; nothing else writes an Agent.
 """
 

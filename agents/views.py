@@ -1,4 +1,4 @@
-"""`/agents`: registration, listing, updates, token rotation and the audit trail (API.md §10)."""
+"""`/agents`: registration, listing, updates, token rotation and the audit trail (docs/api.md §10)."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Issue and milestone list filters (API.md §8; the pull request list reuses the issue fields' ones, §9).
+"""Issue and milestone list filters (docs/api.md §8; the pull request list reuses the issue fields' ones, §9).
 An unknown value → 422 naming the parameter.
 
 Names in filters (labels, assignee, creator, milestone) are resolved against the repository once,

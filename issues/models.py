@@ -1,4 +1,4 @@
-"""Issues, labels, milestones and comments (API.md §8).
+"""Issues, labels, milestones and comments (docs/api.md §8).
 
 A pull request is an Issue row with `is_pull_request=True` plus a `pulls.PullRequest` row holding the
 git side (as on GitHub): numbers, labels, assignees, milestones and comments are shared, not copied.

@@ -1,4 +1,4 @@
-"""Representations of API.md §8, and the request bodies they accept.
+"""Representations of docs/api.md §8, and the request bodies they accept.
 
 Serializers validate and shape; services decide. URLs come from the `repository` in the context
 (the view's, already loaded) so a list never queries per row; without it they fall back to the row's.
@@ -173,7 +173,7 @@ def issue_row(issue: Issue) -> tuple:
 
 
 def render_issue_row(row: tuple, labels: list, assignees: list, base_url: str) -> dict:
-    """An ISSUE_ROW tuple as the issue JSON of API.md §8 (labels and assignees already rendered)."""
+    """An ISSUE_ROW tuple as the issue JSON of docs/api.md §8 (labels and assignees already rendered)."""
     (pk, number, title, body, state, state_reason, comments, created_at, updated_at, closed_at,
      *rest) = row
     author, closed_by, milestone = rest[0:6], rest[6:12], rest[12:16]

@@ -1,4 +1,4 @@
-"""Every write to issues, labels, milestones and comments (API.md §8).
+"""Every write to issues, labels, milestones and comments (docs/api.md §8).
 
 Each function is keyword-only, runs in one transaction and appends its event(s) there. Permission
 checks belong to the caller (views ask `kizuna.api.permissions`); these functions validate the data
@@ -508,7 +508,7 @@ def label_delete(*, label: Label, actor: Actor) -> None:
 
 
 def create_default_labels(repo: Repository, actor: Actor) -> None:
-    """REPOSITORY_CREATED_HOOKS entry: the seven default labels of API.md §8 (no events: part of the repo's creation)."""
+    """REPOSITORY_CREATED_HOOKS entry: the seven default labels of docs/api.md §8 (no events: part of the repo's creation)."""
     Label.objects.bulk_create([Label(repository=repo, name=n, color=c, description=d) for n, c, d in DEFAULT_LABELS])
 
 

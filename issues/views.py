@@ -1,4 +1,4 @@
-"""Thin views for API.md §8: resolve the repository (404 if invisible), check the action, call services."""
+"""Thin views for docs/api.md §8: resolve the repository (404 if invisible), check the action, call services."""
 
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
@@ -118,7 +118,7 @@ class IssueViewSet(IssuesBase):
     @extend_schema(tags=ISSUE_TAG, request=IssueWriteSerializer, responses={200: IssueSerializer}, summary="Update an issue")
     def partial_update(self, request, org, repo, number):
         issue = self.get_issue(number)
-        # Labels, assignees, milestones, and anything on someone else's issue need triage (API.md §3).
+        # Labels, assignees, milestones, and anything on someone else's issue need triage (docs/api.md §3).
         triage = body_sends(request, TRIAGE_FIELDS)
         self.require(Action.TRIAGE if triage else policy.own_or(Action.TRIAGE, actor=self.actor, author_id=issue.author_id))
         serializer = IssueWriteSerializer(data=request.data, partial=True)

@@ -12,7 +12,7 @@ django_application = get_asgi_application()
 from kizuna.api.checks import refuse_unsound_versions  # noqa: E402  (needs the apps loaded)
 from kizuna.mcp.server import application as mcp_application  # noqa: E402 - needs Django set up
 
-refuse_unsound_versions()  # API.md §18: nothing past its sunset is served
+refuse_unsound_versions()  # docs/api.md §18: nothing past its sunset is served
 
 
 async def application(scope, receive, send):

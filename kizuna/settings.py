@@ -1,4 +1,4 @@
-"""Kizuna settings: every knob is an environment variable with a safe default (API.md §16)."""
+"""Kizuna settings: every knob is an environment variable with a safe default (docs/api.md §19)."""
 
 import os
 from pathlib import Path

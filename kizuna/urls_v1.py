@@ -4,9 +4,12 @@ from django.urls import include, path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
+from kizuna.api.meta import HealthView, RateLimitView
 from kizuna.api.versioning import ChangelogView, VersionSchemaView
 
 urlpatterns = [
+    path("rate_limit", RateLimitView.as_view(), name="rate-limit"),
+    path("health", HealthView.as_view(), name="health"),
     path("", include("kizuna.accounts.urls")),
     path("", include("kizuna.events.urls")),
     path("", include("agents.urls")),

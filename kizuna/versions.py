@@ -1,4 +1,4 @@
-"""The API's versions and deprecations, declared in one place (API.md §18).
+"""The API's versions and deprecations, declared in one place (docs/api.md §18).
 
 Everything else reads this registry: the URL routing (`kizuna/urls.py` routes `/api/<version>/` for
 each version not past its sunset), the `Deprecation` / `Sunset` / `Link` headers and the 410s

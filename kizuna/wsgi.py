@@ -7,4 +7,4 @@ application = get_wsgi_application()
 
 from kizuna.api.checks import refuse_unsound_versions  # noqa: E402  (needs the apps loaded)
 
-refuse_unsound_versions()  # API.md §18: nothing past its sunset is served
+refuse_unsound_versions()  # docs/api.md §18: nothing past its sunset is served

@@ -1,4 +1,4 @@
-"""Pipelines and their jobs (API.md §11). Logs are stored as append-only byte chunks per job."""
+"""Pipelines and their jobs (docs/api.md §11). Logs are stored as append-only byte chunks per job."""
 
 from django.db import models
 from django.db.models import Q

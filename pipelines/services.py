@@ -1,4 +1,4 @@
-"""Every write to pipelines and jobs: trigger, cancel, and the agent job protocol (API.md §11).
+"""Every write to pipelines and jobs: trigger, cancel, and the agent job protocol (docs/api.md §11).
 
 Locking order (PostgreSQL): operations that change a pipeline's jobs lock the pipeline row first, then
 job rows. A claim locks only the job it takes (`FOR UPDATE SKIP LOCKED`) and refreshes the pipeline's
@@ -98,7 +98,7 @@ def clean_variables(variables) -> dict[str, str]:
 
 # --- statuses ----------------------------------------------------------------------------------------------
 def compute_status(statuses: list[str]) -> str:
-    """A pipeline's status from its jobs' (API.md §11): running while any job runs, then the worst final one.
+    """A pipeline's status from its jobs' (docs/api.md §11): running while any job runs, then the worst final one.
 
     Worst first: failed, canceled, success; a pipeline whose jobs were all skipped is skipped.
     """

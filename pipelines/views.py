@@ -1,4 +1,4 @@
-"""Pipelines API (API.md §11): repository endpoints and the agent job protocol."""
+"""Pipelines API (docs/api.md §11): repository endpoints and the agent job protocol."""
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -84,7 +84,7 @@ class JobLogView(RepoScopedMixin, KizunaViewSet):
     renderer_classes = [PlainTextRenderer, KizunaJSONRenderer]
 
     def perform_content_negotiation(self, request, force=False):
-        # The log is text/plain whatever `Accept` says (API.md §11): `Accept: application/json` must not
+        # The log is text/plain whatever `Accept` says (docs/api.md §11): `Accept: application/json` must not
         # turn it into a JSON string served under a text/plain content type. Errors switch to JSON below.
         return PlainTextRenderer(), PlainTextRenderer.media_type
 

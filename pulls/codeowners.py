@@ -1,4 +1,4 @@
-"""CODEOWNERS (API.md §16): GitHub's syntax — a gitignore-style pattern, then `@login`s; the last
+"""CODEOWNERS (docs/api.md §16): GitHub's syntax — a gitignore-style pattern, then `@login`s; the last
 matching line wins. The file is read at the pull request's base, from the first of CODEOWNERS_PATHS
 that exists. Reading is bounded (MAX_BYTES, MAX_RULES); a line that cannot be used is skipped and
 reported (`{path, line, message}`), never an error of the request.

@@ -12,7 +12,7 @@ class DraftFilter(django_filters.ChoiceFilter):
 
 
 class PullRequestFilter(IssueFieldsFilterSet):
-    """API.md §9. `labels` and `author` are resolved as in the issue list (unknown → 422 naming the
+    """docs/api.md §9. `labels` and `author` are resolved as in the issue list (unknown → 422 naming the
     parameter); `head` and `base` are plain branch names, matched as given (an unknown one lists `[]`)."""
 
     ISSUE = "issue__"

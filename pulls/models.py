@@ -1,4 +1,4 @@
-"""Pull requests (API.md §9): an `issues.Issue` row (`is_pull_request=True`, sharing numbers, labels,
+"""Pull requests (docs/api.md §9): an `issues.Issue` row (`is_pull_request=True`, sharing numbers, labels,
 assignees and comments) plus this row holding the git side."""
 
 from django.db import models
@@ -22,7 +22,7 @@ class PullRequest(models.Model):
     merged_at = models.DateTimeField(null=True, blank=True)
     merged_by = models.ForeignKey("accounts.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     merge_commit_sha = models.CharField(max_length=40, null=True, blank=True)
-    # Code owners of the changed files at the base (API.md §16), kept current as head and base move:
+    # Code owners of the changed files at the base (docs/api.md §16), kept current as head and base move:
     # one list of lower-cased logins per distinct owner set; each set needs one approval from its members.
     code_owners = models.JSONField(default=list, blank=True)
     # Problems found in the CODEOWNERS file read: [{path, line, message}] (shown, never a 500).
@@ -48,7 +48,7 @@ class PullRequest(models.Model):
 
 
 class Review(models.Model):
-    """A review of a pull request (API.md §16). A user's latest APPROVED or CHANGES_REQUESTED review is
+    """A review of a pull request (docs/api.md §16). A user's latest APPROVED or CHANGES_REQUESTED review is
     their verdict; DISMISSED is a verdict that no longer counts."""
 
     class State(models.TextChoices):
@@ -91,7 +91,7 @@ class ReviewRequest(models.Model):
 
 
 class BranchProtection(models.Model):
-    """A branch's protection rule (API.md §16): one per branch name, binding everyone."""
+    """A branch's protection rule (docs/api.md §16): one per branch name, binding everyone."""
 
     repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="protections")
     branch = models.CharField(max_length=255)

@@ -117,7 +117,7 @@ class PullCreateSerializer(serializers.Serializer):
 
 
 class PullUpdateSerializer(serializers.Serializer):
-    """Writable fields of PATCH; anything else (merged, head, …) is read-only and ignored (API.md §2)."""
+    """Writable fields of PATCH; anything else (merged, head, …) is read-only and ignored (docs/api.md §2)."""
 
     title = TitleField(required=False)
     body = StrictCharField(required=False, allow_blank=True)

@@ -1,4 +1,4 @@
-"""Every write to pull requests (API.md §9). Git work goes through repos.git; each function runs in one
+"""Every write to pull requests (docs/api.md §9). Git work goes through repos.git; each function runs in one
 transaction and appends its events there. Lock order everywhere: the repository row, then PR rows."""
 
 import logging
@@ -325,7 +325,7 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
             _run_pull_request_hooks(pr, actor, "synchronize")
 
 
-# --- reviews (API.md §16) -------------------------------------------------------------------------------
+# --- reviews (docs/api.md §16) -------------------------------------------------------------------------------
 REVIEW_EVENTS = {"APPROVE": Review.State.APPROVED, "REQUEST_CHANGES": Review.State.CHANGES_REQUESTED,
                  "COMMENT": Review.State.COMMENTED}
 MAX_REQUESTED_REVIEWERS = 50

@@ -49,7 +49,7 @@ def pulls_queryset(repo):
 
 
 class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
-    """Pull requests of a repository (API.md §9)."""
+    """Pull requests of a repository (docs/api.md §9)."""
 
     serializer_class = PullRequestSerializer
     filterset_class = PullRequestFilter
@@ -81,7 +81,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(request=PullCreateSerializer, responses={201: PullRequestSerializer})
     def create(self, request, org, repo):
         # Visibility (404) and the lowest bar (open a draft) before the body: a private repo must not
-        # answer 422 to outsiders (API.md §2).
+        # answer 422 to outsiders (docs/api.md §2).
         self.require(Action.OPEN_DRAFT_PULL)
         serializer = PullCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -99,7 +99,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
     @extend_schema(parameters=[NUMBER], request=PullUpdateSerializer, responses={200: PullRequestSerializer})
     def partial_update(self, request, org, repo, number):
         pr = self.get_object()
-        # As for issues (API.md §3): labels, assignees, and anything on someone else's PR need triage.
+        # As for issues (docs/api.md §3): labels, assignees, and anything on someone else's PR need triage.
         # Checked before the body is validated: a caller who may not act gets 403, never a 422.
         triage = body_sends(request, TRIAGE_FIELDS)
         self.require(Action.TRIAGE if triage else policy.own_or(Action.TRIAGE, actor=self.actor, author_id=pr.issue.author_id))
@@ -199,7 +199,7 @@ REVIEW_ID = OpenApiParameter("review_id", int, OpenApiParameter.PATH)
 
 
 class ReviewViewSet(RepoScopedMixin, KizunaViewSet):
-    """Reviews of a pull request (API.md §16)."""
+    """Reviews of a pull request (docs/api.md §16)."""
 
     serializer_class = ReviewSerializer
     filterset_class = None
@@ -252,7 +252,7 @@ class ReviewViewSet(RepoScopedMixin, KizunaViewSet):
 
 
 class RequestedReviewersViewSet(RepoScopedMixin, KizunaViewSet):
-    """Reviewers requested on a pull request (API.md §16): at most 50, listed whole."""
+    """Reviewers requested on a pull request (docs/api.md §16): at most 50, listed whole."""
 
     serializer_class = ActorSerializer
     filterset_class = None
@@ -301,7 +301,7 @@ BRANCH = OpenApiParameter("branch", str, OpenApiParameter.PATH, description="Bra
 
 
 class BranchProtectionViewSet(RepoScopedMixin, KizunaViewSet):
-    """A branch's protection rule (API.md §16): read with the write role, changed by admins (people only)."""
+    """A branch's protection rule (docs/api.md §16): read with the write role, changed by admins (people only)."""
 
     serializer_class = ProtectionSerializer
     filterset_class = None

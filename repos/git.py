@@ -1,4 +1,4 @@
-"""The only module that runs `git` or touches pygit2 (DESIGN.md).
+"""The only module that runs `git` or touches pygit2 (docs/architecture.md).
 
 Repositories are bare git directories under KIZUNA_GIT_ROOT named by the row's id, so a rename is a
 database change only. Every subprocess call has a timeout and passes user input only after `--` or
@@ -96,7 +96,7 @@ def set_head(repo_id: int, branch: str) -> None:
 
 
 # --- reading (used by REST read endpoints, pull requests and pipelines) -------------------------------
-# A caller names a branch, a tag, a full ref or a sha (API.md §7, §11), never a revision expression
+# A caller names a branch, a tag, a full ref or a sha (docs/api.md §7, §11), never a revision expression
 # (`main~1`, `main^`, `main@{0}`, `:/text` — which searches every commit message — or `main:path`).
 # None of these characters can appear in a ref name (git check-ref-format) or a sha.
 _REVISION_SYNTAX_RE = re.compile(r"[~^:?*\[\\\s\x00-\x1f\x7f]|\.\.|@\{")
@@ -523,7 +523,7 @@ def pull_compare(repo_id: int, base_sha: str, head_sha: str) -> dict:
 
 def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int = COMMIT_FILES_LIMIT) -> list[str]:
     """The paths head changes against its merge base with base (a rename gives both names), at most
-    `limit` of them (code owners, API.md §16)."""
+    `limit` of them (code owners, docs/api.md §16)."""
     repo = _open(repo_id)
     head = repo.get(head_sha)
     merge_base = repo.merge_base(repo.get(base_sha).id, head.id)

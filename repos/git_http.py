@@ -1,4 +1,4 @@
-"""Git's smart HTTP protocol at `<server>/<org>/<repo>.git/…` (API.md §7, §3, §10).
+"""Git's smart HTTP protocol at `<server>/<org>/<repo>.git/…` (docs/api.md §7, §3, §10).
 
 `git http-backend` does the protocol; this view authenticates (Basic auth, token as the password),
 applies the permission rules, streams the request body into git and git's answer back out, and

@@ -1,4 +1,4 @@
-"""Shapes of the git read endpoints (API.md §7): branches, commits, contents."""
+"""Shapes of the git read endpoints (docs/api.md §7): branches, commits, contents."""
 
 import base64
 

@@ -1,4 +1,4 @@
-"""Read endpoints over a repository's git data (API.md §7): branches, commits, contents.
+"""Read endpoints over a repository's git data (docs/api.md §7): branches, commits, contents.
 
 All go through RepoScopedMixin (404 for repositories the caller cannot see) and read git through
 repos/git.py only.

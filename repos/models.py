@@ -1,4 +1,4 @@
-"""Repositories (API.md §7). The git data lives under KIZUNA_GIT_ROOT, keyed by the row's id."""
+"""Repositories (docs/api.md §7). The git data lives under KIZUNA_GIT_ROOT, keyed by the row's id."""
 
 from django.core.exceptions import ValidationError
 from django.db import models

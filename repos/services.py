@@ -11,7 +11,7 @@ from kizuna.events.services import emit_event
 from . import git
 from .models import Repository
 
-# The labels every new repository starts with (API.md §8).
+# The labels every new repository starts with (docs/api.md §8).
 DEFAULT_LABELS = [
     ("bug", "d73a4a", "Something isn't working"),
     ("feature", "a2eeef", "New feature or request"),

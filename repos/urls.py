@@ -1,16 +1,17 @@
 from django.urls import path
 
 from .git_views import BranchViewSet, CommitViewSet, ContentsViewSet
-from .views import RepositoryViewSet
+from .views import RepositoryViewSet, UserRepositoryViewSet
 
 urlpatterns = [
+    path("user/repos", UserRepositoryViewSet.as_view({"get": "list"}), name="user-repo-list"),
     path("repos/<str:org>", RepositoryViewSet.as_view({"get": "list", "post": "create"}), name="repo-list"),
     path(
         "repos/<str:org>/<str:repo>",
         RepositoryViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="repo-detail",
     ),
-    # git read endpoints (API.md §7)
+    # git read endpoints (docs/api.md §7)
     path("repos/<str:org>/<str:repo>/branches", BranchViewSet.as_view({"get": "list"}), name="repo-branch-list"),
     path("repos/<str:org>/<str:repo>/branches/<path:branch>", BranchViewSet.as_view({"get": "retrieve"}), name="repo-branch-detail"),
     path("repos/<str:org>/<str:repo>/commits", CommitViewSet.as_view({"get": "list"}), name="repo-commit-list"),

@@ -7,6 +7,7 @@ from kizuna.accounts.models import Namespace
 from kizuna import policy
 from kizuna.api.errors import NotFound
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
+from kizuna.policy.drf import IsSignedIn, TokenScopePermission
 
 from . import services
 from .filters import RepositoryFilter
@@ -64,3 +65,22 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
         self.require(policy.Action.ADMIN)
         services.repo_delete(actor=self.actor, repo=self.repository)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserRepositoryViewSet(KizunaViewSet):
+    """`GET /user/repos`: every repository the caller holds a role in (GitHub's /user/repos), with the
+    filters and sorts of `GET /repos/:org`. Which ones is the policy's (`member_repos_q`); the base
+    viewset's `restrict` bounds it by what the caller may read, as for every list."""
+
+    serializer_class = RepositorySerializer
+    filterset_class = RepositoryFilter
+    permission_classes = [IsSignedIn, TokenScopePermission]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Repository.objects.none()
+        return Repository.objects.filter(policy.member_repos_q(self.request.user)).select_related("namespace")
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(RepositorySerializer(page, many=True, context={"request": request}).data)

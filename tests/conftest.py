@@ -4,6 +4,7 @@ App-specific fixtures live in tests/<app>/conftest.py.
 """
 
 import os
+import re
 import uuid
 
 import pytest
@@ -14,6 +15,32 @@ from kizuna.accounts.models import Role, Token
 
 ON_POSTGRES = "postgres" in os.environ.get("KIZUNA_DATABASE_URL", "")
 ON_REDIS = bool(os.environ.get("KIZUNA_REDIS_URL"))
+
+
+def redis_unreachable(url: str) -> str | None:
+    """Why the Redis at `url` cannot be used, or None when it answers a PING (2 s at most)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        client.close()
+    return None
+
+
+def pytest_sessionstart(session):
+    """With KIZUNA_REDIS_URL set, a dead Redis stops the run at once, saying so. Otherwise the rate
+    limiter fails open (docs/api.md §5) and tests expecting a 429 get 200s."""
+    url = os.environ.get("KIZUNA_REDIS_URL")
+    if url:
+        reason = redis_unreachable(url)
+        if reason is not None:
+            shown = re.sub(r"//[^@/]*@", "//", url)  # no password on the screen
+            pytest.exit(f"Redis unreachable at KIZUNA_REDIS_URL={shown} ({reason}): start Redis or unset "
+                        "KIZUNA_REDIS_URL", returncode=3)
 
 
 def pytest_collection_modifyitems(config, items):

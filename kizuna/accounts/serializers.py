@@ -1,7 +1,12 @@
 from rest_framework import serializers
 
-from kizuna.api.fields import StrictBooleanField, StrictCharField, TimestampField, UrlField, full_match
+from drf_spectacular.utils import extend_schema_field
+
+from kizuna.api.fields import (
+    ActorSerializer, StrictBooleanField, StrictCharField, TimestampField, UrlField, api_url, full_match,
+)
 from kizuna.api.serializers import KizunaModelSerializer
+from kizuna.policy import is_staff
 
 from .models import LOGIN_RE, Membership, Namespace, Role, Token
 
@@ -99,3 +104,56 @@ class MemberSerializer(KizunaModelSerializer):
 
     def get_type(self, obj) -> str:
         return "User"
+
+
+class ProfileSerializer(serializers.Serializer):
+    """`GET /users/:login`: the public profile behind a login — a user, an organisation or an agent
+    (logins, organisation names and agent names share one name space). Never an email address.
+    Read-only: it renders `profile()`'s dict."""
+
+    id = serializers.SerializerMethodField()
+    login = serializers.CharField(read_only=True)
+    type = serializers.ChoiceField(choices=["User", "Organization", "Agent"], read_only=True)
+    name = serializers.CharField(read_only=True, help_text="Display name; may be empty")
+    site_admin = serializers.BooleanField(read_only=True)
+    created_at = TimestampField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="This profile")
+    repos_url = serializers.CharField(read_only=True, allow_null=True,
+                                      help_text="The namespace's repositories; null for agents")
+    agent_url = serializers.CharField(read_only=True, allow_null=True,
+                                      help_text="`GET /agents/:id` (signed-in callers); null unless an agent")
+    operator = serializers.SerializerMethodField(help_text="The agent's operator; null unless an agent")
+
+    @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "format": "uuid"}]})
+    def get_id(self, profile):
+        return profile["id"]
+
+    @extend_schema_field(ActorSerializer(allow_null=True))
+    def get_operator(self, profile):
+        return profile["operator"]
+
+
+def profile(obj, request) -> dict:
+    """The ProfileSerializer fields of a User, an organisation Namespace or an Agent."""
+    from agents.models import Agent
+
+    if isinstance(obj, Agent):
+        operator = obj.operator
+        return {
+            "id": str(obj.pk), "login": obj.name, "type": "Agent", "name": "", "site_admin": False,
+            "created_at": obj.created_at, "url": api_url(request, f"/users/{obj.name}"), "repos_url": None,
+            "agent_url": api_url(request, f"/agents/{obj.pk}"),
+            "operator": {"id": operator.pk, "login": operator.username, "type": "User"},
+        }
+    if isinstance(obj, Namespace):
+        return {
+            "id": obj.pk, "login": obj.login, "type": "Organization", "name": obj.name, "site_admin": False,
+            "created_at": obj.created_at, "url": api_url(request, f"/users/{obj.login}"),
+            "repos_url": api_url(request, f"/repos/{obj.login}"), "agent_url": None, "operator": None,
+        }
+    return {
+        "id": obj.pk, "login": obj.username, "type": "User", "name": obj.get_full_name(), "site_admin": is_staff(obj),
+        "created_at": obj.date_joined, "url": api_url(request, f"/users/{obj.username}"),
+        "repos_url": api_url(request, f"/repos/{obj.username}"), "agent_url": None, "operator": None,
+    }
+

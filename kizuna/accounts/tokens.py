@@ -1,4 +1,4 @@
-"""Token strings: `<prefix><30 base62><6 base62 CRC32 of prefix+random>` (API.md §3).
+"""Token strings: `<prefix><30 base62><6 base62 CRC32 of prefix+random>` (docs/api.md §3).
 
 Shape and checksum are checked without touching the database, so junk never costs a query.
 """

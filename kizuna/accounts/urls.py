@@ -6,12 +6,14 @@ from .views import (
     OrganizationMemberViewSet,
     OrganizationViewSet,
     PersonalTokenViewSet,
+    UserProfileView,
 )
 
 urlpatterns = [
     path("user", CurrentUserView.as_view(), name="user"),
     path("user/tokens", PersonalTokenViewSet.as_view({"get": "list", "post": "create"}), name="user-token-list"),
     path("user/tokens/<str:pk>", PersonalTokenViewSet.as_view({"delete": "destroy"}), name="user-token-detail"),
+    path("users/<str:login>", UserProfileView.as_view(), name="user-profile"),
     path("orgs", OrganizationViewSet.as_view({"post": "create"}), name="org-list"),
     path("orgs/<str:org>", OrganizationViewSet.as_view({"get": "retrieve"}), name="org-detail"),
     path("orgs/<str:org>/members", OrganizationMemberViewSet.as_view({"get": "list"}), name="org-member-list"),

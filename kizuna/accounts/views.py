@@ -23,8 +23,10 @@ from .serializers import (
     NewDeployTokenSerializer,
     NewTokenSerializer,
     OrganizationSerializer,
+    ProfileSerializer,
     TokenSerializer,
     UserSerializer,
+    profile,
 )
 
 
@@ -194,4 +196,33 @@ class OrganizationMemberViewSet(KizunaViewSet):
         services.member_remove(actor=self.actor, org=self.org, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+
+def find_login(login: str):
+    """The active user, organisation or agent whose login (agents: name) is `login`, ignoring case;
+    NotFound otherwise. One name space holds all three (`services.login_taken`)."""
+    lowered = login.lower()
+    namespace = Namespace.objects.select_related("user").annotate(l=Lower("login")).filter(l=lowered).first()
+    if namespace is not None:
+        if namespace.user_id is None:
+            return namespace
+        if namespace.user.is_active:
+            return namespace.user
+        raise NotFound()
+    from agents.models import Agent
+
+    agent = Agent.objects.select_related("operator").annotate(l=Lower("name")).filter(l=lowered).first()
+    if agent is None:
+        raise NotFound()
+    return agent
+
+
+class UserProfileView(MethodCheckMixin, APIView):
+    """`GET /users/:login`: public, like a public repository (a bad token is still 401)."""
+
+    @extend_schema(operation_id="users_get", responses=ProfileSerializer,
+                   summary="A user's, an organisation's or an agent's public profile")
+    def get(self, request, login):
+        if "\x00" in login:
+            raise NotFound()
+        return Response(ProfileSerializer(profile(find_login(login), request)).data)
 

@@ -41,7 +41,7 @@ def routed_operations(resolver=None, prefix=""):
 
 @checks.register(checks.Tags.urls)
 def versions_are_sound(app_configs, **kwargs):
-    """API.md §18: a version, operation, parameter or field lives at least 12 months after its
+    """docs/api.md §18: a version, operation, parameter or field lives at least 12 months after its
     deprecation, and nothing past its sunset is still routed (delete its code, keep its registry entry)."""
     from kizuna import versions
 

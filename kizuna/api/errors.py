@@ -1,4 +1,4 @@
-"""The one error envelope (API.md §2) and the domain exceptions that map onto it."""
+"""The one error envelope (docs/api.md §2) and the domain exceptions that map onto it."""
 
 import logging
 

@@ -6,7 +6,7 @@ from django.db.models import F
 
 class KizunaFilterSet(django_filters.FilterSet):
     """Every list's FilterSet: a choice parameter sent empty (`?direction=`) is a 422 naming it, like any
-    other value outside its choices (API.md: an unknown value → 422), instead of django-filter's
+    other value outside its choices (docs/api.md: an unknown value → 422), instead of django-filter's
     reading of "" as "not sent"."""
 
     def get_form_class(self):

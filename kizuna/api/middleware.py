@@ -153,12 +153,22 @@ class RateLimitMiddleware(MiddlewareMixin):
     def process_request(self, request):
         if not is_api(request):
             return None
+        if request.path_info in throttling.EXEMPT_PATHS:
+            # The health check reads no credentials and is never counted nor refused: its headers
+            # show the client address's Default tier as it stands.
+            request.rate_limit = throttling.peek(f"ip:{throttling.client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT)
+            return None
         try:
             # The first query of an authenticated request (token lookup, or the session's user).
             key, limit = throttling.identify(request)
         except DatabaseUnavailable as exc:
             # Answered here: an exception leaving a middleware would become Django's 500 first.
             return database_unavailable(request, exc)
+        if request.path_info in throttling.PEEK_PATHS and request.method in ("GET", "HEAD") \
+                and not throttling.credentials_rejected(request):
+            # GET /rate_limit shows the caller's count without spending one (a bad token still counts).
+            request.rate_limit = throttling.peek(key, limit)
+            return None
         state = throttling.hit(key, limit)
         request.rate_limit = state
         if not state.allowed:
@@ -171,7 +181,7 @@ class RateLimitMiddleware(MiddlewareMixin):
         state = getattr(request, "rate_limit", None)
         if state is None:
             return response
-        if response.status_code == 304:
+        if response.status_code == 304 and state.counted:
             throttling.undo(state)
             state.used -= 1
         for name, value in state.headers().items():
@@ -189,7 +199,7 @@ def _timestamp(moment) -> str:
 
 
 class VersionMiddleware(MiddlewareMixin):
-    """API.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
+    """docs/api.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
     sunset one 410, both naming the supported versions; a deprecated version, operation, query
     parameter sent or response field answers with `Deprecation`, `Sunset` and `Link rel="deprecation"`;
     an operation or a parameter past its sunset is 410 `GONE`, a field past its sunset is left out

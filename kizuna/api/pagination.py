@@ -1,4 +1,4 @@
-"""Page-number pagination with GitHub's `Link` header and `X-Total-Count` (API.md §4).
+"""Page-number pagination with GitHub's `Link` header and `X-Total-Count` (docs/api.md §4).
 
 Bodies are bare arrays. The total is counted with a bound: past KIZUNA_PAGINATION_COUNT_LIMIT rows
 `last` and `X-Total-Count` are omitted instead of counting a huge table.

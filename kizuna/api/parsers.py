@@ -1,4 +1,4 @@
-"""JSON request bodies: size-limited, must be an object (API.md §2)."""
+"""JSON request bodies: size-limited, must be an object (docs/api.md §2)."""
 
 import json
 

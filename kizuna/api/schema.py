@@ -100,6 +100,10 @@ TAG_DESCRIPTIONS = {
     "agents": "AI agents: registration, trust, tokens",
     "user": "The caller",
     "versions": "API versions, their deprecations and the changelog",
+    "api": "The API's root: links to where a client starts",
+    "users": "Public profiles of users, organisations and agents",
+    "rate_limit": "The caller's rate limit (asking does not count)",
+    "health": "Health of the database, Redis and git storage, for load balancers",
 }
 
 
@@ -243,7 +247,7 @@ def _drop_unused_schemas(result) -> None:
             return
         for name in unused:
             del schemas[name]
-# --- Versions and deprecations (API.md §18, kizuna/versions.py) ---------------------------------
+# --- Versions and deprecations (docs/api.md §18, kizuna/versions.py) ---------------------------------
 
 DEPRECATION_HEADERS = {
     "Deprecation": {"schema": {"type": "string", "pattern": "^@[0-9]+$"},

@@ -1,4 +1,4 @@
-"""Tiered, fixed-window rate limiting (API.md §5).
+"""Tiered, fixed-window rate limiting (docs/api.md §5).
 
 Counted with an atomic `add` + `incr` on the `ratelimit` cache (Redis when KIZUNA_REDIS_URL is set),
 so the count is exact under concurrency and shared by every process. DRF's own throttles keep a list
@@ -6,6 +6,7 @@ of timestamps that races between processes, so they are not used.
 """
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ class RateLimitState:
     used: int
     reset: int
     degraded: bool = False
+    counted: bool = True  # False for GET /rate_limit, which reads the count without adding to it
 
     @property
     def allowed(self) -> bool:
@@ -84,27 +86,73 @@ def identify(request) -> tuple[str, int]:
     return key, limit
 
 
-def hit(key: str, limit: int) -> RateLimitState:
+# Paths under /api/ that the rate limiter treats apart (docs/api.md §5): the health check is never
+# counted nor refused and reads no credentials (load balancers poll it), its headers showing the
+# address's Default tier; GET /rate_limit reads the caller's count without adding to it.
+
+EXEMPT_PATHS = frozenset({"/api/v1/health"})
+PEEK_PATHS = frozenset({"/api/v1/rate_limit"})
+
+
+def _window(key: str) -> tuple[str, int, int]:
+    """(counter key, window length, reset epoch) of the current fixed window."""
     window = settings.KIZUNA_RATE_LIMIT_WINDOW_SECONDS
     now = int(time.time())
     start = now - now % window
-    reset = start + window
-    bucket = f"{settings.KIZUNA_RATE_LIMIT_NAMESPACE}:{key}:{start}"
+    return f"{settings.KIZUNA_RATE_LIMIT_NAMESPACE}:{key}:{start}", window, start + window
+
+
+def store_down_message() -> str:
+    """How a failing counter store is named in the log: "Redis unreachable at <location>" for Redis."""
+    cache = caches["ratelimit"]
+    if "redis" in type(cache).__module__:
+        location = str(settings.CACHES["ratelimit"].get("LOCATION", "?"))
+        return f"Redis unreachable at {re.sub(r'//[^@/]*@', '//', location)}"  # no password in the log
+    return "rate-limit store unavailable"
+
+
+def _store_down(what: str, bucket: str, limit: int, reset: int, counted: bool) -> RateLimitState:
+    """The counter store is down: fail open, say so in the log (docs/deploy.md). The message names
+    the cause plainly, so a test run against a dead KIZUNA_REDIS_URL says why no 429 came."""
+    logger.warning("%s: %s; rate limiting is off for this request", store_down_message(), what, exc_info=True)
+    return RateLimitState(key=bucket, limit=limit, used=0, reset=reset, degraded=True, counted=counted)
+
+
+def credentials_rejected(request) -> bool:
+    """Whether the request carries a bearer token that authentication refuses (it will answer 401)."""
+    try:
+        resolve_credentials(request)
+    except exceptions.APIException:
+        return True
+    return False
+
+
+def hit(key: str, limit: int) -> RateLimitState:
+    bucket, window, reset = _window(key)
     cache = caches["ratelimit"]
     try:
         cache.add(bucket, 0, timeout=window + 60)
         used = cache.incr(bucket)
-    except Exception:  # the counter store is down: fail open, say so in the log (docs/deploy.md)
-        logger.warning("rate-limit store unavailable; allowing request", exc_info=True)
-        return RateLimitState(key=bucket, limit=limit, used=0, reset=reset, degraded=True)
+    except Exception:
+        return _store_down("allowing the request", bucket, limit, reset, counted=True)
     return RateLimitState(key=bucket, limit=limit, used=used, reset=reset)
+
+
+def peek(key: str, limit: int) -> RateLimitState:
+    """The caller's state in the current window without counting a request (GET /rate_limit)."""
+    bucket, _, reset = _window(key)
+    try:
+        used = int(caches["ratelimit"].get(bucket) or 0)
+    except Exception:
+        return _store_down("cannot read the count", bucket, limit, reset, counted=False)
+    return RateLimitState(key=bucket, limit=limit, used=used, reset=reset, counted=False)
 
 
 def undo(state: RateLimitState) -> None:
     """Give back a request that must not count (a 304 answer)."""
-    if state.degraded:
+    if state.degraded or not state.counted:
         return
     try:
         caches["ratelimit"].decr(state.key)
     except Exception:
-        logger.warning("rate-limit store unavailable on undo", exc_info=True)
+        logger.warning("%s on undo", store_down_message(), exc_info=True)

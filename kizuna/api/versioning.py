@@ -67,7 +67,7 @@ class VersionSchemaView(SpectacularAPIView):
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
-        keep = {"api", f"api/{self.version}/"}
+        keep = {"api", f"api/{self.version}", f"api/{self.version}/"}  # `api/v1`: the root's links
         self.urlconf = [entry for entry in get_resolver().url_patterns if str(entry.pattern) in keep]
         self.custom_settings = {"SCHEMA_PATH_PREFIX": f"/api/{self.version}", "SERVERS": [{"url": f"/api/{self.version}"}]}
         return super().get(request, *args, **kwargs)

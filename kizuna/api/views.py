@@ -12,7 +12,7 @@ from .errors import NotFound, ValidationFailed
 
 
 class MethodCheckMixin:
-    """A method the path does not serve is 405 `METHOD_NOT_ALLOWED` with `Allow`, whoever asks (API.md §2).
+    """A method the path does not serve is 405 `METHOD_NOT_ALLOWED` with `Allow`, whoever asks (docs/api.md §2).
 
     DRF dispatches the method only after authentication, permissions and whatever `initial()` checks,
     so an anonymous caller (or a person's token on the agent job protocol) learnt 401 or 403 instead.
@@ -78,13 +78,13 @@ class RepoScopedMixin:
 
 def body_sends(request, fields: tuple[str, ...]) -> bool:
     """Whether the request body names any of `fields`: views decide the permission a write needs from
-    this, before validating the body, so a caller who may not act gets 403, never a 422 (API.md §2, §3)."""
+    this, before validating the body, so a caller who may not act gets 403, never a 422 (docs/api.md §2, §3)."""
     data = request.data
     return isinstance(data, dict) and any(field in data for field in fields)
 
 
 def reject_immutable(data, fields: tuple[str, ...]) -> None:
-    """422 naming each immutable field sent in a body (API.md §2)."""
+    """422 naming each immutable field sent in a body (docs/api.md §2)."""
     sent = [f for f in fields if f in data]
     if sent:
         raise ValidationFailed({f: ["is immutable"] for f in sent})

@@ -9,7 +9,7 @@ from kizuna.api.filters import KizunaFilterSet
 
 from .models import Event
 
-# Every event type of API.md §13: `type=issue` means the whole family (issue.opened, issue.closed…).
+# Every event type of docs/api.md §13: `type=issue` means the whole family (issue.opened, issue.closed…).
 EVENT_TYPES = (
     "push", "repository.created", "repository.updated", "repository.renamed", "repository.deleted",
     "member.added", "member.changed", "member.removed", "token.created", "token.revoked",

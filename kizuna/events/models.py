@@ -1,4 +1,4 @@
-"""The event log: one row per change, appended in the change's own transaction (API.md §13)."""
+"""The event log: one row per change, appended in the change's own transaction (docs/api.md §13)."""
 
 from django.db import models
 from django.utils import timezone
@@ -41,7 +41,7 @@ class Event(models.Model):
 
 
 class Webhook(models.Model):
-    """A URL that receives signed POSTs for the events it subscribes to (API.md §12).
+    """A URL that receives signed POSTs for the events it subscribes to (docs/api.md §12).
 
     Exactly one of `repository` (a repository hook) and `namespace` (an organisation hook) is set.
     The secret is stored as given (it keys the HMACs) and never rendered; `previous_secret` keeps

@@ -49,7 +49,7 @@ def repository_summary(repo, base: str = "") -> dict | None:
 
 
 def event_json(event, base: str = "") -> dict:
-    """`{id, type, repository, actor, on_behalf_of, payload, created_at}` (API.md §13), URLs under `base`
+    """`{id, type, repository, actor, on_behalf_of, payload, created_at}` (docs/api.md §13), URLs under `base`
     (paths when it is empty: the SSE hub renders once and prefixes per stream with `with_root`).
 
     Needs `repository__namespace`, `actor` and `on_behalf_of` loaded (select_related) to stay O(1).
@@ -66,7 +66,7 @@ def event_json(event, base: str = "") -> dict:
 
 
 def webhook_body(event, base: str = "") -> dict:
-    """`{event, action, repository, sender, …the resource}` (API.md §12), URLs under `base` (`hook_base`)."""
+    """`{event, action, repository, sender, …the resource}` (docs/api.md §12), URLs under `base` (`hook_base`)."""
     body = {"event": event.webhook_event, "action": event.webhook_action}
     payload = dict(event.payload or {})
     repo = repository_summary(event.repository)

@@ -1,4 +1,4 @@
-"""SSRF protection for webhook targets (API.md §12).
+"""SSRF protection for webhook targets (docs/api.md §12).
 
 The host is resolved once; every address it resolves to must be public; the connection then goes to
 that address (no second lookup, so DNS rebinding cannot swap it), with the original Host header and

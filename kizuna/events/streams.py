@@ -1,4 +1,4 @@
-"""Server-Sent Events: `/repos/:org/:repo/events/stream` and `/user/events/stream` (API.md §13).
+"""Server-Sent Events: `/repos/:org/:repo/events/stream` and `/user/events/stream` (docs/api.md §13).
 
 Async Django views: an open stream is a coroutine, not a thread. One `Hub` per event loop (so per
 server process) reads new events from the database once, in id order, into a bounded buffer, and
@@ -363,7 +363,7 @@ def parse_last_event_id(request) -> int | None:
     return found
 
 
-# Open streams per caller in this process (KIZUNA_SSE_MAX_STREAMS_PER_CALLER; API.md §13, OWASP API4).
+# Open streams per caller in this process (KIZUNA_SSE_MAX_STREAMS_PER_CALLER; docs/api.md §13, OWASP API4).
 open_streams: dict[str, int] = {}
 
 

@@ -23,7 +23,7 @@ from .serializers import (
 
 
 class RepoEventViewSet(RepoScopedMixin, KizunaViewSet):
-    """The repository's event log, newest first (API.md §13)."""
+    """The repository's event log, newest first (docs/api.md §13)."""
 
     serializer_class = EventSerializer
     filterset_class = EventFilter

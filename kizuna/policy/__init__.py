@@ -34,6 +34,7 @@ from .repositories import (
     check,
     check_agent,
     forget_roles,
+    member_repos_q,
     merge_action,
     namespace_role,
     own_or,
@@ -50,9 +51,10 @@ from .subjects import check_scope, is_staff, is_superuser, principal_kind, requi
 __all__ = [
     "Action", "EventViewer", "Rule", "agents_q", "allowed", "can_read", "changes_access", "check", "check_agent",
     "check_create_repo", "check_grant_trust", "check_job_runner", "check_manage_agent", "check_members",
-    "check_mergeable", "check_namespace_admin", "check_run_job", "check_scope", "forget_roles", "is_admin_event", "is_internal",
-    "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust", "may_manage_agent",
-    "merge_action", "namespace_role", "protection_of", "protections", "own_or", "principal_kind", "push_action", "push_ref_rule", "repo_events_q", "repo_role",
+    "check_mergeable", "check_namespace_admin", "check_run_job", "check_scope", "forget_roles", "is_admin_event",
+    "is_internal", "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust",
+    "may_manage_agent", "member_repos_q", "merge_action", "namespace_role", "own_or", "principal_kind",
+    "protection_of", "protections", "push_action", "push_ref_rule", "repo_events_q", "repo_role",
     "require", "require_signed_in", "require_user", "restrict", "settings_actions", "stream_viewer",
     "trust_denied", "unmet_rules", "visible_repos_q",
 ]

@@ -1,4 +1,4 @@
-"""Branch protection (API.md §16): which rules of a branch a pull request does not meet, and whose
+"""Branch protection (docs/api.md §16): which rules of a branch a pull request does not meet, and whose
 approval counts. The rules bind everyone — repository admins and staff included — so nothing here
 asks who wants to merge; it asks who approved.
 

@@ -19,7 +19,7 @@ def _reason(exc: Exception) -> str:
 
 def push_ref_rule(principal, repo, ref: str, *, deleting: bool, token=None) -> tuple[str, str]:
     """(ALLOW | FAST_FORWARD | DENY, reason) for one update of `ref` (a full `refs/heads/…` or
-    `refs/tags/…` name) by `principal`. A protected branch's rule (API.md §16) binds everyone,
+    `refs/tags/…` name) by `principal`. A protected branch's rule (docs/api.md §16) binds everyone,
     admins included: deletions, direct pushes when a pull request is required, force pushes."""
     short = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
     action = push_action(repo, ref, principal)

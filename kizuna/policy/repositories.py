@@ -87,6 +87,15 @@ def repos_with_role_q(principal, role: str, prefix: str = "") -> Q:
     return namespaces_with_role_q(user, role, f"{prefix}namespace_id")
 
 
+def member_repos_q(principal, prefix: str = "") -> Q:
+    """Repositories the caller holds a role in (`repo_role` is not None), whatever their visibility:
+    its namespaces' (an agent: its operator's), a deploy token's own; all for a superuser; none for
+    anonymous callers. `GET /user/repos` lists these (GitHub's "repositories I have access to")."""
+    if isinstance(principal, TokenPrincipal):
+        return Q(**{f"{prefix}pk": principal.repository_id})
+    return repos_with_role_q(principal, Role.READ, prefix)
+
+
 def trust_denied(agent, required: int) -> Forbidden:
     return Forbidden(
         f"This needs trust level {required}; agent '{agent.name}' has {agent.trust_level}",

@@ -71,7 +71,7 @@ class Action:
         REVIEW: Rule(role=None, trust=1, scope="write"),
         DISMISS_REVIEW: Rule(role=Role.WRITE, trust=3, scope="write"),
         SEE_PROTECTION: Rule(role=Role.WRITE, trust=0, scope="read"),
-        # The human gate for agent work (API.md §16): no agent lowers it (trust 5 is above every agent).
+        # The human gate for agent work (docs/api.md §16): no agent lowers it (trust 5 is above every agent).
         PROTECT: Rule(role=Role.ADMIN, trust=5, scope="admin"),
     }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Deprecation is a server's announcement (API.md §18) that something a call used is going away:
+// Deprecation is a server's announcement (docs/api.md §18) that something a call used is going away:
 // its Deprecation (RFC 9745), Sunset (RFC 8594) and Link rel="deprecation" headers. After the
 // sunset the server answers 410 GONE (errors.Is(err, ErrGone)).
 type Deprecation struct {

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// API.md §18: the SDK reports a deprecation once per deprecated operation it calls (the
+// docs/api.md §18: the SDK reports a deprecation once per deprecated operation it calls (the
 // OnDeprecation hook, or one log line) and 410 GONE is ErrGone. Stub servers play the deprecating
 // server (tests/versions proves the real one sends these headers).
 

@@ -19,11 +19,11 @@ var (
 	ErrConflict     = errors.New("kizuna: conflict")      // 409 CONFLICT
 	ErrNotMergeable = errors.New("kizuna: not mergeable") // 405 NOT_MERGEABLE
 	ErrRateLimited  = errors.New("kizuna: rate limited")  // 429 RATE_LIMITED
-	ErrGone         = errors.New("kizuna: gone")          // 410 GONE: sunset (API.md §18); retrying will not help
+	ErrGone         = errors.New("kizuna: gone")          // 410 GONE: sunset (docs/api.md §18); retrying will not help
 	ErrServer       = errors.New("kizuna: server error")  // any 5xx
 )
 
-// Error is an error answer of the API (API.md §2), or an answer that could not be read.
+// Error is an error answer of the API (docs/api.md §2), or an answer that could not be read.
 type Error struct {
 	Status    int                    // HTTP status
 	Code      string                 // the envelope's code, e.g. "NOT_FOUND"

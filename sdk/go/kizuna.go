@@ -1,4 +1,4 @@
-// Package kizuna is the Go client for the Kizuna REST API v1 (API.md §15).
+// Package kizuna is the Go client for the Kizuna REST API v1 (docs/api.md §15).
 //
 //	c := kizuna.NewClient("https://kizuna.example.com", os.Getenv("KIZUNA_TOKEN"))
 //	repos, resp, err := c.Repos.List(ctx, "my-org", nil)
@@ -7,7 +7,7 @@
 // page and a Response with NextPage/LastPage/TotalCount; ListAll methods follow every page. Errors
 // from the API are *Error values, matched with errors.Is(err, kizuna.ErrNotFound) and friends.
 // Idempotent calls (GET, HEAD, PUT, DELETE) that get 429 or a 5xx are retried, waiting what
-// Retry-After says. A deprecation the server announces (API.md §18) is on Response.Deprecation and
+// Retry-After says. A deprecation the server announces (docs/api.md §18) is on Response.Deprecation and
 // reported once per operation (Client.OnDeprecation, or a log line); 410 GONE is ErrGone. The
 // package uses the standard library only.
 package kizuna
@@ -154,7 +154,7 @@ type Response struct {
 	Rate       Rate
 	// RequestID is X-Request-Id.
 	RequestID string
-	// Deprecation is what the server announced about this call being deprecated (API.md §18); nil
+	// Deprecation is what the server announced about this call being deprecated (docs/api.md §18); nil
 	// when it announced nothing. It is on error answers too (410 GONE carries it).
 	Deprecation *Deprecation
 }

@@ -421,7 +421,7 @@ type RepositorySummary struct {
 	URL      string `json:"url"`
 }
 
-// Event is one entry of the event log (API.md §13).
+// Event is one entry of the event log (docs/api.md §13).
 type Event struct {
 	ID         int64                  `json:"id"`
 	Type       string                 `json:"type"`

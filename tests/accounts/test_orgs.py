@@ -1,4 +1,4 @@
-"""API.md §3: organisations and their members."""
+"""docs/api.md §3: organisations and their members."""
 
 import pytest
 

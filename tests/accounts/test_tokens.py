@@ -1,4 +1,4 @@
-"""API.md §3: token format, lookup, expiry, revocation, kinds, last_used_at, /user and /user/tokens."""
+"""docs/api.md §3: token format, lookup, expiry, revocation, kinds, last_used_at, /user and /user/tokens."""
 
 from datetime import timedelta
 

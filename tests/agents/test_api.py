@@ -1,4 +1,4 @@
-"""POST/GET/PATCH /agents, token rotation and the agent's audit trail (API.md §10)."""
+"""POST/GET/PATCH /agents, token rotation and the agent's audit trail (docs/api.md §10)."""
 
 import pytest
 
@@ -323,7 +323,7 @@ def test_patch_bad_status_is_422(make_user, make_agent, make_token, api):
 
 
 def test_another_users_agent_is_403_on_patch_but_readable(make_user, make_agent, make_token, api):
-    """API.md §2: the caller can see the agent (GET answers anyone signed in) but may not change it → 403."""
+    """docs/api.md §2: the caller can see the agent (GET answers anyone signed in) but may not change it → 403."""
     agent, _ = make_agent(make_user())
     client = api(make_token(make_user()))
     response = client.patch(f"/agents/{agent.pk}", {"description": "mine now"})

@@ -1,4 +1,4 @@
-"""kizuna.api.permissions.check for every Action × trust level, against the table of API.md §10."""
+"""kizuna.api.permissions.check for every Action × trust level, against the table of docs/api.md §10."""
 
 import pytest
 from rest_framework import exceptions
@@ -10,7 +10,7 @@ from kizuna.api.permissions import Action
 
 pytestmark = pytest.mark.django_db
 
-# Written from API.md §10 by hand (not derived from Action.RULES, or the test could not fail).
+# Written from docs/api.md §10 by hand (not derived from Action.RULES, or the test could not fail).
 EXPECTED_TRUST = {
     Action.READ: 0,  # read and clone
     Action.COMMENT: 1,  # comment, open issues
@@ -30,10 +30,10 @@ EXPECTED_TRUST = {
     Action.SETTINGS: 4,
     Action.UNARCHIVE: 4,
     Action.ADMIN: 4,
-    Action.REVIEW: 1,  # review a pull request (API.md §16): recorded like a comment
+    Action.REVIEW: 1,  # review a pull request (docs/api.md §16): recorded like a comment
     Action.DISMISS_REVIEW: 3,  # as triage: acting on others' work
     Action.SEE_PROTECTION: 0,  # reading a branch's rule (the write role is what gates it)
-    Action.PROTECT: 5,  # changing the human gate: no agent, at any trust level (API.md §16)
+    Action.PROTECT: 5,  # changing the human gate: no agent, at any trust level (docs/api.md §16)
 }
 
 

@@ -1,4 +1,4 @@
-"""The trust matrix of API.md §10, end to end: every write endpoint × agent trust levels 0–4.
+"""The trust matrix of docs/api.md §10, end to end: every write endpoint × agent trust levels 0–4.
 
 The agent's operator is an `admin` of the organisation, so the operator's role never stands in the
 way: what decides is the agent's trust level alone. Each row names the minimum trust level §10 gives
@@ -33,7 +33,7 @@ TRUST_LEVELS = [0, 1, 2, 3, 4]
 @dataclass(frozen=True)
 class Endpoint:
     id: str
-    trust: int | None  # minimum trust level (API.md §10); None: never an agent
+    trust: int | None  # minimum trust level (docs/api.md §10); None: never an agent
     success: int
     request: Callable  # ctx -> (method, path, body)
     setup: Callable | None = None
@@ -62,14 +62,14 @@ def _newbie(ctx):
 
 
 ENDPOINTS = [
-    # repositories (API.md §7): creating one needs Standard; settings and deletion need Autonomous.
+    # repositories (docs/api.md §7): creating one needs Standard; settings and deletion need Autonomous.
     Endpoint("repo-create", 2, 201, lambda c: ("post", f"/repos/{c.org.login}", {"name": "fresh"})),
     Endpoint("repo-edit-description", 4, 200, lambda c: ("patch", f"/repos/{c.repo.full_name}", {"description": "x"})),
     Endpoint("repo-rename", 4, 200, lambda c: ("patch", f"/repos/{c.repo.full_name}", {"name": "renamed"})),
     Endpoint("repo-visibility", 4, 200, lambda c: ("patch", f"/repos/{c.repo.full_name}", {"visibility": "public"})),
     Endpoint("repo-archive", 4, 200, lambda c: ("patch", f"/repos/{c.repo.full_name}", {"archived": True})),
     Endpoint("repo-delete", 4, 204, lambda c: ("delete", f"/repos/{c.repo.full_name}", None)),
-    # deploy tokens (API.md §3): repo admin matters, so Autonomous.
+    # deploy tokens (docs/api.md §3): repo admin matters, so Autonomous.
     Endpoint("deploy-token-list", 4, 200, lambda c: ("get", f"/repos/{c.repo.full_name}/deploy-tokens", None)),
     Endpoint("deploy-token-create", 4, 201, lambda c: ("post", f"/repos/{c.repo.full_name}/deploy-tokens", {"name": "d"})),
     Endpoint(

@@ -1,4 +1,4 @@
-"""API.md §1–§2: every status this platform produces answers in the one envelope, with X-Request-Id."""
+"""docs/api.md §1–§2: every status this platform produces answers in the one envelope, with X-Request-Id."""
 
 import io
 import json
@@ -68,7 +68,7 @@ def test_forbidden_is_403(world, api):
     assert_envelope(response, 403, "FORBIDDEN")
 
 
-# `/api` itself lists the versions (API.md §18, tests/versions).
+# `/api` itself lists the versions (docs/api.md §18, tests/versions).
 @pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/repos/w-org", "/api/nope", "/api/v1/repos/w-org/pub/nothing/here"])
 def test_unknown_api_paths_are_404_envelopes(world, path):
     response = Client().get(path)

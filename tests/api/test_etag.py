@@ -1,4 +1,4 @@
-"""API.md §6: strong ETags from the representation, Vary: Authorization, 304 with no body."""
+"""docs/api.md §6: strong ETags from the representation, Vary: Authorization, 304 with no body."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""API.md §4: page/per_page, Link with every other query parameter kept, X-Total-Count, bounded counts."""
+"""docs/api.md §4: page/per_page, Link with every other query parameter kept, X-Total-Count, bounded counts."""
 
 import re
 from urllib.parse import parse_qs, urlsplit

@@ -1,4 +1,4 @@
-"""API.md §5: three tiers, headers on every answer, 429 + Retry-After, exact counts, settings-driven."""
+"""docs/api.md §5: three tiers, headers on every answer, 429 + Retry-After, exact counts, settings-driven."""
 
 import threading
 import time

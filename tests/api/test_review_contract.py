@@ -1,4 +1,4 @@
-"""Cross-app contract checks found in review (API.md §1–§14)."""
+"""Cross-app contract checks found in review (docs/api.md §1–§14)."""
 
 import pytest
 

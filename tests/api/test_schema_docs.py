@@ -1,4 +1,4 @@
-"""API.md §14: the schema, Swagger UI and Redoc, with every asset served by Kizuna itself."""
+"""docs/api.md §14: the schema, Swagger UI and Redoc, with every asset served by Kizuna itself."""
 
 import re
 from urllib.parse import urljoin, urlsplit

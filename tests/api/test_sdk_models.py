@@ -1,4 +1,4 @@
-"""The SDKs' model types cannot drift from /api/v1/schema (API.md §15).
+"""The SDKs' model types cannot drift from /api/v1/schema (docs/api.md §15).
 
 Each SDK's types — Python (`kizuna_sdk.models`), TypeScript (`sdk/js/index.d.ts`), Go
 (`sdk/go/models.go`) and Rust (`sdk/rust/src`, when present) — are read from their source and

@@ -78,7 +78,7 @@ def test_a_hook_records_the_root_it_was_created_at(world, api, receiver):
     r = at(api, world.tokens["admin"], OTHER).patch(f"{REPO}/webhooks/{hook.pk}", {"events": ["issue"]})
     assert r.status_code == 200, r.content
     assert Webhook.objects.get(pk=hook.pk).api_root == ROOT
-    assert "api_root" not in r.json()  # internal: the hook's shape is API.md's
+    assert "api_root" not in r.json()  # internal: the hook's shape is docs/api.md's
 
 
 def test_an_overlong_host_is_not_recorded(world, api, receiver, settings):

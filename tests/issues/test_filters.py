@@ -1,4 +1,4 @@
-"""The issue list's filters (API.md §8): each alone, combined, bad values, Link headers, query counts."""
+"""The issue list's filters (docs/api.md §8): each alone, combined, bad values, Link headers, query counts."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse

@@ -1,4 +1,4 @@
-"""The permission matrix of API.md §3 and §10 for issues, labels, milestones and comments."""
+"""The permission matrix of docs/api.md §3 and §10 for issues, labels, milestones and comments."""
 
 import pytest
 
@@ -130,7 +130,7 @@ def test_archived_repo_is_read_only(setup, api):
     assert writer.post("/repos/w-org/pub/issues/1/comments", {"body": "t"}).status_code == 403
 
 
-# --- agents: their operator's role, capped by trust level (API.md §10) ------------------------------
+# --- agents: their operator's role, capped by trust level (docs/api.md §10) ------------------------------
 # COMMENT (open issues, comment, edit own) needs trust 1; TRIAGE (labels, others' issues) trust 3.
 AGENT_CASES = [
     ("open", "post", "/issues", {"title": "t"}, 1, 201),

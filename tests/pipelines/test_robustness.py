@@ -1,4 +1,4 @@
-"""Edges of the pipelines API: the job log's Range / ETag handling (API.md §6, §11), 405 on every pipeline
+"""Edges of the pipelines API: the job log's Range / ETag handling (docs/api.md §6, §11), 405 on every pipeline
 and job-protocol route (§2), and bad input that used to answer 500 or the wrong status."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Who may trigger, cancel and claim (API.md §3, §10, §11), table-driven."""
+"""Who may trigger, cancel and claim (docs/api.md §3, §10, §11), table-driven."""
 
 import pytest
 

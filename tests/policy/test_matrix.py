@@ -301,6 +301,11 @@ ENDPOINTS = {
     "api/v1/repos/<str:org>/<str:repo>/contents": [P("get", f"{R}/contents", scoped("read", act(policy.Action.READ)))],
     "api/v1/repos/<str:org>/<str:repo>/contents/<path:path>": [
         P("get", f"{R}/contents/README.md", scoped("read", act(policy.Action.READ)))],
+    "api/v1": [P("get", "/api/v1", scoped("read"))],
+    "api/v1/user/repos": [P("get", "/api/v1/user/repos", scoped("read", signed_in))],
+    "api/v1/users/<str:login>": [P("get", "/api/v1/users/w-admin", scoped("read"))],
+    "api/v1/rate_limit": [P("get", "/api/v1/rate_limit", scoped("read"))],
+    "api/v1/health": [P("get", "/api/v1/health", public)],  # reads no credentials at all
     "api/v1/schema": [P("get", "/api/v1/schema", public)],
     "api": [P("get", "/api", public)],
     "api/v1/changelog": [P("get", "/api/v1/changelog", scoped("read"))],

@@ -257,7 +257,7 @@ def test_list_filters(w):
     ({"direction": "up"}, None),
 ])
 def test_list_unknown_values_are_422_naming_the_parameter(w, params, message):
-    """API.md §8/§9: an unknown value → 422, resolved as the issue list does (a typo never lists [])."""
+    """docs/api.md §8/§9: an unknown value → 422, resolved as the issue list does (a typo never lists [])."""
     Label.objects.get_or_create(repository=w.repo, name="bug", defaults={"color": "d73a4a"})
     open_pr(w)
     response = w.api.get(BASE, params)

@@ -1,4 +1,4 @@
-"""Who may open, ready and merge pull requests (API.md §3, §10): a table of agent trust levels and roles."""
+"""Who may open, ready and merge pull requests (docs/api.md §3, §10): a table of agent trust levels and roles."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Pull requests start pipelines when the definition asks for `pull_request` (API.md §11)."""
+"""Pull requests start pipelines when the definition asks for `pull_request` (docs/api.md §11)."""
 
 import pytest
 

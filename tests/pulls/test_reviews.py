@@ -1,4 +1,4 @@
-"""Reviews, requested reviewers, branch protection and code owners through the REST API (API.md §16)."""
+"""Reviews, requested reviewers, branch protection and code owners through the REST API (docs/api.md §16)."""
 
 import pytest
 

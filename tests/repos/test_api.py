@@ -1,4 +1,4 @@
-"""API.md §7 (first table): repositories — CRUD, names, visibility, the permission matrix, events."""
+"""docs/api.md §7 (first table): repositories — CRUD, names, visibility, the permission matrix, events."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""API.md §13: every write appends its event in the same transaction — no event, no change."""
+"""docs/api.md §13: every write appends its event in the same transaction — no event, no change."""
 
 import pytest
 from django.test import Client

@@ -1,4 +1,4 @@
-"""Stock `git clone/fetch/push` against a live Kizuna server (API.md §7, §3, §10)."""
+"""Stock `git clone/fetch/push` against a live Kizuna server (docs/api.md §7, §3, §10)."""
 
 import base64
 import gzip
@@ -181,7 +181,7 @@ def test_deploy_tokens_read_and_write(seeded, git_client, make_token, tmp_path):
     ],
 )
 def test_git_push_trust_levels(seeded, git_client, make_agent, trust, allowed):
-    """The git-push rows of the trust table (API.md §10)."""
+    """The git-push rows of the trust table (docs/api.md §10)."""
     world, work = seeded
     agent, raw = make_agent(world.writer, trust_level=trust)
     url = git_client.url("w-org/priv2", raw)

@@ -1,4 +1,4 @@
-"""The git directory and the repository row live and die together (API.md §7)."""
+"""The git directory and the repository row live and die together (docs/api.md §7)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Protected branches through `git push` (API.md §16): force pushes, deletions and direct pushes are
+"""Protected branches through `git push` (docs/api.md §16): force pushes, deletions and direct pushes are
 refused by git with the reason, for everyone — repository admins included."""
 
 import pytest

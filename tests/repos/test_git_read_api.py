@@ -1,4 +1,4 @@
-"""REST read endpoints over git data (API.md §7): branches, commits, contents."""
+"""REST read endpoints over git data (docs/api.md §7): branches, commits, contents."""
 
 import base64
 import os
@@ -101,7 +101,7 @@ def test_commits_list_filters_and_pagination(world, history, api):
     assert [c["message"].strip() for c in by_path] == ["change a", "add a"]
     assert client.get("/repos/w-org/hist/commits", {"path": "src"}).json()[0]["message"].strip() == "change a"
 
-    # Revision expressions are not refs (API.md: a branch or sha): `:/text` would search every message.
+    # Revision expressions are not refs (docs/api.md: a branch or sha): `:/text` would search every message.
     for bad in ("0" * 40, "deadbeef", "nope", "--all", "-n1", "main~1", "main^", "main@{0}", ":/change",
                 "main:README.md", "HEAD", "main..feature/deep/x"):
         response = client.get("/repos/w-org/hist/commits", {"sha": bad})

@@ -1,4 +1,4 @@
-"""API.md §18 end to end: a second version registered by the tests (tests/versions/v2_urls.py), a
+"""docs/api.md §18 end to end: a second version registered by the tests (tests/versions/v2_urls.py), a
 deprecated v1 operation, parameter and field, and the clock moved past their sunsets."""
 
 import datetime as dt

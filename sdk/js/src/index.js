@@ -1,4 +1,4 @@
-// @kizuna/sdk — a dependency-free client for the Kizuna REST API v1 (API.md §15). Node >= 20.
+// @kizuna/sdk — a dependency-free client for the Kizuna REST API v1 (docs/api.md §15). Node >= 20.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const VERSION = '0.1.0';
@@ -42,7 +42,7 @@ export class ValidationError extends KizunaError {}
 export class ConflictError extends KizunaError {}
 export class NotMergeableError extends KizunaError {}
 export class ServerError extends KizunaError {}
-/** 410: a version, operation or parameter past its sunset date (API.md §18). */
+/** 410: a version, operation or parameter past its sunset date (docs/api.md §18). */
 export class GoneError extends KizunaError {}
 export class RateLimitedError extends KizunaError {
   constructor(message, options = {}) {
@@ -111,7 +111,7 @@ async function errorFromResponse(response, method) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deprecations (API.md §18)
+// Deprecations (docs/api.md §18)
 // ---------------------------------------------------------------------------------------------
 /**
  * The deprecation a response announces (`Deprecation: @<unix>` RFC 9745, `Sunset` RFC 8594,
@@ -529,7 +529,7 @@ class Pulls extends Group {
   merge(org, repo, number, options = {}) { return this._post(`${this._repo(org, repo)}/pulls/${seg(number)}/merge`, compact(options)); }
   comments(org, repo, number, params) { return this._page(`${this._repo(org, repo)}/pulls/${seg(number)}/comments`, params); }
   createComment(org, repo, number, body) { return this._post(`${this._repo(org, repo)}/pulls/${seg(number)}/comments`, commentBody(body)); }
-  // Reviews (API.md §16)
+  // Reviews (docs/api.md §16)
   reviews(org, repo, number, params) { return this._page(`${this._repo(org, repo)}/pulls/${seg(number)}/reviews`, params); }
   /** Submit a review: `event` is APPROVE, REQUEST_CHANGES or COMMENT (the last two need a body). */
   review(org, repo, number, event, { body, commit_id: commitId } = {}) {
@@ -646,7 +646,7 @@ export class KizunaClient {
     this.backoff = backoff;
     this.rateLimit = null;
     this.lastResponse = null;
-    /** Every deprecation the server announced on this client's calls, each once (API.md §18). */
+    /** Every deprecation the server announced on this client's calls, each once (docs/api.md §18). */
     this.deprecations = [];
     this._deprecationKeys = new Set();
     this._extraHeaders = { 'user-agent': userAgent || `kizuna-sdk-js/${VERSION}`, ...headers };

@@ -1,4 +1,4 @@
-// API.md §18: the SDK warns once per deprecated operation it calls (process.emitWarning, type
+// docs/api.md §18: the SDK warns once per deprecated operation it calls (process.emitWarning, type
 // DeprecationWarning) and keeps the notices; 410 GONE is GoneError. Stub servers play the server.
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, test } from 'node:test';

@@ -339,7 +339,7 @@ test('events.stream() without a repository: /user/events/stream resumes after an
   assert.equal(ours.actor.login, 'alice');
 });
 
-test('reviews and branch protection (API.md §16)', async (t) => {
+test('reviews and branch protection (docs/api.md §16)', async (t) => {
   const client = clients();
   const bob = clients('bob');
   if (!(await requireGit(t))) return;

@@ -1,4 +1,4 @@
-"""Python client for the Kizuna REST API v1 (API.md §15).
+"""Python client for the Kizuna REST API v1 (docs/api.md §15).
 
     from kizuna_sdk import KizunaClient
     client = KizunaClient("https://kizuna.example.com", token)

@@ -168,7 +168,7 @@ class KizunaClient:
         self.backoff_factor = float(backoff_factor)
         self.rate_limit: RateLimit | None = None
         self.last_response: httpx.Response | None = None
-        # Every deprecation the server announced to this client, first call first (API.md §18).
+        # Every deprecation the server announced to this client, first call first (docs/api.md §18).
         self._deprecations: dict[tuple, DeprecationNotice] = {}
         self._sleep: Callable[[float], None] = time.sleep
         default_headers = {
@@ -297,7 +297,7 @@ class KizunaClient:
             raise error_from_response(response)
 
     def _note_deprecation(self, method: str, path: str, headers: Mapping[str, str]) -> None:
-        """Warn once per deprecation the server announces (API.md §18; kizuna_sdk.deprecations)."""
+        """Warn once per deprecation the server announces (docs/api.md §18; kizuna_sdk.deprecations)."""
         notice = notice_from_headers(method, path, headers)
         if notice is not None:
             warn_once(self._deprecations, notice)

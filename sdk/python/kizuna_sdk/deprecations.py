@@ -1,4 +1,4 @@
-"""Deprecation notices (API.md §18): a response that carries `Deprecation` is warned about once.
+"""Deprecation notices (docs/api.md §18): a response that carries `Deprecation` is warned about once.
 
 The server sends `Deprecation: @<unix time>` (RFC 9745), `Sunset: <HTTP-date>` (RFC 8594) and
 `Link: <notes>; rel="deprecation"` on every answer that touches something deprecated: an operation,

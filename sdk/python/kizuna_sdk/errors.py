@@ -1,4 +1,4 @@
-"""Exceptions raised by the SDK: one `KizunaError` subclass per API error code (API.md §2)."""
+"""Exceptions raised by the SDK: one `KizunaError` subclass per API error code (docs/api.md §2)."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ class RateLimitedError(KizunaError):
 
 
 class GoneError(KizunaError):
-    """410: a version, operation or parameter past its sunset date (API.md §18)."""
+    """410: a version, operation or parameter past its sunset date (docs/api.md §18)."""
 
 
 class ServerError(KizunaError):

@@ -1,4 +1,4 @@
-"""Resource groups of `KizunaClient` (API.md §15). Paths follow API.md exactly."""
+"""Resource groups of `KizunaClient` (docs/api.md §15). Paths follow docs/api.md exactly."""
 
 from __future__ import annotations
 
@@ -262,7 +262,7 @@ class Pulls(_Group):
     def create_comment(self, org: str, repo: str, number: int, body: str) -> Comment:
         return self._client.request("POST", f"{self._repo(org, repo)}/pulls/{seg(number)}/comments", json={"body": body}, cls=Comment)
 
-    # -- reviews (API.md §16) --------------------------------------------------------------------
+    # -- reviews (docs/api.md §16) --------------------------------------------------------------------
     def reviews(self, org: str, repo: str, number: int, *, per_page: int | None = 100) -> Paginator[Review]:
         return self._client.paginate(f"{self._repo(org, repo)}/pulls/{seg(number)}/reviews", {"per_page": per_page}, Review)
 
@@ -293,7 +293,7 @@ class Pulls(_Group):
 
 
 class Branches(_Group):
-    """Branches and their protection rules (API.md §16)."""
+    """Branches and their protection rules (docs/api.md §16)."""
 
     def list(self, org: str, repo: str, *, per_page: int | None = 100) -> Paginator[Branch]:
         return self._client.paginate(f"{self._repo(org, repo)}/branches", {"per_page": per_page}, Branch)

@@ -1,4 +1,4 @@
-"""`kizuna-runner`: the reference pipeline runner (API.md §11).
+"""`kizuna-runner`: the reference pipeline runner (docs/api.md §11).
 
     KIZUNA_AGENT_TOKEN=kza_… kizuna-runner --url https://kizuna.example.com [--once] [--workdir DIR]
 

@@ -1,4 +1,4 @@
-"""A Server-Sent Events reader that reconnects and resumes with `Last-Event-ID` (API.md §13)."""
+"""A Server-Sent Events reader that reconnects and resumes with `Last-Event-ID` (docs/api.md §13)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API.md §18: the SDK warns once per deprecated operation it calls (a `DeprecationWarning` at the
+"""docs/api.md §18: the SDK warns once per deprecated operation it calls (a `DeprecationWarning` at the
 caller's line) and keeps the notices; 410 GONE is `GoneError`. Stub servers play the deprecating
 server (tests/versions proves the real one sends these headers)."""
 

@@ -1,4 +1,4 @@
-"""Reviews and branch protection through the SDK (API.md §16) against a live server."""
+"""Reviews and branch protection through the SDK (docs/api.md §16) against a live server."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`kizuna-runner`'s job protocol client (`JobApi`) over the SDK transport, against a scripted stub: what
-each answer of the agent job protocol (API.md §11) turns into. The live run is in test_sdk_resources."""
+each answer of the agent job protocol (docs/api.md §11) turns into. The live run is in test_sdk_resources."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""verify_signature(): both schemes (API.md §12), computed here independently of the SDK."""
+"""verify_signature(): both schemes (docs/api.md §12), computed here independently of the SDK."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ use crate::error::{self, Error};
 pub const API_PREFIX: &str = "/api/v1";
 const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The `X-RateLimit-*` headers of the last response (API.md §5).
+/// The `X-RateLimit-*` headers of the last response (docs/api.md §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimit {
     pub limit: u64,
@@ -27,7 +27,7 @@ pub struct RateLimit {
     pub resource: Option<String>,
 }
 
-/// A deprecated operation the client called (API.md §18): its `Deprecation`, `Sunset` and
+/// A deprecated operation the client called (docs/api.md §18): its `Deprecation`, `Sunset` and
 /// `Link: …; rel="deprecation"` headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deprecation {
@@ -367,7 +367,7 @@ impl Client {
         self.inner.rate_limit.lock().map(|r| r.clone()).unwrap_or(None)
     }
 
-    /// Deprecated operations this client called, each once (API.md §18).
+    /// Deprecated operations this client called, each once (docs/api.md §18).
     pub fn deprecations(&self) -> Vec<Deprecation> {
         self.inner.deprecations.lock().map(|d| d.clone()).unwrap_or_default()
     }

@@ -1,4 +1,4 @@
-//! `kizuna_sdk::Error`: every failure of a call (API.md §2 error envelope, 429, transport).
+//! `kizuna_sdk::Error`: every failure of a call (docs/api.md §2 error envelope, 429, transport).
 
 use std::fmt;
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub enum Error {
     InvalidResponse { status: u16, message: String },
 }
 
-/// The class of an [`Error`], one per API error code (API.md §2) plus the transport failures.
+/// The class of an [`Error`], one per API error code (docs/api.md §2) plus the transport failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     Unauthorized,

@@ -1,4 +1,4 @@
-//! Rust SDK for the Kizuna REST API (API.md §15): blocking, on `ureq`, `serde` and `serde_json`.
+//! Rust SDK for the Kizuna REST API (docs/api.md §15): blocking, on `ureq`, `serde` and `serde_json`.
 //! The README follows; its examples are compiled here and run against a live server by
 //! `tests/live.rs`.
 #![doc = include_str!("../README.md")]

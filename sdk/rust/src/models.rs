@@ -1,4 +1,4 @@
-//! The API's resources (API.md §3, §7–§13) as typed structs.
+//! The API's resources (docs/api.md §3, §7–§13) as typed structs.
 //!
 //! Field names are the API's JSON names (`ref` is `ref_`, `type` is `type_`). Every struct
 //! deserialises leniently — a field the server leaves out takes its default — and serialises back
@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A user's integer id or an agent's UUID (API.md §1: `actor.id`).
+/// A user's integer id or an agent's UUID (docs/api.md §1: `actor.id`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Id {
@@ -462,7 +462,7 @@ pub struct Delivery {
     pub response: Option<Value>,
 }
 
-/// One entry of the event log (API.md §13).
+/// One entry of the event log (docs/api.md §13).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Event {

@@ -1,4 +1,4 @@
-//! The resource groups of a [`Client`] (API.md §15), and their request structs.
+//! The resource groups of a [`Client`] (docs/api.md §15), and their request structs.
 //!
 //! Request structs implement `Default`, and fields left `None` (or empty) are not sent:
 //! `IssueRequest { title: "Bug report".into(), ..Default::default() }`. In update structs a
@@ -252,7 +252,7 @@ pub struct IssueUpdate {
     pub milestone: Option<Option<u64>>,
 }
 
-/// Filters of `issues().list_with` (API.md §8).
+/// Filters of `issues().list_with` (docs/api.md §8).
 #[derive(Debug, Clone, Default)]
 pub struct IssueListOptions {
     /// `open` (the server's default), `closed` or `all`.

@@ -1,4 +1,4 @@
-//! Server-Sent Events (API.md §13) as an iterator that reconnects and resumes with `Last-Event-ID`.
+//! Server-Sent Events (docs/api.md §13) as an iterator that reconnects and resumes with `Last-Event-ID`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Webhook signature verification for both schemes Kizuna sends (API.md §12).
+//! Webhook signature verification for both schemes Kizuna sends (docs/api.md §12).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
