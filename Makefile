@@ -1,5 +1,6 @@
 # Kizuna: `make run` serves a seeded demo on http://127.0.0.1:8000; `make test` runs every test.
-# KIZUNA_VAR_DIR (default ./var) holds the SQLite database, the git repositories and the demo token.
+# KIZUNA_VAR_DIR (default ./var) holds the SQLite database, the git repositories, the demo token and
+# the generated SECRET_KEY (secret_key).
 # KIZUNA_SDK_STRICT=1: an SDK test whose endpoint answers 404 fails instead of skipping.
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,6 +9,10 @@ STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001): unless the
+# environment sets KIZUNA_SECRET_KEY, every target below uses a random key generated once into var/.
+SECRET_FILE := $(or $(KIZUNA_VAR_DIR),var)/secret_key
+WITH_KEY = KIZUNA_SECRET_KEY="$${KIZUNA_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
 .PHONY: run test install install-serve migrate worker schema clean browser-deps js-test rust-deps test-rust go-deps test-go test-conformance
 
@@ -26,16 +31,22 @@ install-serve: $(SERVE_STAMP)
 
 install: $(STAMP)
 
-migrate: install-serve
-	$(BIN)/python manage.py migrate --noinput -v0
+$(SECRET_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "generated a SECRET_KEY into $@"
+
+migrate: install-serve $(SECRET_FILE)
+	$(WITH_KEY) $(BIN)/python manage.py migrate --noinput -v0
 
 # run_demo checks the port first (a busy one fails before anything is written), migrates, seeds (the
 # demo token is kept in var/demo-token and printed again on a re-run), then serves; Ctrl-C stops it.
-run: install-serve
-	@$(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
+run: install-serve $(SECRET_FILE)
+	@# exec: run_demo replaces the shell, so a SIGTERM to make reaches it (it stops its children itself)
+	@$(WITH_KEY) exec $(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
 
 worker: migrate
-	$(BIN)/python manage.py db_worker
+	$(WITH_KEY) $(BIN)/python manage.py db_worker
 
 # The browser tests drive Debian's Chromium (no browser download); installed here when missing.
 # Each prerequisite step says what it found, installs or skips (README, "Prerequisites").
@@ -108,8 +119,8 @@ CONFORMANCE_REQUIRE := python,js,go$(if $(wildcard sdk/conformance/drivers/rust/
 test-conformance: install go-deps rust-deps
 	$(GO_ENV) $(RUST_ENV) $(BIN)/python sdk/conformance/run.py --require $(CONFORMANCE_REQUIRE)
 
-schema: install-serve
-	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+schema: install-serve $(SECRET_FILE)
+	$(WITH_KEY) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 clean:
 	rm -rf $(VENV) var

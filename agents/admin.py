@@ -2,8 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
+from kizuna.accounts.admin import secrets_shown_once
 from kizuna.accounts.services import actor_for_user
 
 from kizuna.admin import ServiceAdmin
@@ -78,24 +78,28 @@ class AgentAdmin(ServiceAdmin):
             obj.pk = agent.pk
             obj._state.adding = False
             obj._state.db = agent._state.db
-            self._show_token(request, agent, raw)
+            request._kizuna_new_secret = raw  # for response_add, this response only
             return
         changes = {field: data[field] for field in MUTABLE_FIELDS if field in form.changed_data}
         if changes:
             services.agent_update(agent=obj, actor=actor, by=request.user, **changes)
 
-    def _show_token(self, request, agent, raw):
-        messages.warning(
-            request,
-            format_html("Token for agent <b>{}</b> (shown once, copy it now): <code>{}</code>", agent.name, raw),
-        )
+    def response_add(self, request, obj, post_url_continue=None):
+        raw = getattr(request, "_kizuna_new_secret", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        return secrets_shown_once(request, title="New agent token", secrets=[(f"agent {obj.name}", raw)],
+                                  back_url=f"../{obj.pk}/change/")
 
     @admin.action(description="Rotate token (the old one stops working at once)")
     def rotate_token(self, request, queryset):
+        """The new tokens are shown in this action's own response (not carried to the next page)."""
         actor = actor_for_user(request.user)
+        shown = []
         for agent in queryset:
             _, raw = services.agent_rotate_token(agent=agent, actor=actor, by=request.user)
-            self._show_token(request, agent, raw)
+            shown.append((f"agent {agent.name}", raw))
+        return secrets_shown_once(request, title="Rotated agent tokens", secrets=shown, back_url=request.get_full_path())
 
     @admin.action(description="Suspend (every request by the agent gets 403)")
     def suspend(self, request, queryset):

@@ -22,6 +22,7 @@ Ratios are HTTP time / file:// time. Everything started here is stopped before e
 import argparse
 import json
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -31,6 +32,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001).
+os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -27,6 +27,7 @@ every 4th an assignee, every 5th a milestone. Repositories are reused between ru
 import argparse
 import json
 import os
+import secrets
 import re
 import shutil
 import socket
@@ -35,6 +36,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001).
+os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -10,6 +10,7 @@ postgres://postgres@127.0.0.1:5432/kizuna_bench). Prints a Markdown table for do
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -19,6 +20,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001).
+os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,12 +18,16 @@ Prints a Markdown table; ratios are Kizuna time / git time (below 1: Kizuna is f
 
 import argparse
 import os
+import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001).
+os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -1,7 +1,7 @@
 """Every write to issues, labels, milestones and comments (docs/api.md §8).
 
 Each function is keyword-only, runs in one transaction and appends its event(s) there. Permission
-checks belong to the caller (views ask `kizuna.api.permissions`); these functions validate the data
+checks belong to the caller (views ask `kizuna.policy`); these functions validate the data
 (unknown label / assignee / milestone → 422) and keep the counters (issue numbers, `comments`,
 `open_issues_count`) right under concurrency.
 
@@ -103,7 +103,7 @@ def _principal_of(actor: Actor):
 
 
 def resolve_assignees(repo: Repository, logins: Iterable[str], *, field: str = "assignees") -> list[Actor]:
-    from kizuna.api.permissions import can_read
+    from kizuna.policy import can_read
 
     logins = _dedupe(login.strip() for login in logins)
     if len(logins) > MAX_ASSIGNEES:

@@ -1,6 +1,7 @@
 """Kizuna settings: every knob is an environment variable with a safe default (docs/api.md §19)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,7 +23,9 @@ def env_float(name: str, default: float) -> float:
 
 
 DEBUG = env_bool("KIZUNA_DEBUG", False)
-SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or "kizuna-insecure-development-key-change-me"
+# The published fallback: with KIZUNA_DEBUG off, a system check refuses to start with it (kizuna.E001).
+INSECURE_SECRET_KEY = "kizuna-insecure-development-key-change-me"
+SECRET_KEY = os.environ.get("KIZUNA_SECRET_KEY") or INSECURE_SECRET_KEY
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("KIZUNA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 
 INSTALLED_APPS = [
@@ -36,6 +39,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "kizuna.api",
@@ -65,6 +70,14 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Sign-in throttling (django-axes): refuses a locked-out sign-in before the password is checked.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: counts failures, refuses locked-out attempts
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kizuna.urls"
@@ -133,6 +146,41 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/login"
+
+# Password guessing (django-axes): /login and /admin/login/ lock out an account and, separately, a
+# client address after KIZUNA_LOGIN_FAILURE_LIMIT failures within KIZUNA_LOGIN_COOLOFF_SECONDS; a
+# locked-out sign-in answers 429 with Retry-After (kizuna.web.views.sign_in_locked_out), even with the
+# right password. Attempts are rows in the database, so every server process sees the same count.
+KIZUNA_LOGIN_FAILURE_LIMIT = env_int("KIZUNA_LOGIN_FAILURE_LIMIT", 5)
+KIZUNA_LOGIN_COOLOFF_SECONDS = env_int("KIZUNA_LOGIN_COOLOFF_SECONDS", 900)
+AXES_FAILURE_LIMIT = KIZUNA_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=KIZUNA_LOGIN_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, for operators (admin → Axes → access failures)
+AXES_CLIENT_IP_CALLABLE = "kizuna.api.client_address.client_ip"  # THE client address
+AXES_LOCKOUT_CALLABLE = "kizuna.web.views.sign_in_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Content-Security-Policy (django-csp) on every response: scripts only from this server (no inline
+# script: the web pages' JS is a file, Swagger UI's initialiser is served by its split view, Redoc
+# starts from its <redoc> element). Styles allow inline ones, which Swagger UI and Redoc inject at run
+# time; Redoc's search runs in a worker made from a blob: URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

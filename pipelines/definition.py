@@ -33,7 +33,7 @@ import heapq
 import re
 from dataclasses import dataclass, field
 
-import yaml
+from kizuna import bounded
 
 PATH = ".kizuna/pipeline.yml"
 MAX_BYTES = 256 * 1024
@@ -41,6 +41,11 @@ DEFAULT_TIMEOUT = 3600
 MAX_TIMEOUT = 86400
 # Every trigger and every matching push writes one row per job (as GitHub Actions caps a matrix at 256).
 MAX_JOBS = 256
+# Size, nesting, and values after alias expansion, checked before the document is built (kizuna.bounded).
+# 256 jobs of a few steps with env maps fit in a few thousand values; 100,000 leaves room for long lists.
+LIMITS = bounded.Limits(max_bytes=MAX_BYTES, max_depth=32, max_nodes=100_000)
+# A file can be wrong everywhere: the answer lists the first problems, not one per line of the file.
+MAX_ERRORS = 20
 EVENTS = ("push", "pull_request")
 # \Z, not $: `$` also matches before a trailing newline, which would let "NAME\n" through.
 JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
@@ -124,7 +129,7 @@ def _string_map(value, where: str, errors: list[str], *, strict: bool) -> dict[s
     out = {}
     for key, item in value.items():
         if not isinstance(key, str) or not ENV_NAME_RE.match(key):
-            errors.append(f"{where}: {key!r} is not a valid name (letters, digits and _, not starting with a digit)")
+            errors.append(f"{where}: {bounded.describe(key)} is not a valid name (letters, digits and _, not starting with a digit)")
             continue
         if isinstance(item, str):
             if _has_nul(item, f"{where}.{key}", errors):
@@ -141,23 +146,10 @@ def _string_map(value, where: str, errors: list[str], *, strict: bool) -> dict[s
 
 def parse(text: bytes | str) -> Definition:
     """Load and validate a definition; raises DefinitionError listing every problem found."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_BYTES:
-            raise DefinitionError([f"{PATH}: larger than {MAX_BYTES} bytes"])
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DefinitionError([f"{PATH}: not valid UTF-8"]) from None
     try:
-        data = yaml.safe_load(text)
-    except RecursionError:
-        # PyYAML builds nested collections recursively: a few hundred levels of `[[[…` exhaust the stack.
-        raise DefinitionError([f"{PATH}: nested too deeply"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DefinitionError([f"{PATH}: invalid YAML{where}: {problem}"]) from None
+        data = bounded.load_yaml(text, LIMITS)
+    except bounded.DocumentError as exc:
+        raise DefinitionError([f"{PATH}: {exc}"]) from None
     if not isinstance(data, dict):
         raise DefinitionError([f"{PATH}: the top level must be a mapping, not {_type_name(data)}"])
     # YAML 1.1 reads a bare `on` key as the boolean true.
@@ -166,7 +158,7 @@ def parse(text: bytes | str) -> Definition:
     errors: list[str] = []
     for key in data:
         if key not in TOP_KEYS:
-            errors.append(f"{key}: unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
+            errors.append(f"{bounded.describe(key, quote=False)}: unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
 
     on = data.get("on")
     events: list[str] = []
@@ -177,7 +169,7 @@ def parse(text: bytes | str) -> Definition:
         else:
             for i, item in enumerate(items):
                 if item not in EVENTS:
-                    errors.append(f"on[{i}]: unknown event {item!r} (allowed: {', '.join(EVENTS)})")
+                    errors.append(f"on[{i}]: unknown event {bounded.describe(item)} (allowed: {', '.join(EVENTS)})")
                 elif item not in events:
                     events.append(item)
 
@@ -200,13 +192,13 @@ def parse(text: bytes | str) -> Definition:
     if not errors:
         _check_dag(jobs, errors)
     if errors:
-        raise DefinitionError(errors)
+        raise DefinitionError(errors[:MAX_ERRORS] + ([f"… and {len(errors) - MAX_ERRORS} more problems"] if len(errors) > MAX_ERRORS else []))
     return Definition(on=events, env=env, variables=variables, jobs=jobs)
 
 
 def _job(name, raw, errors: list[str]) -> JobSpec | None:
     if not isinstance(name, str) or not JOB_NAME_RE.match(name):
-        errors.append(f"jobs: {name!r} is not a valid job name (1-100 of A-Z a-z 0-9 _ -)")
+        errors.append(f"jobs: {bounded.describe(name)} is not a valid job name (1-100 of A-Z a-z 0-9 _ -)")
         return None
     where = f"jobs.{name}"
     if not isinstance(raw, dict):
@@ -214,7 +206,7 @@ def _job(name, raw, errors: list[str]) -> JobSpec | None:
         return None
     for key in raw:
         if key not in JOB_KEYS:
-            errors.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(JOB_KEYS))})")
+            errors.append(f"{where}: unknown key {bounded.describe(key)} (allowed: {', '.join(sorted(JOB_KEYS))})")
     steps: list[dict] = []
     raw_steps = raw.get("steps")
     if raw_steps is None:
@@ -229,7 +221,7 @@ def _job(name, raw, errors: list[str]) -> JobSpec | None:
                 continue
             for key in step:
                 if key not in STEP_KEYS:
-                    errors.append(f"{at}: unknown key {key!r} (allowed: {', '.join(sorted(STEP_KEYS))})")
+                    errors.append(f"{at}: unknown key {bounded.describe(key)} (allowed: {', '.join(sorted(STEP_KEYS))})")
             if "run" not in step:
                 errors.append(f"{at}: 'run' is required")
             elif not isinstance(step["run"], str) or not step["run"].strip():
@@ -274,7 +266,7 @@ def _check_dag(jobs: dict[str, JobSpec], errors: list[str]) -> None:
     for spec in jobs.values():
         for need in spec.needs:
             if need not in jobs:
-                errors.append(f"jobs.{spec.name}.needs: unknown job {need!r}")
+                errors.append(f"jobs.{spec.name}.needs: unknown job {bounded.describe(need)}")
             elif need == spec.name:
                 errors.append(f"jobs.{spec.name}.needs: a job cannot need itself")
     if errors:
@@ -352,7 +344,7 @@ class _Parser:
             raise ConditionError("is empty")
         node = self.expr(0)
         if self.i != len(self.tokens):
-            raise ConditionError(f"unexpected {self.peek()[1]!r}")
+            raise ConditionError(f"unexpected {bounded.describe(self.peek()[1])}")
         return node
 
     def expr(self, depth):
@@ -393,7 +385,7 @@ class _Parser:
         left = self.operand()
         op_kind, op = self.take()
         if op_kind != "op" or op not in ("==", "!="):
-            raise ConditionError(f"expected '==' or '!=' after {left[1]!r}" if op is None else f"expected '==' or '!=', got {op!r}")
+            raise ConditionError(f"expected '==' or '!=' after {bounded.describe(left[1])}" if op is None else f"expected '==' or '!=', got {bounded.describe(op)}")
         right = self.operand()
         return (op, left, right)
 
@@ -407,8 +399,8 @@ class _Parser:
             head, _, tail = value.partition(".")
             if head in ("variables", "vars") and tail:
                 return ("var", tail)
-            raise ConditionError(f"unknown name {value!r} (use ref, event, variables.NAME or a quoted string)")
-        raise ConditionError("expected a value" if value is None else f"expected a value, got {value!r}")
+            raise ConditionError(f"unknown name {bounded.describe(value)} (use ref, event, variables.NAME or a quoted string)")
+        raise ConditionError("expected a value" if value is None else f"expected a value, got {bounded.describe(value)}")
 
 
 def parse_condition(text: str):

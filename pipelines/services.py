@@ -21,7 +21,7 @@ from kizuna.accounts.models import Actor, Token
 from kizuna.accounts.services import actor_for_agent, token_create
 from kizuna.api.errors import Conflict, NotFound, RangeNotSatisfiable, ValidationFailed
 from kizuna.api.fields import api_path, is_digits
-from kizuna.api.permissions import job_repos_q
+from kizuna.policy import job_repos_q
 from kizuna.events.services import emit_event
 from repos import git
 from repos.services import next_pipeline_number

@@ -27,6 +27,7 @@ from rest_framework import exceptions
 
 from kizuna import policy
 from kizuna.api.authentication import lookup_token
+from kizuna.api.client_address import client_ip
 
 from . import git
 from .models import Repository
@@ -264,7 +265,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         content_type=request.META.get("CONTENT_TYPE", ""),
         body_chunks=chunks,
         remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=client_ip(request) or "",
         git_protocol=protocol if _GIT_PROTOCOL.match(protocol) else "",
         allow_push=push and not anonymous,
         push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",

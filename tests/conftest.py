@@ -5,13 +5,20 @@ App-specific fixtures live in tests/<app>/conftest.py.
 
 import os
 import re
+import secrets
 import uuid
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from kizuna.accounts import services as account_services
 from kizuna.accounts.models import Role, Token
+
+# Outside DEBUG the published default key refuses to start (kizuna.E001, checked when kizuna.asgi or
+# kizuna.wsgi is imported): a run without KIZUNA_SECRET_KEY gets a random one.
+if django_settings.SECRET_KEY == django_settings.INSECURE_SECRET_KEY:
+    django_settings.SECRET_KEY = secrets.token_urlsafe(50)
 
 ON_POSTGRES = "postgres" in os.environ.get("KIZUNA_DATABASE_URL", "")
 ON_REDIS = bool(os.environ.get("KIZUNA_REDIS_URL"))

@@ -17,6 +17,7 @@ Never stops the shared PostgreSQL or Redis servers.
 import http.server
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,6 +27,9 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+
+# Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001).
+os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 BIN = os.environ.get("BIN", ".venv/bin")
 DB_URL = os.environ["KIZUNA_DATABASE_URL"]

@@ -10,6 +10,7 @@ BIN=${BIN:-.venv/bin}
 PORT=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export KIZUNA_RATE_LIMIT_AUTHENTICATED=${KIZUNA_RATE_LIMIT_AUTHENTICATED:-10000000}  # measure, don't throttle
 export KIZUNA_DB_CONN_MAX_AGE=${KIZUNA_DB_CONN_MAX_AGE:-60}
+export KIZUNA_SECRET_KEY=${KIZUNA_SECRET_KEY:-$($BIN/python -c "import secrets; print(secrets.token_urlsafe(50))")}  # kizuna.E001
 $BIN/gunicorn kizuna.wsgi:application -w "$WORKERS" -b "127.0.0.1:$PORT" --log-level warning \
   --access-logfile /dev/null --timeout 60 &
 GPID=$!

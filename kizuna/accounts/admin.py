@@ -1,8 +1,11 @@
 """Operators' admin: users, namespaces, memberships, actors and tokens. Writes go through services;
-a token's secret is shown once (a message after creating it) and its digest never."""
+a token's secret is shown once, in the response that made it (never a message or the session), and its
+digest never."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
@@ -11,6 +14,16 @@ from kizuna.api.errors import ValidationFailed
 
 from . import services
 from .models import Actor, Membership, Namespace, Token, User
+
+
+def secrets_shown_once(request, *, title: str, secrets: list[tuple[str, str]], back_url: str):
+    """The admin page that shows new secrets: rendered in the response that made them, never cached.
+    Django's messages would keep them in a cookie (signed, not encrypted) until the next page."""
+    response = TemplateResponse(request, "admin/kizuna_secret_once.html", {
+        **admin.site.each_context(request), "title": title, "secrets": secrets, "back_url": back_url,
+    })
+    add_never_cache_headers(response)
+    return response
 
 
 class KizunaUserCreationForm(AdminUserCreationForm):
@@ -190,7 +203,14 @@ class TokenAdmin(ServiceAdmin):
             Token.objects.filter(pk=token.pk).update(internal=True)
         obj.pk = obj.id = token.pk
         obj.digest, obj.hint, obj.created_at = token.digest, token.hint, token.created_at
-        messages.warning(request, f"The new token is {raw} — copy it now: it will not be shown again.")
+        request._kizuna_new_secret = raw  # for response_add, this response only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        raw = getattr(request, "_kizuna_new_secret", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        return secrets_shown_once(request, title="New token", secrets=[(obj.name, raw)],
+                                  back_url=f"../{obj.pk}/change/")
 
     def has_delete_permission(self, request, obj=None):
         return False  # tokens are revoked, not deleted (the audit trail points at them)

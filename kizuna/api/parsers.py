@@ -1,12 +1,16 @@
-"""JSON request bodies: size-limited, must be an object (docs/api.md §2)."""
-
-import json
+"""JSON request bodies: size-limited, bounded (kizuna.bounded), must be an object (docs/api.md §2)."""
 
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from kizuna import bounded
+
 from .errors import PayloadTooLarge
+
+# Nesting and values of a request body: no Kizuna request nests deeper than a few levels.
+MAX_DEPTH = 32
+MAX_NODES = 100_000
 
 
 def read_limited(stream, limit: int) -> bytes:
@@ -23,8 +27,8 @@ class StrictJSONParser(parsers.JSONParser):
         if not raw.strip():
             return {}
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = bounded.load_json(raw, bounded.Limits(max_bytes=len(raw), max_depth=MAX_DEPTH, max_nodes=MAX_NODES))
+        except bounded.DocumentError as exc:
             raise ParseError(f"Body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ParseError("Body must be a JSON object")

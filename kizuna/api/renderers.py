@@ -39,10 +39,16 @@ class PlainTextRenderer(renderers.BaseRenderer):
         return str(data).encode()
 
 
+# Longer `Accept` headers are not parsed (DRF sorts every listed type: seconds for a 100 KB header).
+MAX_ACCEPT_LENGTH = 1024
+
+
 class LenientContentNegotiation(DefaultContentNegotiation):
     """An API that speaks one format answers in it whatever `Accept` says (no 406 surprises)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        if len(request.META.get("HTTP_ACCEPT", "")) > MAX_ACCEPT_LENGTH:
+            return renderers[0], renderers[0].media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except (NotAcceptable, Exception):

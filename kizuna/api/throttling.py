@@ -18,6 +18,7 @@ from kizuna import policy
 from kizuna.accounts.principals import principal_kind
 
 from .authentication import bearer_token, resolve_credentials
+from .client_address import client_ip
 
 logger = logging.getLogger("kizuna.ratelimit")
 
@@ -49,20 +50,6 @@ class RateLimitState:
         }
 
 
-def client_ip(request) -> str:
-    """The caller's address. `X-Forwarded-For` counts only when the peer is a trusted proxy
-    (KIZUNA_TRUSTED_PROXIES): then the right-most address that is not itself a trusted proxy."""
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
-    trusted = settings.KIZUNA_TRUSTED_PROXIES
-    if not trusted or remote not in trusted:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted:
-            return hop
-    return remote
-
-
 def identify(request) -> tuple[str, int]:
     """(bucket key, limit per window) for the caller. Bad credentials count against the IP."""
     principal = None
@@ -72,14 +59,14 @@ def identify(request) -> tuple[str, int]:
     except exceptions.APIException:
         principal = None
         if bearer_token(request) is not None:
-            return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
+            return f"ip:{client_ip(request) or 'unknown'}", settings.KIZUNA_RATE_LIMIT_DEFAULT
     if principal is None and bearer_token(request) is None:
         user = getattr(request, "user", None)  # a browser session
         if user is not None and user.is_authenticated:
             principal = user
     kind = principal_kind(principal)
     if kind == "anonymous":
-        return f"ip:{client_ip(request)}", settings.KIZUNA_RATE_LIMIT_DEFAULT
+        return f"ip:{client_ip(request) or 'unknown'}", settings.KIZUNA_RATE_LIMIT_DEFAULT
     key = f"token:{principal.token.pk}" if kind == "deploy" else f"{kind}:{principal.pk}"
     internal = policy.is_internal(principal)
     limit = settings.KIZUNA_RATE_LIMIT_INTERNAL if internal else settings.KIZUNA_RATE_LIMIT_AUTHENTICATED

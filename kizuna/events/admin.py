@@ -22,12 +22,13 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(Webhook)
 class WebhookAdmin(ReadOnlyAdmin):
-    list_display = ("id", "url", "repository", "namespace", "active", "last_success_at", "created_at")
+    list_display = ("id", "redacted_url", "repository", "namespace", "active", "last_success_at", "created_at")
     list_filter = ("active",)
     search_fields = ("url",)
     list_select_related = ("repository__namespace", "namespace")
-    # Secrets are never displayed (`secret`, `previous_secret` are not among the fields).
-    fields = ("url", "repository", "namespace", "events", "content_type", "active", "api_root", "created_by",
+    # Secrets are never displayed (`secret`, `previous_secret` are not among the fields), nor a password in
+    # the URL (Webhook.redacted_url).
+    fields = ("redacted_url", "repository", "namespace", "events", "content_type", "active", "api_root", "created_by",
               "previous_secret_expires_at", "last_success_at", "deactivated_at", "created_at", "updated_at")
     readonly_fields = fields
     actions = ["ping", "deactivate"]

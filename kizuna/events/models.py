@@ -1,5 +1,7 @@
 """The event log: one row per change, appended in the change's own transaction (docs/api.md §13)."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.db import models
 from django.utils import timezone
 
@@ -40,6 +42,25 @@ class Event(models.Model):
         return parts[1] if len(parts) == 2 else None
 
 
+REDACTED = "********"
+
+
+def redact_url(url: str) -> str:
+    """`url` with the password of its user info replaced by ******** (a lone user name too: it is often
+    a token). The only form of a hook's URL that any answer, event, payload, log line or admin page shows;
+    sending this form back in a PATCH keeps the stored URL (kizuna.events.services.webhook_update)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: show it only if it cannot hold credentials
+        return REDACTED if "@" in url else url
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, has_password, _ = userinfo.partition(":")
+    shown = f"{user}:{REDACTED}" if has_password else REDACTED
+    return urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
+
+
 class Webhook(models.Model):
     """A URL that receives signed POSTs for the events it subscribes to (docs/api.md §12).
 
@@ -68,6 +89,10 @@ class Webhook(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    @property
+    def redacted_url(self) -> str:
+        return redact_url(self.url)
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -82,7 +107,7 @@ class Webhook(models.Model):
         ]
 
     def __str__(self):
-        return f"hook #{self.pk} → {self.url}"
+        return f"hook #{self.pk} → {self.redacted_url}"
 
     def signing_secrets(self) -> list[str]:
         secrets = [self.secret] if self.secret else []

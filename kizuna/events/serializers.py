@@ -57,6 +57,11 @@ class WebhookSerializer(KizunaModelSerializer):
         ]
         read_only_fields = ["id", "last_success_at", "deactivated_at", "created_at", "updated_at"]
 
+    def to_representation(self, hook):
+        data = super().to_representation(hook)
+        data["url"] = hook.redacted_url  # a password in the URL is never shown (kizuna.events.models.redact_url)
+        return data
+
     def get_has_secret(self, hook) -> bool:
         return bool(hook.secret)
 

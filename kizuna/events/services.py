@@ -128,7 +128,7 @@ def _fitting_root(api_root: str) -> str:
 
 
 def hook_json(hook: Webhook) -> dict:
-    return {"id": hook.pk, "url": hook.url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}
+    return {"id": hook.pk, "url": hook.redacted_url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}
 
 
 @transaction.atomic
@@ -162,6 +162,8 @@ def webhook_update(*, actor: Actor, hook: Webhook, api_root: str = "", **changes
             hook.secret = new
     if "active" in changes and changes["active"] != hook.active:
         hook.deactivated_at = None if changes["active"] else now
+    if changes.get("url") == hook.redacted_url:
+        changes.pop("url")  # the URL as answers show it, sent back: the stored one (with its password) stays
     for field in ("url", "events", "active", "content_type"):
         if field in changes:
             setattr(hook, field, changes[field])

@@ -378,7 +378,9 @@ def caller_key(viewer: policy.EventViewer, request) -> str:
 
     kind = principal_kind(viewer.principal)
     if kind == "anonymous":
-        return f"ip:{request.META.get('REMOTE_ADDR')}"
+        from kizuna.api.client_address import client_ip
+
+        return f"ip:{client_ip(request) or 'unknown'}"
     if kind == "deploy":
         return f"token:{viewer.token.pk}"
     return f"{kind}:{viewer.principal.pk}"

@@ -19,6 +19,9 @@ from mcp import types
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
+from kizuna import bounded
+from kizuna.api.parsers import MAX_DEPTH, MAX_NODES
+
 from . import dispatch
 from .tools import BY_NAME, TOOLS, input_schemas, path_params
 
@@ -166,6 +169,14 @@ async def application(scope, receive, send):
         if not message.get("more_body"):
             break
     body = b"".join(chunks)
+    if scope.get("method") == "POST" and body.strip():
+        # The same bounds as every JSON Kizuna reads (kizuna.bounded), before the protocol layer parses it.
+        try:
+            bounded.load_json(body, bounded.Limits(max_bytes=limit, max_depth=MAX_DEPTH, max_nodes=MAX_NODES))
+        except bounded.DocumentError as exc:
+            await _answer(send, 400, {"jsonrpc": "2.0", "id": None,
+                                      "error": {"code": -32700, "message": f"Parse error: {exc}"}})
+            return
     replayed = False
 
     async def replay():

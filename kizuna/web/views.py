@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.accounts import services as account_services
@@ -28,12 +29,22 @@ class LoginView(auth_views.LoginView):
         return "/settings/tokens"
 
 
-class LogoutView(auth_views.LogoutView):
-    next_page = "/login"
-    http_method_names = ["get", "post", "options"]
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the account or the client address is locked out
+    (/login and /admin/login/): 429 with Retry-After, the cool-off (settings.AXES_COOLOFF_TIME)."""
+    from django.conf import settings
 
-    def get(self, request, *args, **kwargs):  # a link works as well as the form button
-        return self.post(request, *args, **kwargs)
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = render(request, "web/locked_out.html", {"minutes": max(1, round(seconds / 60))}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's own rule since 5.0): a GET that signed out would let any page sign a user out
+    with an <img>. The header's "Sign out" is a form with a CSRF token."""
+
+    next_page = "/login"
 
 
 def _form_errors(form, exc: ValidationFailed) -> None:
@@ -60,7 +71,14 @@ def tokens(request):
             messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
             form = TokenForm()
     listing = policy.restrict(request.user, Token.objects.all()).order_by("-created_at", "-id")
-    return render(request, "web/tokens.html", {"form": form, "tokens": listing, "new_token": new_token, "now": timezone.now()})
+    return _showing_secret(render(request, "web/tokens.html", {"form": form, "tokens": listing, "new_token": new_token,
+                                                               "now": timezone.now()}))
+
+
+def _showing_secret(response):
+    """A page that may show a new secret: never cached, by the browser or anything between."""
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
@@ -98,13 +116,16 @@ def agents(request):
             new_token_agent = agent
             messages.success(request, f"Agent “{agent.name}” registered. Copy its token now: it will not be shown again.")
             form = AgentForm(user=request.user)
-    rotated = request.session.pop("kizuna_new_agent_token", None)  # shown once, after the redirect
-    if rotated:
-        new_token, new_token_agent = rotated["token"], {"name": rotated["agent"]}
-    return render(request, "web/agents.html", {
+    return _agents_page(request, form, new_token=new_token, new_token_agent=new_token_agent)
+
+
+def _agents_page(request, form, *, new_token=None, new_token_agent=None):
+    """The agents page; a new token is rendered into this response only — never kept in the session or
+    a message for a later one (Kizuna stores a token's digest and nothing else)."""
+    return _showing_secret(render(request, "web/agents.html", {
         "form": form, "agents": _operated_agents(request.user), "new_token": new_token,
         "new_token_agent": new_token_agent, "trust_choices": trust_choices_for(request.user),
-    })
+    }))
 
 
 @login_required
@@ -125,8 +146,9 @@ def agent_action(request, agent_id, action: str):
             messages.success(request, f"“{agent.name}” now has trust level {form.cleaned_data['trust_level']}.")
         elif action == "rotate":
             _, raw = agent_services.agent_rotate_token(agent=agent, actor=actor, by=request.user)
-            request.session["kizuna_new_agent_token"] = {"agent": agent.name, "token": raw}
             messages.success(request, f"New token for “{agent.name}”; the old one stopped working. Copy it now.")
+            # Shown in this response (no redirect): the secret never waits in the session for the next one.
+            return _agents_page(request, AgentForm(user=request.user), new_token=raw, new_token_agent=agent)
         elif action in ("suspend", "activate"):
             status = agent.Status.SUSPENDED if action == "suspend" else agent.Status.ACTIVE
             agent_services.agent_update(agent=agent, actor=actor, by=request.user, status=status)

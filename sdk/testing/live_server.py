@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -67,7 +68,7 @@ sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", 0))
 print(sock.getsockname()[1], flush=True)
-config = uvicorn.Config("kizuna.asgi:application", log_level="warning", lifespan="off")
+config = uvicorn.Config("kizuna.asgi:application", log_level="warning", lifespan="off", proxy_headers=False)
 uvicorn.Server(config).run(sockets=[sock])
 '''
 
@@ -94,6 +95,7 @@ class Stack:
             KIZUNA_GIT_ROOT=str(self.tmp / "git"),
             KIZUNA_WEBHOOK_ALLOW_PRIVATE="true",
             KIZUNA_LOG_LEVEL="ERROR",
+            KIZUNA_SECRET_KEY=secrets.token_urlsafe(50),  # the default one refuses to start (kizuna.E001)
         )
 
     def manage(self, *args: str) -> str:

@@ -1,12 +1,12 @@
-"""kizuna.api.permissions.check for every Action × trust level, against the table of docs/api.md §10."""
+"""kizuna.policy.check for every Action × trust level, against the table of docs/api.md §10."""
 
 import pytest
 from rest_framework import exceptions
 
 from kizuna.accounts.models import Role
-from kizuna.api import permissions
+from kizuna import policy as permissions
 from kizuna.api.errors import Forbidden, NotFound
-from kizuna.api.permissions import Action
+from kizuna.policy import Action
 
 pytestmark = pytest.mark.django_db
 

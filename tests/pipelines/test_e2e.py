@@ -9,6 +9,7 @@ job token, nothing else.
 import base64
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -66,6 +67,7 @@ class Server:
             "KIZUNA_RATE_LIMIT_AUTHENTICATED": "1000000",
             "KIZUNA_RATE_LIMIT_DEFAULT": "1000000",
             "KIZUNA_LOG_LEVEL": "WARNING",
+            "KIZUNA_SECRET_KEY": secrets.token_urlsafe(50),  # the default one refuses to start (kizuna.E001)
         }
         self.var.mkdir(parents=True)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
@@ -78,7 +80,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--fd", str(self.sock.fileno()),
-             "--log-level", "warning"],
+             "--log-level", "warning", "--no-proxy-headers"],
             cwd=ROOT, env=self.env, pass_fds=[self.sock.fileno()], start_new_session=True,
         )
         self.api = httpx.Client(base_url=self.url + "/api/v1", timeout=60,

@@ -8,6 +8,7 @@ from tests.pipelines.conftest import SIMPLE, commit_files
 def add_rows(world, make_agent, make_deploy_token, n: int = 1) -> None:
     """One more row of every admin model (`n` tells the copies apart), with realistic lengths."""
     from django.contrib.auth.models import Group
+    from django.test import Client
 
     from agents.models import Agent
     from issues import services as issue_services
@@ -36,6 +37,10 @@ def add_rows(world, make_agent, make_deploy_token, n: int = 1) -> None:
     pull_services.protection_set(repo=world.public, branch=branch, actor=admin, required_approving_review_count=1)
     pipeline_services.pipeline_trigger(repo=world.public, actor=writer, ref="main")
     Group.objects.create(name=f"operators-{n}")
+    # django-axes' sign-in records: a sign-in (AccessLog), then a wrong password (AccessAttempt, AccessFailureLog).
+    for password in ("pw", "wrong"):
+        browser = Client(REMOTE_ADDR=f"192.0.2.{n % 250}", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+        browser.post("/login", {"username": world.reader.username, "password": password})
 
 
 @pytest.fixture

@@ -41,6 +41,14 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def server_command(host: str, port: int) -> list[str]:
+    """The ASGI server `make run` starts. `--no-proxy-headers`: uvicorn's default believes X-Forwarded-For
+    from 127.0.0.1 and rewrites the client address before Kizuna sees it; Kizuna alone reads it, from
+    KIZUNA_TRUSTED_PROXIES only (kizuna.api.client_address)."""
+    return [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--host", host, "--port", str(port),
+            "--log-level", "info", "--access-log", "--no-proxy-headers"]
+
+
 class Command(BaseCommand):
     help = "Serve the seeded demo (make run): port check, migrate, seed_demo, then uvicorn + workers."
 
@@ -70,10 +78,7 @@ class Command(BaseCommand):
         commands = {
             "task worker": [*manage, "db_worker"],
             "webhook sweeper": [*manage, "deliver_webhooks", "--loop"],
-            "server": [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--host", host, "--port", str(port),
-                       "--log-level", "info", "--access-log",
-                       # Kizuna alone reads X-Forwarded-For, from KIZUNA_TRUSTED_PROXIES only.
-                       "--no-proxy-headers"],
+            "server": server_command(host, port),
         }
         children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
         status = 0
