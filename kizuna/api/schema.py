@@ -135,7 +135,7 @@ class KizunaAutoSchema(AutoSchema):
     def get_auth(self):
         auths = super().get_auth()
         # Reads under the default permission are open to anonymous callers (public repositories).
-        from .permissions import TokenScopePermission
+        from kizuna.policy.drf import TokenScopePermission
 
         perms = [type(p) for p in self.view.get_permissions()]
         if self.method in ("GET", "HEAD") and perms == [TokenScopePermission] and {} not in auths:
