@@ -4,10 +4,10 @@ marked ready, through pulls.services; the title and body are edited on the issue
 
 from django.contrib import admin
 
-from kizuna.admin import ServiceAdmin, staff_actor
+from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
 
 from . import services
-from .models import PullRequest
+from .models import BranchProtection, PullRequest, Review
 
 GIT_FIELDS = ("head_ref", "head_sha", "base_sha", "draft", "merged", "mergeable", "commits", "additions", "deletions",
               "changed_files", "merged_at", "merged_by", "merge_commit_sha")
@@ -66,3 +66,29 @@ class PullRequestAdmin(ServiceAdmin):
         actor = staff_actor(request)
         self.run_each(request, self._rows(queryset.filter(draft=True)), "Marked ready",
                       lambda pull: services.pull_ready(pull=pull, actor=actor))
+
+
+# Branch protection rules and reviews are shown, never edited here: they change through the API's
+# services, which lock the pull request, validate and record the events the audit trail needs.
+@admin.register(BranchProtection)
+class BranchProtectionAdmin(ReadOnlyAdmin):
+    list_display = ("branch", "repository", "required_approving_review_count", "require_code_owner_reviews",
+                    "require_pipeline", "require_pull_request", "agent_approval_min_trust", "updated_at")
+    list_select_related = ("repository__namespace",)
+    search_fields = ("branch", "repository__name")
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "pull_request", "user", "state", "commit", "submitted_at")
+    list_filter = ("state",)
+    list_select_related = ("pull__issue", "pull__repository", "user")
+    search_fields = ("user__login", "commit_id")
+
+    @admin.display(description="pull request", ordering="pull__issue__number")
+    def pull_request(self, obj):
+        return f"{obj.pull.repository.name}#{obj.pull.issue.number}"
+
+    @admin.display(description="commit", ordering="commit_id")
+    def commit(self, obj):
+        return obj.commit_id[:12]

@@ -1,19 +1,42 @@
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from issues.serializers import LabelSerializer
+from kizuna import policy
 from kizuna.api.fields import (
     ActorField, ActorSerializer, StrictBooleanField, StrictCharField, TimestampField, TitleField, UrlField,
 )
 from kizuna.api.serializers import KizunaModelSerializer
 
-from .models import PullRequest
-from .services import MERGE_METHODS
+from .models import BranchProtection, PullRequest, Review
+from .services import MAX_REQUESTED_REVIEWERS, MERGE_METHODS, REVIEW_EVENTS
 
 
 class RefSerializer(serializers.Serializer):
     ref = StrictCharField()
     sha = StrictCharField()
+
+
+class UnmetRuleSerializer(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=["required_approving_review_count", "require_code_owner_reviews",
+                                            "require_pipeline"])
+    required = serializers.JSONField(help_text="approvals or owner sets needed; `success` for the pipeline")
+    actual = serializers.JSONField(help_text="approvals or owner sets given; the newest pipeline's status or null")
+    changes_requested_by = serializers.ListField(child=StrictCharField(), required=False)
+    owners = serializers.ListField(child=serializers.ListField(child=StrictCharField()), required=False,
+                                   help_text="owner sets (logins) still without an approval")
+
+
+class CodeOwnersErrorSerializer(serializers.Serializer):
+    path = StrictCharField(allow_null=True)
+    line = serializers.IntegerField(allow_null=True)
+    message = StrictCharField()
+
+
+class MergeableDetailsSerializer(serializers.Serializer):
+    unmet = UnmetRuleSerializer(many=True)
+    codeowners_errors = CodeOwnersErrorSerializer(many=True)
 
 
 class PullRequestSerializer(KizunaModelSerializer):
@@ -32,12 +55,16 @@ class PullRequestSerializer(KizunaModelSerializer):
     updated_at = TimestampField(source="issue.updated_at", read_only=True)
     closed_at = TimestampField(source="issue.closed_at", read_only=True, allow_null=True)
     url = UrlField(lambda pr: pr.api_path())
+    mergeable_state = serializers.SerializerMethodField()
+    mergeable_state_details = serializers.SerializerMethodField()
+    requested_reviewers = serializers.SerializerMethodField()
 
     class Meta:
         model = PullRequest
         fields = [
-            "id", "number", "title", "body", "state", "draft", "merged", "mergeable", "head", "base", "author",
-            "labels", "assignees", "commits", "additions", "deletions", "changed_files", "merged_at", "merged_by",
+            "id", "number", "title", "body", "state", "draft", "merged", "mergeable", "mergeable_state",
+            "mergeable_state_details", "head", "base", "author", "labels", "assignees", "requested_reviewers",
+            "commits", "additions", "deletions", "changed_files", "merged_at", "merged_by",
             "merge_commit_sha", "created_at", "updated_at", "closed_at", "url",
         ]
         read_only_fields = fields
@@ -53,6 +80,32 @@ class PullRequestSerializer(KizunaModelSerializer):
     @extend_schema_field(ActorSerializer(many=True))
     def get_assignees(self, pr) -> list:
         return [a.as_json() for a in pr.issue.assignees.all()]
+
+    @extend_schema_field(ActorSerializer(many=True))
+    def get_requested_reviewers(self, pr) -> list:
+        return [r.reviewer.as_json() for r in pr.review_requests.all()]
+
+    def _unmet(self, pr) -> list | None:
+        """The unmet protection rules: from the view's page-wide answer, else asked for this PR."""
+        unmet = self.context.get("unmet")
+        if unmet is None:
+            unmet = self.context["unmet"] = policy.unmet_rules(pr.repository, [pr])
+        return unmet.get(pr.pk)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["clean", "blocked", "dirty", "unknown"]))
+    def get_mergeable_state(self, pr) -> str:
+        """closed or merged, or mergeability not yet known: unknown; conflicts: dirty; a draft or an unmet
+        protection rule: blocked; else clean."""
+        if pr.merged or pr.issue.state != "open" or pr.mergeable is None:
+            return "unknown"
+        if not pr.mergeable:
+            return "dirty"
+        return "blocked" if pr.draft or self._unmet(pr) else "clean"
+
+    @extend_schema_field(MergeableDetailsSerializer)
+    def get_mergeable_state_details(self, pr) -> dict:
+        unmet = self._unmet(pr) if pr.issue.state == "open" and not pr.merged else None
+        return {"unmet": unmet or [], "codeowners_errors": pr.codeowners_errors or []}
 
 
 class PullCreateSerializer(serializers.Serializer):
@@ -85,6 +138,47 @@ class MergeResultSerializer(serializers.Serializer):
     merged = StrictBooleanField()
     sha = StrictCharField()
     message = StrictCharField()
+
+
+class ReviewSerializer(KizunaModelSerializer):
+    user = ActorField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "user", "state", "body", "commit_id", "submitted_at"]
+        read_only_fields = fields
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    event = serializers.ChoiceField(choices=list(REVIEW_EVENTS))
+    body = StrictCharField(required=False, allow_blank=True, default="", max_length=65536,
+                                 help_text="required for REQUEST_CHANGES and COMMENT")
+    commit_id = StrictCharField(required=False, max_length=40, validators=[RegexValidator(r"\A[0-9a-f]{40}\Z")],
+                                help_text="the head sha reviewed (40 hex digits); another head answers 409")
+
+
+class DismissSerializer(serializers.Serializer):
+    message = StrictCharField(max_length=1024)
+
+
+class ReviewersSerializer(serializers.Serializer):
+    reviewers = serializers.ListField(child=StrictCharField(max_length=64), allow_empty=False,
+                                      max_length=MAX_REQUESTED_REVIEWERS)
+
+
+class ProtectionSerializer(serializers.Serializer):
+    """A branch's protection rule; on PUT omitted fields take their defaults (0, false, null)."""
+
+    required_approving_review_count = serializers.IntegerField(min_value=0, max_value=6, default=0)
+    dismiss_stale_reviews = StrictBooleanField(default=False)
+    require_code_owner_reviews = StrictBooleanField(default=False)
+    require_pipeline = StrictBooleanField(default=False, help_text="the newest pipeline on the head sha must be success")
+    require_pull_request = StrictBooleanField(default=False, help_text="no direct pushes")
+    allow_force_pushes = StrictBooleanField(default=False)
+    allow_deletions = StrictBooleanField(default=False)
+    agent_approval_min_trust = serializers.IntegerField(
+        min_value=0, max_value=4, allow_null=True, default=None,
+        help_text="agents' approvals count at or above this trust level; null: never")
 
 
 # PR comments are issue comments: one request component in the schema (no name collision).

@@ -18,7 +18,8 @@ from repos.models import Repository
 from repos.refs import is_valid_branch_name
 from repos.services import next_number, on_push
 
-from .models import PullRequest
+from . import codeowners
+from .models import BranchProtection, PullRequest, Review, ReviewRequest
 
 # Called inside the transaction when a pull request opens or its head moves:
 # hook(pr=, actor=, action="opened" | "synchronize"). Pipelines register here (PipelinesConfig.ready).
@@ -51,10 +52,13 @@ def _emit(type_: str, pr: PullRequest, actor: Actor, **extra) -> None:
 
 
 def _git_fields(repo_id: int, base_sha: str, head_sha: str) -> dict:
-    """commits/additions/deletions/changed_files and mergeable for head against base."""
+    """commits/additions/deletions/changed_files, mergeable and the code owners for head against base."""
     stats = git.pull_compare(repo_id, base_sha, head_sha)
     stats.pop("merge_base")
     stats["mergeable"] = git.pull_mergeable(repo_id, base_sha, head_sha) if stats["commits"] else False
+    owners = codeowners.read(repo_id, base_sha)
+    stats["code_owners"] = owners.owner_sets(git.pull_changed_paths(repo_id, base_sha, head_sha)) if owners.rules else []
+    stats["codeowners_errors"] = owners.errors
     return stats
 
 
@@ -113,6 +117,7 @@ def pull_create(*, repo: Repository, actor: Actor, title: str, head: str, base: 
                                         base_ref=base, base_sha=base_sha, draft=draft, **fields)
         Repository.objects.filter(pk=repo.pk).update(open_pulls_count=F("open_pulls_count") + 1)
         _emit("pull_request.opened", pr, actor)
+        _request_code_owners(repo, pr, actor)
         _run_pull_request_hooks(pr, actor, "opened")
     return pr
 
@@ -247,6 +252,9 @@ def pull_merge(*, pull: PullRequest, actor: Actor, principal, token=None, merge_
                 if sha and sha != head_sha:
                     raise Conflict("Head branch was modified; review and try the merge again",
                                    details={"sha": sha, "head_sha": head_sha})
+                # The base's protection rule, on the head being merged, under the lock every review
+                # change takes too: a rule unmet at the moment of the ref update never lands.
+                policy.check_mergeable(repo, pr, head_sha=head_sha)
                 pr_commits = git.push_commits(repo.pk, ref=f"refs/heads/{pr.base_ref}", before=base_sha, after=head_sha)
                 message = _merge_message(pr, merge_method, pr_commits, commit_title, commit_message)
                 try:
@@ -313,4 +321,169 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
         if head_moved:
             Issue.objects.filter(pk=pr.issue_id).update(updated_at=now)
             _emit("pull_request.synchronize", pr, actor, before=before_head, after=after)
+            _dismiss_stale(repo, pr, actor, now)
             _run_pull_request_hooks(pr, actor, "synchronize")
+
+
+# --- reviews (docs/api.md §16) -------------------------------------------------------------------------------
+REVIEW_EVENTS = {"APPROVE": Review.State.APPROVED, "REQUEST_CHANGES": Review.State.CHANGES_REQUESTED,
+                 "COMMENT": Review.State.COMMENTED}
+MAX_REQUESTED_REVIEWERS = 50
+
+
+def review_payload(review: Review) -> dict:
+    return {
+        "id": review.pk, "user": review.user.as_json(), "state": review.state, "body": review.body,
+        "commit_id": review.commit_id, "submitted_at": review.submitted_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _emit_review(type_: str, pr: PullRequest, review: Review, actor: Actor, **extra) -> None:
+    _emit(type_, pr, actor, review=review_payload(review), **extra)
+
+
+def review_submit(*, pull: PullRequest, actor: Actor, event: str, body: str = "", commit_id: str | None = None) -> Review:
+    """Record a review on the PR's head. Its author may comment but neither approve nor request
+    changes; REQUEST_CHANGES and COMMENT need a body; `commit_id` other than the head → 409."""
+    state = REVIEW_EVENTS[event]
+    body = body or ""
+    if state != Review.State.APPROVED and not body.strip():
+        raise ValidationFailed({"body": [f"is required for {event}"]})
+    with transaction.atomic():
+        repo, pr = _lock(pull)
+        if pr.issue.state != Issue.State.OPEN:
+            raise ValidationFailed({"non_field_errors": ["the pull request is closed"]})
+        if state != Review.State.COMMENTED and actor.pk == pr.issue.author_id:
+            raise ValidationFailed({"event": ["the author of a pull request cannot approve it or request changes on it"]})
+        head = git.branch_sha(repo.pk, pr.head_ref) or pr.head_sha
+        if commit_id and commit_id != head:
+            raise Conflict("The pull request's head moved; review the new head",
+                           details={"commit_id": commit_id, "head_sha": head})
+        review = Review.objects.create(pull=pr, user=actor, state=state, body=body, commit_id=head,
+                                       submitted_at=timezone.now())
+        ReviewRequest.objects.filter(pull=pr, reviewer=actor).delete()
+        Issue.objects.filter(pk=pr.issue_id).update(updated_at=review.submitted_at)
+        _emit_review("pull_request_review.submitted", pr, review, actor)
+    return review
+
+
+def review_dismiss(*, review: Review, actor: Actor, message: str) -> Review:
+    """An approval or a change request stops counting: its state becomes DISMISSED."""
+    with transaction.atomic():
+        _repo, pr = _lock(review.pull)
+        review = Review.objects.select_for_update().select_related("user").get(pk=review.pk)
+        if review.state not in (Review.State.APPROVED, Review.State.CHANGES_REQUESTED):
+            raise ValidationFailed({"non_field_errors": [f"a {review.state} review cannot be dismissed"]})
+        _dismiss(pr, review, actor, message, timezone.now())
+    return review
+
+
+def _dismiss(pr: PullRequest, review: Review, actor: Actor, message: str, now) -> None:
+    review.state, review.dismissed_at, review.dismissed_by, review.dismissal_message = Review.State.DISMISSED, now, actor, message
+    review.save(update_fields=["state", "dismissed_at", "dismissed_by", "dismissal_message"])
+    _emit_review("pull_request_review.dismissed", pr, review, actor, message=message)
+
+
+def _dismiss_stale(repo: Repository, pr: PullRequest, actor: Actor, now) -> None:
+    """`dismiss_stale_reviews`: a push to the head dismisses the approvals given on older shas."""
+    rule = policy.protection_of(repo, pr.base_ref)
+    if rule is None or not rule.dismiss_stale_reviews:
+        return
+    stale = (Review.objects.select_for_update().select_related("user")
+             .filter(pull=pr, state=Review.State.APPROVED).exclude(commit_id=pr.head_sha).order_by("pk"))
+    for review in stale:
+        _dismiss(pr, review, actor, f"Stale: new commits were pushed ({pr.head_sha[:12]})", now)
+
+
+# --- requested reviewers --------------------------------------------------------------------------------
+def _reviewer_actors(repo: Repository, pr: PullRequest, logins: list[str], *, strict: bool) -> list[Actor]:
+    """Actors (people and agents who can read the repository, not the PR's author) for `logins`;
+    with `strict` an unknown or unfit login is a 422, else it is skipped."""
+    from django.db.models.functions import Lower
+
+    wanted = list(dict.fromkeys(login.lower() for login in logins))
+    found = {
+        a.login.lower(): a
+        for a in Actor.objects.annotate(lower_login=Lower("login"))
+        .filter(lower_login__in=wanted, type__in=(Actor.Type.USER, Actor.Type.AGENT))
+        .select_related("user", "agent__operator")
+    }
+    actors, problems = [], []
+    for login in wanted:
+        actor = found.get(login)
+        principal = actor and (actor.user if actor.type == Actor.Type.USER else actor.agent)
+        if actor is None or principal is None or not policy.can_read(principal, repo):
+            problems.append(f"{login}: no such user or agent with access to this repository")
+        elif actor.pk == pr.issue.author_id:
+            problems.append(f"{login}: review cannot be requested from the pull request's author")
+        else:
+            actors.append(actor)
+    if problems and strict:
+        raise ValidationFailed({"reviewers": problems})
+    return actors
+
+
+def _add_requests(repo: Repository, pr: PullRequest, actors: list[Actor], actor: Actor) -> list[Actor]:
+    existing = set(ReviewRequest.objects.filter(pull=pr).values_list("reviewer_id", flat=True))
+    new = [a for a in actors if a.pk not in existing]
+    if len(existing) + len(new) > MAX_REQUESTED_REVIEWERS:
+        raise ValidationFailed({"reviewers": [f"at most {MAX_REQUESTED_REVIEWERS} reviewers may be requested"]})
+    now = timezone.now()
+    ReviewRequest.objects.bulk_create([ReviewRequest(pull=pr, reviewer=a, created_at=now) for a in new])
+    for reviewer in new:
+        _emit("pull_request.review_requested", pr, actor, requested_reviewer=reviewer.as_json())
+    return new
+
+
+def _request_code_owners(repo: Repository, pr: PullRequest, actor: Actor) -> None:
+    """When a PR opens, its code owners are requested as reviewers (those who can read the repo)."""
+    logins = sorted({login for owners in pr.code_owners for login in owners})[:MAX_REQUESTED_REVIEWERS]
+    if logins:
+        _add_requests(repo, pr, _reviewer_actors(repo, pr, logins, strict=False), actor)
+
+
+def reviewers_request(*, pull: PullRequest, actor: Actor, logins: list[str]) -> PullRequest:
+    with transaction.atomic():
+        repo, pr = _lock(pull)
+        _add_requests(repo, pr, _reviewer_actors(repo, pr, logins, strict=True), actor)
+    return pr
+
+
+def reviewers_unrequest(*, pull: PullRequest, actor: Actor, logins: list[str]) -> PullRequest:
+    from django.db.models.functions import Lower
+
+    with transaction.atomic():
+        repo, pr = _lock(pull)
+        wanted = {login.lower() for login in logins}
+        requests = list(ReviewRequest.objects.select_related("reviewer").annotate(lower_login=Lower("reviewer__login"))
+                        .filter(pull=pr, lower_login__in=wanted))
+        ReviewRequest.objects.filter(pk__in=[r.pk for r in requests]).delete()
+        for request in requests:
+            _emit("pull_request.review_request_removed", pr, actor, requested_reviewer=request.reviewer.as_json())
+    return pr
+
+
+# --- branch protection ----------------------------------------------------------------------------------
+def protection_set(*, repo: Repository, branch: str, actor: Actor, **fields) -> BranchProtection:
+    """PUT: the rule is replaced; omitted fields take their defaults."""
+    with transaction.atomic():
+        repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+        defaults = {name: BranchProtection._meta.get_field(name).get_default() for name in BranchProtection.FIELDS}
+        values = {**defaults, **{k: v for k, v in fields.items() if k in BranchProtection.FIELDS}}
+        rule, created = BranchProtection.objects.update_or_create(
+            repository=repo, branch=branch, defaults={**values, "updated_at": timezone.now()})
+        emit_event(type="branch_protection.changed", actor=actor, repository=repo,
+                   payload={"branch": branch, "action": "created" if created else "updated", "protection": rule.as_json()})
+    return rule
+
+
+def protection_delete(*, repo: Repository, branch: str, actor: Actor) -> None:
+    with transaction.atomic():
+        repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+        deleted, _ = BranchProtection.objects.filter(repository=repo, branch=branch).delete()
+        if not deleted:
+            from kizuna.api.errors import NotFound
+
+            raise NotFound("Branch not protected")
+        emit_event(type="branch_protection.changed", actor=actor, repository=repo,
+                   payload={"branch": branch, "action": "deleted", "protection": None})

@@ -521,6 +521,25 @@ def pull_compare(repo_id: int, base_sha: str, head_sha: str) -> dict:
     }
 
 
+def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int = COMMIT_FILES_LIMIT) -> list[str]:
+    """The paths head changes against its merge base with base (a rename gives both names), at most
+    `limit` of them (code owners, docs/api.md §16)."""
+    repo = _open(repo_id)
+    head = repo.get(head_sha)
+    merge_base = repo.merge_base(repo.get(base_sha).id, head.id)
+    diff = head.tree.diff_to_tree(swap=True) if merge_base is None else repo.diff(repo.get(merge_base).tree, head.tree)
+    paths: list[str] = []
+    seen = set()
+    for delta in diff.deltas:
+        for path in (delta.old_file.path, delta.new_file.path):
+            if path and path not in seen:
+                seen.add(path)
+                paths.append(path)
+                if len(paths) >= limit:
+                    return paths
+    return paths
+
+
 def pull_mergeable(repo_id: int, base_sha: str, head_sha: str) -> bool:
     """Whether head merges cleanly into base (a three-way merge in memory; no ref changes)."""
     repo = _open(repo_id)

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from kizuna import policy
 from kizuna.api.errors import Conflict, NotFound, ValidationFailed
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
@@ -73,21 +74,23 @@ BRANCH_PARAM = OpenApiParameter("branch", OpenApiTypes.STR, OpenApiParameter.PAT
 class BranchViewSet(_GitReadMixin, KizunaViewSet):
     serializer_class = BranchSerializer
 
-    def _branch(self, name: str, sha: str) -> dict:
-        return {"name": name, "commit": {"sha": sha}, "protected": name == self.repository.default_branch}
+    def _branch(self, name: str, sha: str, rules) -> dict:
+        """`protected`: the default branch (its built-in push rules) or a branch with a protection rule."""
+        return {"name": name, "commit": {"sha": sha}, "protected": name == self.repository.default_branch or name in rules}
 
     @extend_schema(responses=BranchSerializer(many=True))
     def list(self, request, org, repo):
         branches = git.list_branches(self.repository.pk)
         page = self.paginate_queryset(branches)
-        return self.get_paginated_response(BranchSerializer([self._branch(n, s) for n, s in page], many=True).data)
+        rules = policy.protections(self.repository, [n for n, _ in page])
+        return self.get_paginated_response(BranchSerializer([self._branch(n, s, rules) for n, s in page], many=True).data)
 
     @extend_schema(parameters=[BRANCH_PARAM], responses=BranchSerializer)
     def retrieve(self, request, org, repo, branch):
         sha = git.branch_sha(self.repository.pk, branch) if is_valid_branch_name(branch) else None
         if sha is None:
             raise NotFound("Branch not found")
-        return Response(BranchSerializer(self._branch(branch, sha)).data)
+        return Response(BranchSerializer(self._branch(branch, sha, policy.protections(self.repository, [branch]))).data)
 
 
 class CommitViewSet(_GitReadMixin, KizunaViewSet):

@@ -92,7 +92,9 @@ class Api:
     def put(self, path, data=None, **extra):
         return self.client.put(self.url(path), data if data is not None else {}, format="json", **extra)
 
-    def delete(self, path, **extra):
+    def delete(self, path, data=None, **extra):
+        if data is not None:
+            return self.client.delete(self.url(path), data, format="json", **extra)
         return self.client.delete(self.url(path), **extra)
 
 

@@ -17,7 +17,8 @@ EVENT_TYPES = (
     "issue.assigned", "issue.unassigned", "issue.milestoned", "comment.created", "comment.edited",
     "comment.deleted", "pull_request.opened", "pull_request.edited", "pull_request.closed",
     "pull_request.reopened", "pull_request.ready_for_review", "pull_request.synchronize",
-    "pull_request.merged", "pipeline.created", "pipeline.status_changed", "job.status_changed",
+    "pull_request.merged", "pull_request.review_requested", "pull_request.review_request_removed",
+    "pull_request_review.submitted", "pull_request_review.dismissed", "branch_protection.changed", "pipeline.created", "pipeline.status_changed", "job.status_changed",
     "agent.registered", "agent.updated", "agent.trust_changed", "agent.suspended", "agent.token_rotated",
     "webhook.deactivated",
 )

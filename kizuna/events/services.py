@@ -28,7 +28,7 @@ EVENT_LISTENERS: list[Callable[[Event], None]] = []
 # Event names a hook may subscribe to: §12's list plus the other prefixes of §13's event types.
 WEBHOOK_EVENTS = (
     "push", "pull_request", "issue", "comment", "pipeline", "agent", "repository", "ping",
-    "member", "job", "token", "webhook", "organization",
+    "member", "job", "token", "webhook", "organization", "pull_request_review", "branch_protection",
 )
 # How long the previous secret keeps signing beside a new one after a rotation.
 SECRET_ROTATION_GRACE = timedelta(hours=24)

@@ -6,6 +6,8 @@ the web pages and the admin — asks it; no role, staff, scope or trust comparis
 - `subjects`: who asks (principal kinds, the staff rule, the scope check)
 - `repositories`: `check(principal, repo, action)`, `visible_repos_q`, which action a change needs
 - `namespaces`, `agents`, `jobs`, `events`: the rules of those subjects
+- `protection`: branch protection — which rules a pull request does not meet, whose approval counts,
+  what a protected branch refuses of a push
 - `querysets.restrict`: every queryset a viewset reads through, narrowed to what the caller may read
 - `drf`: the DRF permission classes
 
@@ -23,6 +25,7 @@ from .agents import (
 from .events import EventViewer, changes_access, is_admin_event, repo_events_q, stream_viewer
 from .jobs import check_job_runner, check_run_job, job_repos_q, job_token_alive
 from .namespaces import check_create_repo, check_members, check_namespace_admin
+from .protection import check_mergeable, protection_of, protections, unmet_rules
 from .querysets import restrict
 from .refs import push_ref_rule
 from .repositories import (
@@ -48,9 +51,10 @@ from .subjects import check_scope, is_staff, is_superuser, principal_kind, requi
 __all__ = [
     "Action", "EventViewer", "Rule", "agents_q", "allowed", "can_read", "changes_access", "check", "check_agent",
     "check_create_repo", "check_grant_trust", "check_job_runner", "check_manage_agent", "check_members",
-    "check_namespace_admin", "check_run_job", "check_scope", "forget_roles", "is_admin_event", "is_internal",
-    "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust", "may_manage_agent", "member_repos_q",
-    "merge_action", "namespace_role", "own_or", "principal_kind", "push_action", "push_ref_rule", "repo_events_q", "repo_role",
+    "check_mergeable", "check_namespace_admin", "check_run_job", "check_scope", "forget_roles", "is_admin_event",
+    "is_internal", "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust",
+    "may_manage_agent", "member_repos_q", "merge_action", "namespace_role", "own_or", "principal_kind",
+    "protection_of", "protections", "push_action", "push_ref_rule", "repo_events_q", "repo_role",
     "require", "require_signed_in", "require_user", "restrict", "settings_actions", "stream_viewer",
-    "trust_denied", "visible_repos_q",
+    "trust_denied", "unmet_rules", "visible_repos_q",
 ]

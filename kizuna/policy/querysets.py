@@ -65,6 +65,8 @@ RULES = {
     "issues.milestone": _through("repository__"),
     "issues.comment": _through("issue__repository__"),
     "pulls.pullrequest": _through("repository__"),
+    "pulls.review": _through("pull__repository__"),
+    "pulls.branchprotection": _through("repository__"),  # the views require SEE_PROTECTION first
     "pipelines.pipeline": _through("repository__"),
     "pipelines.job": _through("repository__"),
     "events.event": _events,

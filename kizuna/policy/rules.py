@@ -43,6 +43,10 @@ class Action:
     UNARCHIVE = "unarchive"  # the one settings change an archived repository accepts
     ADMIN = "admin"  # visibility, delete, webhooks, deploy tokens, the token events
     RUN_JOB = "run_job"  # claim and run pipeline jobs (agents with capability `ci`)
+    REVIEW = "review"  # submit a review of a pull request (it counts toward a rule only as protection.py says)
+    DISMISS_REVIEW = "dismiss_review"  # dismiss someone's review
+    SEE_PROTECTION = "see_protection"  # read a branch's protection rule
+    PROTECT = "protect"  # set or remove a branch's protection rule: people only, never agents
 
     RULES = {
         READ: Rule(role=None, trust=0, scope="read", deploy=True, archived=True),
@@ -64,6 +68,11 @@ class Action:
         ADMIN: Rule(role=Role.ADMIN, trust=4, scope="admin", archived=True),
         # Variable values are secrets: only whoever may trigger a pipeline (write) may run its jobs.
         RUN_JOB: Rule(role=Role.WRITE, trust=2, scope="write", capability="ci"),
+        REVIEW: Rule(role=None, trust=1, scope="write"),
+        DISMISS_REVIEW: Rule(role=Role.WRITE, trust=3, scope="write"),
+        SEE_PROTECTION: Rule(role=Role.WRITE, trust=0, scope="read"),
+        # The human gate for agent work (docs/api.md §16): no agent lowers it (trust 5 is above every agent).
+        PROTECT: Rule(role=Role.ADMIN, trust=5, scope="admin"),
     }
 
 

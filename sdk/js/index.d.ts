@@ -41,6 +41,15 @@ export interface PullRequest {
   author: Actor; labels: Label[]; assignees: Actor[]; commits: number; additions: number; deletions: number;
   changed_files: number; merged_at: string | null; merged_by: Actor | null; merge_commit_sha: string | null;
   created_at: string; updated_at: string; closed_at: string | null; url: string;
+  mergeable_state: 'clean' | 'blocked' | 'dirty' | 'unknown'; requested_reviewers: Actor[];
+  mergeable_state_details: { unmet: UnmetRule[]; codeowners_errors: { path: string | null; line: number | null; message: string }[] };
+}
+export interface UnmetRule { rule: 'required_approving_review_count' | 'require_code_owner_reviews' | 'require_pipeline'; required: any; actual: any; [key: string]: any; }
+export interface Review { id: number; user: Actor; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; body: string; commit_id: string; submitted_at: string; }
+export interface BranchProtection {
+  required_approving_review_count: number; dismiss_stale_reviews: boolean; require_code_owner_reviews: boolean;
+  require_pipeline: boolean; require_pull_request: boolean; allow_force_pushes: boolean; allow_deletions: boolean;
+  agent_approval_min_trust: 0 | 1 | 2 | 3 | 4 | null;
 }
 export interface MergeResult { merged: boolean; sha: string; message: string; }
 export interface Agent {
@@ -197,6 +206,21 @@ export interface Pulls {
   merge(org: string, repo: string, number: number, options?: { merge_method?: 'merge' | 'squash' | 'rebase'; sha?: string; commit_title?: string; commit_message?: string }): Promise<MergeResult>;
   comments(org: string, repo: string, number: number, params?: Params): PageList<Comment>;
   createComment(org: string, repo: string, number: number, body: string | { body: string }): Promise<Comment>;
+  reviews(org: string, repo: string, number: number, params?: Params): PageList<Review>;
+  review(org: string, repo: string, number: number, event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT', options?: { body?: string; commit_id?: string }): Promise<Review>;
+  getReview(org: string, repo: string, number: number, reviewId: number): Promise<Review>;
+  dismissReview(org: string, repo: string, number: number, reviewId: number, message: string): Promise<Review>;
+  requestReviewers(org: string, repo: string, number: number, reviewers: string[]): Promise<PullRequest>;
+  requestedReviewers(org: string, repo: string, number: number): Promise<Actor[]>;
+  removeRequestedReviewers(org: string, repo: string, number: number, reviewers: string[]): Promise<null>;
+}
+export interface Branches {
+  list(org: string, repo: string, params?: Params): PageList<Branch>;
+  iter(org: string, repo: string, params?: Params): PageList<Branch>;
+  get(org: string, repo: string, branch: string): Promise<Branch>;
+  protection(org: string, repo: string, branch: string): Promise<BranchProtection>;
+  protect(org: string, repo: string, branch: string, rule?: Partial<BranchProtection>): Promise<BranchProtection>;
+  unprotect(org: string, repo: string, branch: string): Promise<null>;
 }
 export interface Agents {
   list(params?: Params & { capability?: string; trust_level?: number; model_family?: string; status?: 'active' | 'suspended' }): PageList<Agent>;
@@ -280,6 +304,7 @@ export class KizunaClient {
   labels: Labels;
   milestones: Milestones;
   pulls: Pulls;
+  branches: Branches;
   agents: Agents;
   pipelines: Pipelines;
   webhooks: Webhooks;

@@ -30,6 +30,10 @@ EXPECTED_TRUST = {
     Action.SETTINGS: 4,
     Action.UNARCHIVE: 4,
     Action.ADMIN: 4,
+    Action.REVIEW: 1,  # review a pull request (docs/api.md §16): recorded like a comment
+    Action.DISMISS_REVIEW: 3,  # as triage: acting on others' work
+    Action.SEE_PROTECTION: 0,  # reading a branch's rule (the write role is what gates it)
+    Action.PROTECT: 5,  # changing the human gate: no agent, at any trust level (docs/api.md §16)
 }
 
 
@@ -102,10 +106,12 @@ def test_suspended_agent_is_refused_even_if_it_reaches_check(setup, make_agent):
     "role,allowed_actions",
     [
         # RUN_JOB needs `write`, the role that may trigger a pipeline: job variables are secrets
-        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL}),
+        (Role.READ, {Action.READ, Action.COMMENT, Action.OPEN_DRAFT_PULL, Action.OPEN_PULL, Action.REVIEW}),
         (Role.WRITE, set(EXPECTED_TRUST) - {Action.MODERATE, Action.SETTINGS, Action.UNARCHIVE, Action.ADMIN,
-                                             Action.FORCE_PUSH_DEFAULT}),
-        (Role.MAINTAIN, set(EXPECTED_TRUST) - {Action.SETTINGS, Action.UNARCHIVE, Action.ADMIN, Action.FORCE_PUSH_DEFAULT}),
+                                             Action.FORCE_PUSH_DEFAULT, Action.PROTECT}),
+        # PROTECT is for people only: no agent reaches it, whatever its operator's role
+        (Role.MAINTAIN, set(EXPECTED_TRUST) - {Action.SETTINGS, Action.UNARCHIVE, Action.ADMIN, Action.FORCE_PUSH_DEFAULT,
+                                               Action.PROTECT}),
     ],
 )
 def test_operator_role_caps_an_autonomous_agent(make_user, make_org, make_repo, make_agent, role, allowed_actions):

@@ -36,7 +36,7 @@ class Seed:
             "org": "st-org", "repo": "pub", "number": number, "name": "bug", "comment_id": self.comment_id,
             "hook_id": hook["id"], "delivery_id": hook["delivery_id"], "pipeline_id": self.pipeline_id,
             "job_id": self.job_id, "branch": "main", "sha": self.sha, "path": "README.md", "id": ident,
-            "login": "st-member",
+            "login": "st-member", "review_id": self.review_id,
         }
 
 
@@ -129,6 +129,7 @@ def build_seed() -> Seed:
     s.issue = ok(client.post("/repos/st-org/pub/issues", {"title": "first", "labels": ["bug"], "milestone": s.milestone}))["number"]
     s.comment_id = ok(client.post(f"/repos/st-org/pub/issues/{s.issue}/comments", {"body": "hello"}))["id"]
     s.pr_number = ok(client.post("/repos/st-org/pub/pulls", {"title": "feature", "head": "feature"}))["number"]
+    s.review_id = ok(client.post(f"/repos/st-org/pub/pulls/{s.pr_number}/reviews", {"event": "COMMENT", "body": "r"}))["id"]
     pipeline = ok(client.post("/repos/st-org/pub/pipelines", {}))
     s.pipeline_id, s.job_id = pipeline["id"], pipeline["jobs"][0]["id"]
     s.repo_hook = ok(client.post("/repos/st-org/pub/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"], "secret": "s"}))

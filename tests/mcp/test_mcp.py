@@ -164,3 +164,27 @@ def test_each_tool_call_counts_against_the_rate_limit(mcp_url, forge, settings):
     assert [r.isError for r in results] == [False, False, False, True]
     assert results[3].structuredContent["error"]["code"] == "RATE_LIMITED"
     assert json.loads(results[3].content[0].text)["error"]["code"] == "RATE_LIMITED"
+
+
+def test_a_protected_base_refuses_an_agents_merge_with_the_unmet_rules(mcp_url, forge, make_agent):
+    """Branch protection binds the MCP door too: the tool answers the REST refusal (docs/api.md §16)."""
+    from kizuna.accounts.services import actor_for_user
+    from pulls import services as pulls
+
+    w = forge
+    pulls.protection_set(repo=w.private, branch="main", actor=actor_for_user(w.admin),
+                         required_approving_review_count=1, agent_approval_min_trust=4)
+    _, token = make_agent(w.admin, trust_level=4)
+
+    async def calls(session):
+        pr = await session.call_tool("create_pull_request", {"org": "w-org", "repo": "priv", "title": "Agent work",
+                                                             "head": "feature"})
+        return pr, await session.call_tool("merge_pull_request", {
+            "org": "w-org", "repo": "priv", "number": pr.structuredContent["number"],
+            "sha": pr.structuredContent["head"]["sha"]})
+
+    pr, merge = session_run(mcp_url, token, calls)
+    assert pr.structuredContent["mergeable_state"] == "blocked"
+    assert merge.isError and merge.structuredContent["error"]["code"] == "NOT_MERGEABLE"
+    assert merge.structuredContent["error"]["details"]["unmet"] == [
+        {"rule": "required_approving_review_count", "required": 1, "actual": 0}]

@@ -248,6 +248,25 @@ ENDPOINTS = {
     "api/v1/repos/<str:org>/<str:repo>/pulls/<int:number>/comments": [
         P("get", f"{R}/pulls/{PR}/comments", scoped("read", act(policy.Action.READ))),
         P("post", f"{R}/pulls/{PR}/comments", scoped("write", act(policy.Action.COMMENT)), {"body": "b"})],
+    "api/v1/repos/<str:org>/<str:repo>/pulls/<int:number>/reviews": [
+        P("get", f"{R}/pulls/{PR}/reviews", scoped("read", act(policy.Action.READ))),
+        P("post", f"{R}/pulls/{PR}/reviews", scoped("write", act(policy.Action.REVIEW)), {"event": "COMMENT", "body": "b"})],
+    "api/v1/repos/<str:org>/<str:repo>/pulls/<int:number>/reviews/<int:review_id>": [
+        P("get", f"{R}/pulls/{PR}/reviews/{{review}}", scoped("read", act(policy.Action.READ)))],
+    "api/v1/repos/<str:org>/<str:repo>/pulls/<int:number>/reviews/<int:review_id>/dismissals": [
+        P("put", f"{R}/pulls/{PR}/reviews/{{review}}/dismissals", scoped("write", act(policy.Action.DISMISS_REVIEW)),
+          {"message": "m"})],
+    "api/v1/repos/<str:org>/<str:repo>/pulls/<int:number>/requested_reviewers": [
+        P("get", f"{R}/pulls/{PR}/requested_reviewers", scoped("read", act(policy.Action.READ))),
+        P("post", f"{R}/pulls/{PR}/requested_reviewers", scoped("write", own_or(policy.Action.TRIAGE, "admin")),
+          {"reviewers": ["w-writer"]}),
+        P("delete", f"{R}/pulls/{PR}/requested_reviewers", scoped("write", own_or(policy.Action.TRIAGE, "admin")),
+          {"reviewers": ["w-writer"]})],
+    "api/v1/repos/<str:org>/<str:repo>/branches/<path:branch>/protection": [
+        P("get", f"{R}/branches/main/protection", scoped("read", act(policy.Action.SEE_PROTECTION)), ok=(404,)),
+        P("put", f"{R}/branches/main/protection", scoped("write", act(policy.Action.PROTECT)),
+          {"required_approving_review_count": 1}),
+        P("delete", f"{R}/branches/main/protection", scoped("write", act(policy.Action.PROTECT)), ok=(404,))],
     "api/v1/repos/<str:org>/<str:repo>/pipelines": [
         P("get", f"{R}/pipelines", scoped("read", act(policy.Action.READ))),
         P("post", f"{R}/pipelines", scoped("write", act(policy.Action.PIPELINE)), {})],
@@ -351,7 +370,8 @@ def _world_objects(w):
     issue = issues.issue_create(repo=w.private, actor=admin, title="one")
     w.comment = issues.comment_create(issue=issue, actor=admin, body="c").pk
     issues.milestone_create(repo=w.private, actor=admin, title="m1")
-    pulls.pull_create(repo=w.private, actor=admin, title="pr", head="feature", draft=True)
+    pr = pulls.pull_create(repo=w.private, actor=admin, title="pr", head="feature", draft=True)
+    w.review = pulls.review_submit(pull=pr, actor=actor_for_user(w.writer), event="APPROVE").pk
     pipeline = pipelines.pipeline_trigger(repo=w.private, actor=admin)
     w.pipeline, w.job = pipeline.pk, pipeline.jobs.first().pk
     hook = Webhook.objects.create(repository=w.private, url="https://hooks.example.com/h", events=["*"])
@@ -407,7 +427,7 @@ def fill(text: str, w) -> str:
     return text.format(uniq=uuid.uuid4().hex[:8], comment=getattr(w, "comment", 0), hook=getattr(w, "hook", 0),
                        delivery=getattr(w, "delivery", 0), org_hook=getattr(w, "org_hook", 0),
                        agent=getattr(w, "agent", None) and w.agent.pk, pipeline=getattr(w, "pipeline", 0),
-                       job=getattr(w, "job", 0))
+                       job=getattr(w, "job", 0), review=getattr(w, "review", 0))
 
 
 def send(client, probe, w, raw):

@@ -62,3 +62,19 @@ def test_title_of_a_pull_request_edited_on_its_issue_page(pr_world, staff, pull)
     assert edited.actor.login == "root-op" and edited.payload["changes"] == {"title": {"from": "Add feature"}}
     assert not Event.objects.filter(type="issue.edited").exists()
     assert staff.get("/admin/pulls/pullrequest/").status_code == 200
+
+
+def test_admin_shows_rules_and_reviews_read_only(pr_world, staff, pull):
+    from kizuna.accounts.services import actor_for_user
+    from pulls import services
+    from pulls.models import BranchProtection, Review
+
+    admin = actor_for_user(pr_world.admin)
+    rule = services.protection_set(repo=pr_world.repo, branch="main", actor=admin, required_approving_review_count=2)
+    review = services.review_submit(pull=pull, actor=actor_for_user(pr_world.writer), event="APPROVE")
+    for model, pk in (("branchprotection", rule.pk), ("review", review.pk)):
+        assert staff.get(f"/admin/pulls/{model}/").status_code == 200
+        assert staff.get(f"/admin/pulls/{model}/{pk}/change/").status_code == 200  # a read-only view
+        assert staff.get(f"/admin/pulls/{model}/add/").status_code == 403
+        assert staff.post(f"/admin/pulls/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+    assert BranchProtection.objects.filter(pk=rule.pk).exists() and Review.objects.filter(pk=review.pk).exists()

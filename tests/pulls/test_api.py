@@ -297,7 +297,9 @@ def test_list_query_count_is_constant(w):
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     # per_page=1 also counts the total (more pages follow); per_page=100 must not need more.
-    assert counts[1] <= counts[0] <= 7, counts  # 7 on PostgreSQL: the planner estimate before counting
+    # 9 on PostgreSQL: the planner estimate before counting; requested reviewers and the base branches'
+    # protection rules are one query each for the page.
+    assert counts[1] <= counts[0] <= 9, counts
 
 
 def test_comments(w):
@@ -320,7 +322,9 @@ def test_comments(w):
         with CaptureQueriesContext(connection) as ctx:
             assert w.api.get(url, {"per_page": per_page}).status_code == 200
         counts.append(len(ctx.captured_queries))
-    assert counts[1] <= counts[0] <= 7, counts  # 7 on PostgreSQL: the planner estimate before counting
+    # 9 on PostgreSQL: the planner estimate before counting; requested reviewers and the base branches'
+    # protection rules are one query each for the page.
+    assert counts[1] <= counts[0] <= 9, counts
     assert w.api.get(f"{BASE}/{n}").json()["number"] == n
     from issues.models import Issue
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from kizuna.accounts.services import actor_for_user
+from kizuna.api.errors import NotMergeable
 from pulls import services
 from pulls.models import PullRequest
 from repos import git as repo_git
@@ -97,3 +98,58 @@ def test_git_level_concurrent_cas_never_loses_a_commit(pr_world, method):
     assert set(landed) <= reachable
     assert {f"g{i}.txt" for i in range(N)} <= set(bare(w.repo, "ls-tree", "--name-only", tip).split())
     assert int(bare(w.repo, "rev-list", "--first-parent", "--count", tip)) == 1 + N
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(4))
+def test_merges_racing_a_review_dismissal_never_land_an_unmet_rule(pr_world, round_):
+    """Two merges of one PR and the dismissal of its only approval, at once: the merge decides under the
+    lock the dismissal takes, so either the merge lands first (its event precedes the dismissal's) or
+    it is refused — a PR whose rule is unmet at the moment of the ref update never lands."""
+    from kizuna.events.models import Event
+
+    w = pr_world
+    admin = actor_for_user(w.admin)
+    services.protection_set(repo=w.repo, branch="main", actor=admin, required_approving_review_count=1)
+    pr = services.pull_create(repo=w.repo, actor=actor_for_user(w.writer), title="guarded", head="feature")
+    approval = services.review_submit(pull=pr, actor=actor_for_user(w.maintainer), event="APPROVE")
+    barrier = threading.Barrier(3)
+    merged, refused, errors = [], [], []
+
+    def do_merge():
+        try:
+            barrier.wait()
+            merged.append(services.pull_merge(pull=pr, actor=admin, principal=w.admin, sha=pr.head_sha))
+        except NotMergeable as exc:
+            refused.append(exc)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    def do_dismiss():
+        try:
+            barrier.wait()
+            services.review_dismiss(review=approval, actor=admin, message="withdrawn")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=do_merge), threading.Thread(target=do_merge), threading.Thread(target=do_dismiss)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    close_old_connections()
+    assert errors == []
+    assert len(merged) <= 1 and len(merged) + len(refused) == 2
+    dismissed = Event.objects.get(type="pull_request_review.dismissed")
+    if merged:
+        landed = Event.objects.get(type="pull_request.merged")
+        assert landed.pk < dismissed.pk  # the approval still stood when the ref moved
+        assert repo_git.branch_sha(w.repo.pk, "main") == merged[0]["sha"]
+    else:
+        assert all(exc.details.get("unmet") or exc.details.get("reason") == "merged" for exc in refused)
+        assert PullRequest.objects.get(pk=pr.pk).merged is False

@@ -123,6 +123,7 @@ def hostile_world(loaded, make_agent, api):
     pr = admin.post("/repos/w-org/priv/pulls", {"title": "p", "head": "feature", "base": "main"})
     assert pr.status_code == 201, pr.content
     w.pull = pr.json()["number"]
+    w.review = admin.post(f"/repos/w-org/priv/pulls/{w.pull}/reviews", {"event": "COMMENT", "body": "r"}).json()["id"]
     w.label = admin.post("/repos/w-org/priv/labels", {"name": "hostile-label", "color": "ff0000"}).json()["name"]
     w.agent, w.agent_token = make_agent(w.admin, trust_level=2, capabilities=("ci",))
     w.user_token_id = admin.get("/user/tokens").json()[0]["id"]
@@ -133,7 +134,7 @@ def fill(path: str, w) -> str:
     number = w.pull if "/pulls/" in path else w.milestone if "/milestones/" in path else w.issue
     values = {"org": "w-org", "repo": "priv", "number": number, "comment_id": w.comment, "hook_id": w.hook,
               "delivery_id": w.delivery, "pipeline_id": w.pipeline, "job_id": w.job, "name": w.label,
-              "login": "w-reader", "id": w.deploy_id if "deploy-tokens" in path else
+              "login": "w-reader", "branch": "main", "review_id": w.review, "id": w.deploy_id if "deploy-tokens" in path else
               w.user_token_id if "/user/tokens" in path else str(w.agent.pk)}
     if path.startswith("/orgs/"):
         values["hook_id"] = w.hook  # a repository hook's id under the org: 404, as it should

@@ -30,8 +30,11 @@ def add_rows(world, make_agent, make_deploy_token, n: int = 1) -> None:
     commit_files(world.public, {".kizuna/pipeline.yml": SIMPLE, "README.md": f"hi {n}\n"})
     branch = f"feature/a-longer-branch-name-{n}"
     commit_files(world.public, {f"feature-{n}.txt": "new\n"}, branch=branch)
-    pull_services.pull_create(repo=world.public, actor=writer, title=f"Add feature {n} from a long branch name",
-                              head=branch, base="main")
+    pull = pull_services.pull_create(repo=world.public, actor=writer, title=f"Add feature {n} from a long branch name",
+                                     head=branch, base="main")
+    admin = actor_for_user(world.admin)
+    pull_services.review_submit(pull=pull, actor=admin, event="APPROVE")
+    pull_services.protection_set(repo=world.public, branch=branch, actor=admin, required_approving_review_count=1)
     pipeline_services.pipeline_trigger(repo=world.public, actor=writer, ref="main")
     Group.objects.create(name=f"operators-{n}")
     # django-axes' sign-in records: a sign-in (AccessLog), then a wrong password (AccessAttempt, AccessFailureLog).

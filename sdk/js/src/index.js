@@ -451,7 +451,7 @@ class Group {
   _post(path, json) { return this._client.request('POST', path, { json }); }
   _patch(path, json) { return this._client.request('PATCH', path, { json }); }
   _put(path, json) { return this._client.request('PUT', path, { json }); }
-  _delete(path) { return this._client.request('DELETE', path); }
+  _delete(path, json) { return this._client.request('DELETE', path, json === undefined ? {} : { json }); }
   _page(path, params) { return this._client.paginate(path, params); }
 }
 
@@ -529,6 +529,34 @@ class Pulls extends Group {
   merge(org, repo, number, options = {}) { return this._post(`${this._repo(org, repo)}/pulls/${seg(number)}/merge`, compact(options)); }
   comments(org, repo, number, params) { return this._page(`${this._repo(org, repo)}/pulls/${seg(number)}/comments`, params); }
   createComment(org, repo, number, body) { return this._post(`${this._repo(org, repo)}/pulls/${seg(number)}/comments`, commentBody(body)); }
+  // Reviews (docs/api.md §16)
+  reviews(org, repo, number, params) { return this._page(`${this._repo(org, repo)}/pulls/${seg(number)}/reviews`, params); }
+  /** Submit a review: `event` is APPROVE, REQUEST_CHANGES or COMMENT (the last two need a body). */
+  review(org, repo, number, event, { body, commit_id: commitId } = {}) {
+    return this._post(`${this._repo(org, repo)}/pulls/${seg(number)}/reviews`, compact({ event, body, commit_id: commitId }));
+  }
+  getReview(org, repo, number, reviewId) { return this._get(`${this._repo(org, repo)}/pulls/${seg(number)}/reviews/${seg(reviewId)}`); }
+  dismissReview(org, repo, number, reviewId, message) {
+    return this._put(`${this._repo(org, repo)}/pulls/${seg(number)}/reviews/${seg(reviewId)}/dismissals`, { message });
+  }
+  requestReviewers(org, repo, number, reviewers) {
+    return this._post(`${this._repo(org, repo)}/pulls/${seg(number)}/requested_reviewers`, { reviewers: [...reviewers] });
+  }
+  requestedReviewers(org, repo, number) { return this._get(`${this._repo(org, repo)}/pulls/${seg(number)}/requested_reviewers`); }
+  removeRequestedReviewers(org, repo, number, reviewers) {
+    return this._delete(`${this._repo(org, repo)}/pulls/${seg(number)}/requested_reviewers`, { reviewers: [...reviewers] });
+  }
+}
+
+class Branches extends Group {
+  list(org, repo, params) { return this._page(`${this._repo(org, repo)}/branches`, params); }
+  iter(org, repo, params) { return this.list(org, repo, params); }
+  get(org, repo, branch) { return this._get(`${this._repo(org, repo)}/branches/${subpath(branch)}`); }
+  /** The branch's protection rule (NotFoundError when it has none). */
+  protection(org, repo, branch) { return this._get(`${this._repo(org, repo)}/branches/${subpath(branch)}/protection`); }
+  /** Replace the rule; omitted fields take their defaults (0, false, null). */
+  protect(org, repo, branch, rule = {}) { return this._put(`${this._repo(org, repo)}/branches/${subpath(branch)}/protection`, rule); }
+  unprotect(org, repo, branch) { return this._delete(`${this._repo(org, repo)}/branches/${subpath(branch)}/protection`); }
 }
 
 class Agents extends Group {
@@ -632,6 +660,7 @@ export class KizunaClient {
     this.labels = new Labels(this);
     this.milestones = new Milestones(this);
     this.pulls = new Pulls(this);
+    this.branches = new Branches(this);
     this.agents = new Agents(this);
     this.pipelines = new Pipelines(this);
     this.webhooks = new Webhooks(this);

@@ -338,3 +338,46 @@ test('events.stream() without a repository: /user/events/stream resumes after an
   assert.equal(ours.type, 'repository.updated');
   assert.equal(ours.actor.login, 'alice');
 });
+
+test('reviews and branch protection (docs/api.md §16)', async (t) => {
+  const client = clients();
+  const bob = clients('bob');
+  if (!(await requireGit(t))) return;
+  const org = unique('jsrev');
+  await client.orgs.create(org);
+  await client.orgs.setMember(org, 'bob', 'write');
+  const repo = await client.repos.create(org, { name: 'guarded', auto_init: true });
+  const head = await gitPush(repo.clone_url, server.tokens.alice, 'feature', { 'one.txt': '1\n' });
+  const pr = await client.pulls.create(org, 'guarded', { title: 'One', head: 'feature' });
+
+  await assert.rejects(client.branches.protection(org, 'guarded', 'main'), NotFoundError);
+  const rule = await client.branches.protect(org, 'guarded', 'main', { required_approving_review_count: 1 });
+  assert.equal(rule.required_approving_review_count, 1);
+  assert.equal(rule.agent_approval_min_trust, null);
+  assert.deepEqual(await client.branches.protection(org, 'guarded', 'main'), rule);
+  assert.equal((await client.branches.get(org, 'guarded', 'main')).protected, true);
+  await assert.rejects(bob.branches.protect(org, 'guarded', 'main', {}), ForbiddenError);
+
+  assert.equal((await client.pulls.get(org, 'guarded', pr.number)).mergeable_state, 'blocked');
+  await assert.rejects(client.pulls.merge(org, 'guarded', pr.number), (err) => err instanceof NotMergeableError
+    && err.details.unmet[0].rule === 'required_approving_review_count');
+  await assert.rejects(client.pulls.review(org, 'guarded', pr.number, 'APPROVE'), ValidationError);
+
+  const requested = await client.pulls.requestReviewers(org, 'guarded', pr.number, ['bob']);
+  assert.deepEqual(requested.requested_reviewers.map((a) => a.login), ['bob']);
+  assert.deepEqual((await client.pulls.requestedReviewers(org, 'guarded', pr.number)).map((a) => a.login), ['bob']);
+  const approval = await bob.pulls.review(org, 'guarded', pr.number, 'APPROVE', { commit_id: head });
+  assert.equal(approval.state, 'APPROVED');
+  assert.deepEqual(await client.pulls.requestedReviewers(org, 'guarded', pr.number), []);
+  assert.deepEqual((await client.pulls.reviews(org, 'guarded', pr.number)).map((r) => r.id), [approval.id]);
+  assert.equal((await client.pulls.getReview(org, 'guarded', pr.number, approval.id)).user.login, 'bob');
+  assert.equal((await client.pulls.dismissReview(org, 'guarded', pr.number, approval.id, 'no')).state, 'DISMISSED');
+  await assert.rejects(client.pulls.merge(org, 'guarded', pr.number), NotMergeableError);
+  await bob.pulls.review(org, 'guarded', pr.number, 'APPROVE');
+  await client.pulls.requestReviewers(org, 'guarded', pr.number, ['bob']);
+  assert.equal(await client.pulls.removeRequestedReviewers(org, 'guarded', pr.number, ['bob']), null);
+  assert.equal((await client.pulls.get(org, 'guarded', pr.number)).mergeable_state, 'clean');
+  assert.equal((await client.pulls.merge(org, 'guarded', pr.number)).merged, true);
+  assert.equal(await client.branches.unprotect(org, 'guarded', 'main'), null);
+  await assert.rejects(client.branches.protection(org, 'guarded', 'main'), NotFoundError);
+});

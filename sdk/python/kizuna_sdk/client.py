@@ -193,6 +193,7 @@ class KizunaClient:
         self.labels = resources.Labels(self)
         self.milestones = resources.Milestones(self)
         self.pulls = resources.Pulls(self)
+        self.branches = resources.Branches(self)
         self.agents = resources.Agents(self)
         self.pipelines = resources.Pipelines(self)
         self.webhooks = resources.Webhooks(self)

@@ -27,6 +27,8 @@ __all__ = [
     "Comment",
     "PullRequest",
     "MergeResult",
+    "Review",
+    "BranchProtection",
     "Agent",
     "Pipeline",
     "Job",
@@ -267,10 +269,33 @@ class PullRequest(Resource):
     merged_at: str | None
     merged_by: Actor | None
     merge_commit_sha: str | None
+    mergeable_state: str
+    mergeable_state_details: Resource
+    requested_reviewers: tuple[Actor, ...]
     created_at: str
     updated_at: str
     closed_at: str | None
     url: str
+
+
+class Review(Resource):
+    id: int
+    user: Actor
+    state: str
+    body: str
+    commit_id: str
+    submitted_at: str
+
+
+class BranchProtection(Resource):
+    required_approving_review_count: int
+    dismiss_stale_reviews: bool
+    require_code_owner_reviews: bool
+    require_pipeline: bool
+    require_pull_request: bool
+    allow_force_pushes: bool
+    allow_deletions: bool
+    agent_approval_min_trust: int | None
 
 
 class MergeResult(Resource):

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .models import (
+    Actor,
     Agent,
     Branch,
+    BranchProtection,
     Comment,
     Commit,
     Content,
@@ -23,6 +25,7 @@ from .models import (
     Pipeline,
     PullRequest,
     Repository,
+    Review,
     Token,
     Webhook,
 )
@@ -258,6 +261,59 @@ class Pulls(_Group):
 
     def create_comment(self, org: str, repo: str, number: int, body: str) -> Comment:
         return self._client.request("POST", f"{self._repo(org, repo)}/pulls/{seg(number)}/comments", json={"body": body}, cls=Comment)
+
+    # -- reviews (docs/api.md §16) --------------------------------------------------------------------
+    def reviews(self, org: str, repo: str, number: int, *, per_page: int | None = 100) -> Paginator[Review]:
+        return self._client.paginate(f"{self._repo(org, repo)}/pulls/{seg(number)}/reviews", {"per_page": per_page}, Review)
+
+    def review(
+        self, org: str, repo: str, number: int, event: str, *, body: str | None = None, commit_id: str | None = None,
+    ) -> Review:
+        """Submit a review: `event` is APPROVE, REQUEST_CHANGES or COMMENT (the last two need a `body`)."""
+        data = _body(event=event, body=body, commit_id=commit_id)
+        return self._client.request("POST", f"{self._repo(org, repo)}/pulls/{seg(number)}/reviews", json=data, cls=Review)
+
+    def get_review(self, org: str, repo: str, number: int, review_id: int) -> Review:
+        return self._client.request("GET", f"{self._repo(org, repo)}/pulls/{seg(number)}/reviews/{seg(review_id)}", cls=Review)
+
+    def dismiss_review(self, org: str, repo: str, number: int, review_id: int, message: str) -> Review:
+        path = f"{self._repo(org, repo)}/pulls/{seg(number)}/reviews/{seg(review_id)}/dismissals"
+        return self._client.request("PUT", path, json={"message": message}, cls=Review)
+
+    def request_reviewers(self, org: str, repo: str, number: int, reviewers: list[str]) -> PullRequest:
+        path = f"{self._repo(org, repo)}/pulls/{seg(number)}/requested_reviewers"
+        return self._client.request("POST", path, json={"reviewers": list(reviewers)}, cls=PullRequest)
+
+    def requested_reviewers(self, org: str, repo: str, number: int) -> tuple[Actor, ...]:
+        return self._client.request("GET", f"{self._repo(org, repo)}/pulls/{seg(number)}/requested_reviewers", cls=Actor)
+
+    def remove_requested_reviewers(self, org: str, repo: str, number: int, reviewers: list[str]) -> None:
+        path = f"{self._repo(org, repo)}/pulls/{seg(number)}/requested_reviewers"
+        self._client.request("DELETE", path, json={"reviewers": list(reviewers)})
+
+
+class Branches(_Group):
+    """Branches and their protection rules (docs/api.md §16)."""
+
+    def list(self, org: str, repo: str, *, per_page: int | None = 100) -> Paginator[Branch]:
+        return self._client.paginate(f"{self._repo(org, repo)}/branches", {"per_page": per_page}, Branch)
+
+    def get(self, org: str, repo: str, branch: str) -> Branch:
+        return self._client.request("GET", f"{self._repo(org, repo)}/branches/{subpath(branch)}", cls=Branch)
+
+    def protection(self, org: str, repo: str, branch: str) -> BranchProtection:
+        """The branch's rule; NotFoundError when the branch is not protected."""
+        return self._client.request("GET", f"{self._repo(org, repo)}/branches/{subpath(branch)}/protection", cls=BranchProtection)
+
+    def protect(self, org: str, repo: str, branch: str, **rule: Any) -> BranchProtection:
+        """PUT the rule (replaces it; omitted fields take their defaults): required_approving_review_count,
+        dismiss_stale_reviews, require_code_owner_reviews, require_pipeline, require_pull_request,
+        allow_force_pushes, allow_deletions, agent_approval_min_trust."""
+        path = f"{self._repo(org, repo)}/branches/{subpath(branch)}/protection"
+        return self._client.request("PUT", path, json=rule, cls=BranchProtection)
+
+    def unprotect(self, org: str, repo: str, branch: str) -> None:
+        self._client.request("DELETE", f"{self._repo(org, repo)}/branches/{subpath(branch)}/protection")
 
 
 class Agents(_Group):
