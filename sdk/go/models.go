@@ -277,30 +277,34 @@ type Ref struct {
 
 // PullRequest is a pull request.
 type PullRequest struct {
-	ID             int64      `json:"id"`
-	Number         int        `json:"number"`
-	Title          string     `json:"title"`
-	Body           string     `json:"body"`
-	State          string     `json:"state"`
-	Draft          bool       `json:"draft"`
-	Merged         bool       `json:"merged"`
-	Mergeable      *bool      `json:"mergeable"`
-	Head           *Ref       `json:"head,omitempty"`
-	Base           *Ref       `json:"base,omitempty"`
-	Author         *Actor     `json:"author,omitempty"`
-	Labels         []*Label   `json:"labels"`
-	Assignees      []*Actor   `json:"assignees"`
-	Commits        int        `json:"commits"`
-	Additions      int        `json:"additions"`
-	Deletions      int        `json:"deletions"`
-	ChangedFiles   int        `json:"changed_files"`
-	MergedAt       *Timestamp `json:"merged_at"`
-	MergedBy       *Actor     `json:"merged_by"`
-	MergeCommitSHA *string    `json:"merge_commit_sha"`
-	CreatedAt      *Timestamp `json:"created_at,omitempty"`
-	UpdatedAt      *Timestamp `json:"updated_at,omitempty"`
-	ClosedAt       *Timestamp `json:"closed_at"`
-	URL            string     `json:"url"`
+	ID        int64  `json:"id"`
+	Number    int    `json:"number"`
+	Title     string `json:"title"`
+	Body      string `json:"body"`
+	State     string `json:"state"`
+	Draft     bool   `json:"draft"`
+	Merged    bool   `json:"merged"`
+	Mergeable *bool  `json:"mergeable"`
+	// MergeableState is clean, blocked, dirty or unknown; MergeableStateDetails names the unmet rules.
+	MergeableState        string                 `json:"mergeable_state"`
+	MergeableStateDetails map[string]interface{} `json:"mergeable_state_details"`
+	RequestedReviewers    []*Actor               `json:"requested_reviewers"`
+	Head                  *Ref                   `json:"head,omitempty"`
+	Base                  *Ref                   `json:"base,omitempty"`
+	Author                *Actor                 `json:"author,omitempty"`
+	Labels                []*Label               `json:"labels"`
+	Assignees             []*Actor               `json:"assignees"`
+	Commits               int                    `json:"commits"`
+	Additions             int                    `json:"additions"`
+	Deletions             int                    `json:"deletions"`
+	ChangedFiles          int                    `json:"changed_files"`
+	MergedAt              *Timestamp             `json:"merged_at"`
+	MergedBy              *Actor                 `json:"merged_by"`
+	MergeCommitSHA        *string                `json:"merge_commit_sha"`
+	CreatedAt             *Timestamp             `json:"created_at,omitempty"`
+	UpdatedAt             *Timestamp             `json:"updated_at,omitempty"`
+	ClosedAt              *Timestamp             `json:"closed_at"`
+	URL                   string                 `json:"url"`
 }
 
 // MergeResult is the answer of a merge.

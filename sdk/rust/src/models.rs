@@ -323,6 +323,10 @@ pub struct PullRequest {
     pub draft: bool,
     pub merged: bool,
     pub mergeable: Option<bool>,
+    /// `clean`, `blocked`, `dirty` or `unknown`; `mergeable_state_details` names the unmet rules.
+    pub mergeable_state: String,
+    pub mergeable_state_details: Value,
+    pub requested_reviewers: Vec<Actor>,
     pub head: Ref,
     pub base: Ref,
     pub author: Actor,
