@@ -114,7 +114,7 @@ def test_rate_limit_store_down(api, world, settings, caplog):
     with caplog.at_level(logging.WARNING, logger="kizuna.ratelimit"):
         response = api().get("/rate_limit")
     assert response.status_code == 200 and response.json()["rate"]["used"] == 0
-    assert "Redis unreachable at redis://127.0.0.1:1/0" in caplog.text and "pw" not in caplog.text
+    assert "Redis unreachable at redis://127.0.0.1:1/0" in caplog.text and ":pw@" not in caplog.text
 
 
 # --- /health ---------------------------------------------------------------------------------------
