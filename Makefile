@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 HOST ?= 127.0.0.1
+# The suite runs on every core (pytest-xdist); PYTEST_PARALLEL= runs it in one process.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 PORT ?= 8000
 # Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001): unless the
 # environment sets KIZUNA_SECRET_KEY, every target below uses a random key generated once into var/.
@@ -76,7 +78,7 @@ js-test:
 	fi
 
 test: install browser-deps rust-deps
-	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 	KIZUNA_SDK_STRICT=1 $(BIN)/python -m pytest -q sdk/python/tests
 	@$(MAKE) --no-print-directory js-test
 	@if [ "$(RUST)" != "0" ]; then $(MAKE) --no-print-directory test-rust; else echo "Rust SDK tests skipped (RUST=0)"; fi
