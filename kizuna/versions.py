@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from contextlib import contextmanager
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -306,6 +307,7 @@ def travel_to(moment: dt.date | dt.datetime):
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
 
+@functools.cache  # a route is a URL pattern's, not the caller's: one entry per pattern
 def split_route(route: str) -> tuple[str, str] | None:
     """A resolved route (`api/v1/repos/<str:org>/<str:repo>/issues`) as the version and the path the
     version's schema shows (`("v1", "/repos/{org}/{repo}/issues")`); None outside `/api/<version>/`.

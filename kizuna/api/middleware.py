@@ -21,7 +21,7 @@ from kizuna import versions
 
 from . import throttling
 from .errors import CODE_BY_STATUS, RETRY_AFTER_DB_SECONDS, DatabaseUnavailable, envelope
-from .fields import is_digits
+from .fields import is_digits, timestamp
 
 logger = logging.getLogger("kizuna.api")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -192,12 +192,6 @@ class RateLimitMiddleware(MiddlewareMixin):
 VERSION_PATH = re.compile(r"^/api/(v[0-9]+)(?:/|$)")
 
 
-def _timestamp(moment) -> str:
-    from .fields import timestamp
-
-    return timestamp(moment)
-
-
 class VersionMiddleware(MiddlewareMixin):
     """docs/api.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
     sunset one 410, both naming the supported versions; a deprecated version, operation, query
@@ -211,14 +205,15 @@ class VersionMiddleware(MiddlewareMixin):
             return None
         registry, now = versions.registry(), versions.now()
         version = registry.version(match.group(1))
-        supported = {"supported_versions": registry.supported(now)}
         if version is None:
-            return error_response(request, 404, message=f"No API version {match.group(1)}", details=supported)
+            return error_response(request, 404, message=f"No API version {match.group(1)}",
+                                  details={"supported_versions": registry.supported(now)})
         request.kizuna_version = version
         request.kizuna_deprecated = [version] if version.is_deprecated() else []
         if version.is_sunset(now):
-            return self._gone(request, f"API {version.name} was sunset on {_timestamp(version.sunset)}",
-                              {"sunset_at": _timestamp(version.sunset), **supported})
+            return error_response(request, 410, message=f"API {version.name} was sunset on {timestamp(version.sunset)}",
+                                  details={"sunset_at": timestamp(version.sunset),
+                                           "supported_versions": registry.supported(now)})
         return None
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -247,10 +242,11 @@ class VersionMiddleware(MiddlewareMixin):
                 continue
             request.kizuna_deprecated.append(item)
             if item.is_sunset(now):
-                details = {"sunset_at": _timestamp(item.sunset), "notes": item.notes}
+                details = {"sunset_at": timestamp(item.sunset), "notes": item.notes}
                 if item.parameter:
                     details["parameter"] = item.parameter
-                return self._gone(request, f"{item.what} was sunset on {_timestamp(item.sunset)}", details)
+                return error_response(request, 410, message=f"{item.what} was sunset on {timestamp(item.sunset)}",
+                                      details=details)
         return None
 
     def process_response(self, request, response):
@@ -260,10 +256,6 @@ class VersionMiddleware(MiddlewareMixin):
         if touched:
             deprecation_headers(response, touched)
         return response
-
-    @staticmethod
-    def _gone(request, message: str, details: dict):
-        return error_response(request, 410, message=message, details=details)
 
 
 def deprecation_headers(response, touched) -> None:

@@ -260,17 +260,13 @@ DEPRECATION_HEADERS = {
 GONE_RESPONSE_DESCRIPTION = "GONE: past its sunset date (see the Sunset header and details.sunset_at)"
 
 
-def _stamp(moment) -> str | None:
-    return timestamp(moment)
-
-
 def _mark(target: dict, items) -> None:
     """`deprecated: true` with the earliest dates among `items` and the notes of the first."""
     target["deprecated"] = True
-    target["x-deprecated-at"] = _stamp(min(item.deprecated for item in items))
+    target["x-deprecated-at"] = timestamp(min(item.deprecated for item in items))
     sunsets = [item.sunset for item in items if item.sunset is not None]
     if sunsets:
-        target["x-sunset-at"] = _stamp(min(sunsets))
+        target["x-sunset-at"] = timestamp(min(sunsets))
 
 
 def _response_component(result: dict, response: dict) -> dict | None:
