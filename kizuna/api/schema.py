@@ -193,12 +193,29 @@ class KizunaAutoSchema(AutoSchema):
             headers.update(header_refs(LIST_HEADERS))
         return headers
 
+    def _errors_not_answered(self, safe: bool) -> set[str]:
+        """Shared errors this operation cannot answer, from what the server does: no authenticator
+        (`GET /health`) means no 401, and without a permission either no 403; a path the rate limiter
+        never refuses (throttling.EXEMPT_PATHS, and PEEK_PATHS for a read) has no 429."""
+        from . import throttling
+
+        absent = set()
+        if not self.view.get_authenticators():
+            absent.add("401")
+            if not self.view.get_permissions():
+                absent.add("403")
+        if self.path in throttling.EXEMPT_PATHS or (safe and self.path in throttling.PEEK_PATHS):
+            absent.add("429")
+        return absent
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         safe = self.method in ("GET", "HEAD", "OPTIONS")
         self.resolve_serializer(ErrorSerializer, direction)  # registers the `Error` component
+        absent = self._errors_not_answered(safe)
         for code in SAFE_ERRORS if safe else UNSAFE_ERRORS:
-            responses.setdefault(code, {"$ref": f"#/components/responses/Error{code}"})
+            if code not in absent:
+                responses.setdefault(code, {"$ref": f"#/components/responses/Error{code}"})
         if self.method == "GET":
             ok = responses.get("200", {})
             if "application/json" in ok.get("content", {}):  # streams (SSE, logs) are not tagged

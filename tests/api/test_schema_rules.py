@@ -61,9 +61,9 @@ def test_headers_are_shared_components_and_the_always_sent_ones_are_required(sch
 def test_statuses_carry_their_headers(schema):
     for path, method, op in operations(schema):
         responses = {code: resolve(schema, r) for code, r in op["responses"].items()}
-        assert "WWW-Authenticate" in responses["401"]["headers"]
-        assert "Allow" in responses["405"]["headers"]
-        assert "Retry-After" in responses["429"]["headers"] and "Retry-After" in responses["503"]["headers"]
+        for code, header in (("401", "WWW-Authenticate"), ("405", "Allow"), ("429", "Retry-After"),
+                             ("503", "Retry-After")):
+            assert code not in responses or header in responses[code]["headers"], (path, method, code)
         if method == "get":
             assert {"304", "412"} <= set(responses), path
             assert "ETag" in responses["304"]["headers"]
@@ -71,6 +71,18 @@ def test_statuses_carry_their_headers(schema):
             assert {"If-None-Match", "If-Match"} <= names, path
             if "application/json" in responses["200"].get("content", {}):
                 assert "ETag" in responses["200"]["headers"], path
+
+
+def test_errors_listed_are_the_ones_the_server_can_answer(schema):
+    """Every operation lists the shared errors, except those its path cannot answer: the health check
+    reads no credentials and is never rate limited; `GET /rate_limit` is never refused by the limiter
+    (tests/api/test_service_endpoints.py shows the server doing so)."""
+    codes = {(path, method): set(op["responses"]) for path, method, op in operations(schema)}
+    assert not {"401", "403", "429"} & codes[("/health", "get")]
+    assert {"404", "405", "500"} <= codes[("/health", "get")]
+    assert "429" not in codes[("/rate_limit", "get")] and "401" in codes[("/rate_limit", "get")]
+    others = [key for key in codes if key not in {("/health", "get"), ("/rate_limit", "get")}]
+    assert others and all({"401", "403", "429"} <= codes[key] for key in others)
 
 
 def test_the_schema_is_a_fraction_of_its_former_size(schema):
