@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import health
-from .errors import RETRY_AFTER_DB_SECONDS, envelope
+from .errors import RETRY_AFTER_DB_SECONDS, ServiceUnavailable
 from .fields import api_url
 from .schema import ErrorSerializer
 from .views import MethodCheckMixin
@@ -36,6 +36,8 @@ ROOT_LINKS = {
     "docs_url": "/docs",
     "redoc_url": "/redoc",
 }
+
+NO_CACHE = {"Cache-Control": "no-cache"}  # revalidate every time
 
 RootSerializer = inline_serializer("ApiRoot", {name: serializers.CharField() for name in ROOT_LINKS})
 
@@ -77,9 +79,8 @@ class RateLimitView(MethodCheckMixin, APIView):
         state = getattr(request._request, "rate_limit", None)
         rate = {"limit": state.limit, "used": min(state.used, state.limit), "remaining": state.remaining,
                 "reset": state.reset, "resource": "core"}
-        response = Response({"resources": {"core": rate}, "rate": rate})
-        response["Cache-Control"] = "no-cache"  # revalidate every time (a 304 gives nothing back: uncounted)
-        return response
+        # Revalidated every time (a 304 gives nothing back: nothing was counted).
+        return Response({"resources": {"core": rate}, "rate": rate}, headers=NO_CACHE)
 
 
 class HealthView(MethodCheckMixin, APIView):
@@ -99,17 +100,12 @@ class HealthView(MethodCheckMixin, APIView):
     )
     def get(self, request):
         healthy, checks = health.run_checks()
-        if healthy:
-            response = Response({"status": "ok", "checks": checks})
-        else:
+        if not healthy:
             down = ", ".join(f"{name} {status}" for name, status in checks.items()
                              if status not in (health.OK, health.NOT_CONFIGURED))
-            body = envelope(503, message=f"Unhealthy: {down}", details={"checks": checks},
-                            request_id=getattr(request._request, "request_id", None))
-            response = Response(body, status=503)
-            response["Retry-After"] = str(RETRY_AFTER_DB_SECONDS)
-        response["Cache-Control"] = "no-cache"
-        return response
+            raise ServiceUnavailable(f"Unhealthy: {down}", details={"checks": checks},
+                                     headers={"Retry-After": str(RETRY_AFTER_DB_SECONDS), **NO_CACHE})
+        return Response({"status": "ok", "checks": checks}, headers=NO_CACHE)
 
 
 __all__ = ["ApiRootView", "HealthView", "RateLimitView"]

@@ -158,6 +158,7 @@ def assert_down(response, check: str, status: str):
     error = response.json()["error"]
     assert error["code"] == "SERVICE_UNAVAILABLE" and error["request_id"] == response["X-Request-Id"]
     assert response["Retry-After"] == "1" and "X-RateLimit-Limit" in response
+    assert response["Cache-Control"] == "no-cache"
     assert error["details"]["checks"][check] == status
     assert check in error["message"]
     assert all(value in ("ok", "not configured") for name, value in error["details"]["checks"].items() if name != check)
