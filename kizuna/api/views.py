@@ -48,10 +48,15 @@ class KizunaViewSet(MethodCheckMixin, viewsets.GenericViewSet):
         return policy.restrict(self.request.user, queryset, repository=self.__dict__.get("repository"))
 
     def filter_queryset(self, queryset):
-        return self.restrict(super().filter_queryset(queryset))
+        self._restricted = self.restrict(super().filter_queryset(queryset))
+        return self._restricted
 
     def paginate_queryset(self, queryset):
-        return super().paginate_queryset(self.restrict(queryset))
+        # `paginate_queryset(filter_queryset(…))` pages through the very queryset restricted above: its
+        # WHERE (and the page count's) carries the policy's filter once, not twice.
+        if queryset is not self.__dict__.get("_restricted"):
+            queryset = self.restrict(queryset)
+        return super().paginate_queryset(queryset)
 
 
 def get_repository(org: str, name: str):
