@@ -163,13 +163,19 @@ def test_the_job_log_body_can_be_sent_raw(schema):
 
 
 # --- the server applies what the schema states ------------------------------------------------------------
-def test_the_server_refuses_what_the_schema_refuses(world, api, settings):
+def test_the_server_refuses_what_the_schema_refuses(schema, world, api, settings):
     settings.KIZUNA_WEBHOOK_ALLOW_PRIVATE = True
     admin = api(world.tokens["admin"])
     base = f"/repos/{world.org.login}/{world.public.name}"
     assert admin.post("/user/tokens", {"name": "t", "scopes": []}).status_code == 422
     assert admin.post(f"{base}/webhooks", {"url": "http://127.0.0.1:9/h", "events": []}).status_code == 422
     assert admin.post(f"{base}/webhooks", {"url": "http://127.0.0.1:9/h", "events": ["nope"]}).status_code == 422
+    url = prop(schema, "WebhookCreateRequest", "url")
+    for bad in ("\x01http://127.0.0.1:9/h", "ftp://127.0.0.1:9/h", "http://127.0.0.1:9/a b", "http:///h"):
+        assert not re.search(url["pattern"], bad), bad
+        assert admin.post(f"{base}/webhooks", {"url": bad}).status_code == 422, bad
+    assert re.search(url["pattern"], "HTTPS://127.0.0.1:9/h?x=1#f")
+    assert admin.post(f"{base}/webhooks", {"url": "HTTPS://127.0.0.1:9/h?x=1#f"}).status_code == 201
     assert admin.get(f"{base}/issues", {"labels": ""}).status_code == 422
     assert admin.get(f"{base}/events", {"after_id": "-1"}).status_code == 422
     issue = admin.post(f"{base}/issues", {"title": "t"}).json()["number"]
