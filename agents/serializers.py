@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kizuna.api.fields import ActorSerializer, StrictCharField, UrlField, full_match, not_blank
+from kizuna.api.fields import ActorSerializer, StrictCharField, StrictIntegerField, UrlField, full_match, not_blank
 from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import AGENT_NAME_RE, Agent, TrustLevel
@@ -56,12 +56,7 @@ class AgentCreateSerializer(serializers.Serializer):
     model_version = StrictCharField(max_length=100, validators=[not_blank])
     capabilities = serializers.ListField(child=StrictCharField(max_length=50, validators=[CAPABILITY]), required=False,
                                          default=list, max_length=MAX_CAPABILITIES)
-    trust_level = serializers.IntegerField(required=False, default=int(TrustLevel.RESTRICTED), min_value=0, max_value=4)
-
-    def validate_trust_level(self, value):
-        if isinstance(self.initial_data.get("trust_level"), bool):
-            raise serializers.ValidationError("must be an integer from 0 to 4")
-        return value
+    trust_level = StrictIntegerField(required=False, default=int(TrustLevel.RESTRICTED), min_value=0, max_value=4)
 
 
 class AgentUpdateSerializer(serializers.Serializer):
@@ -70,10 +65,8 @@ class AgentUpdateSerializer(serializers.Serializer):
     description = StrictCharField(required=False, allow_blank=True, max_length=10000)
     capabilities = serializers.ListField(child=StrictCharField(max_length=50, validators=[CAPABILITY]), required=False,
                                          max_length=MAX_CAPABILITIES)
-    trust_level = serializers.IntegerField(required=False, min_value=0, max_value=4)
+    trust_level = StrictIntegerField(required=False, min_value=0, max_value=4)
     status = serializers.ChoiceField(choices=Agent.Status.choices, required=False)
-
-    validate_trust_level = AgentCreateSerializer.validate_trust_level
 
 
 class NewAgentSerializer(AgentSerializer):

@@ -12,7 +12,8 @@ from rest_framework import serializers
 
 from kizuna.accounts.models import actor_json
 from kizuna.api.fields import (
-    ActorField, ActorSerializer, StrictCharField, TimestampField, TitleField, api_url, full_match, timestamp,
+    ActorField, ActorSerializer, StrictCharField, StrictIntegerField, TimestampField, TitleField, api_url, full_match,
+    timestamp,
 )
 from kizuna.api.serializers import KizunaModelSerializer
 from kizuna.statements import Param, statement
@@ -249,7 +250,7 @@ class IssueWriteSerializer(serializers.Serializer):
     labels = serializers.ListField(child=StrictCharField(max_length=50), required=False)
     assignees = serializers.ListField(child=StrictCharField(max_length=64), required=False)
     assignee = StrictCharField(max_length=64, required=False, allow_null=True, allow_blank=True)
-    milestone = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    milestone = StrictIntegerField(required=False, allow_null=True, min_value=1)
     # PATCH only
     state = serializers.ChoiceField(choices=Issue.State.choices, required=False)
     state_reason = serializers.ChoiceField(

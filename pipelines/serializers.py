@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kizuna.api.fields import ActorField, ActorSerializer, StrictCharField, UrlField, absolute_url
+from kizuna.api.fields import ActorField, ActorSerializer, StrictCharField, StrictIntegerField, UrlField, absolute_url
 from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import Job, Pipeline, Status
@@ -56,17 +56,12 @@ class PipelineTriggerSerializer(serializers.Serializer):
 
 
 class ClaimSerializer(serializers.Serializer):
-    wait = serializers.IntegerField(required=False, min_value=0, max_value=30, default=0)
-
-    def validate_wait(self, value):
-        if isinstance(self.initial_data.get("wait"), bool | str | float):
-            raise serializers.ValidationError("must be an integer number of seconds from 0 to 30")
-        return value
+    wait = StrictIntegerField(required=False, min_value=0, max_value=30, default=0)
 
 
 class FinishSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, help_text="`success` or `failed`")
-    exit_code = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=-255, max_value=255)
+    exit_code = StrictIntegerField(required=False, allow_null=True, default=None, min_value=-255, max_value=255)
 
     def validate_status(self, value):
         if value not in (Status.SUCCESS, Status.FAILED):

@@ -128,6 +128,18 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only, as the schema's `type: integer` says; DRF would also read "3", 3.0 and
+    "3.0 " (`true` it already refuses)."""
+
+    default_error_messages = {"invalid": "must be an integer"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TimestampField(serializers.DateTimeField):
     """A DateTimeField rendered by `timestamp()`."""
 
@@ -179,7 +191,8 @@ class UrlField(serializers.Field):
 extend_schema_field(OpenApiTypes.URI)(UrlField)
 
 __all__ = [
-    "ActorField", "ActorSerializer", "StrictBooleanField", "StrictCharField", "StrictEmailField", "StrictRegexField",
+    "ActorField", "ActorSerializer", "StrictBooleanField", "StrictCharField", "StrictEmailField", "StrictIntegerField",
+    "StrictRegexField",
     "StrictSlugField", "StrictString", "StrictURLField", "TimestampField", "TitleField", "UrlField", "absolute_url", "api_path",
     "api_url", "full_match", "not_blank", "inline_serializer", "is_digits", "request_root", "timestamp",
 ]

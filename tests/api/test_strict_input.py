@@ -71,3 +71,19 @@ def test_a_year_before_1000_keeps_its_four_digits(world, admin):
     assert issue["milestone"]["due_on"] == "0931-12-29T08:33:50Z"
     listed = admin.get(repo_url(world, "/issues")).json()
     assert [i["milestone"]["due_on"] for i in listed if i["number"] == issue["number"]] == ["0931-12-29T08:33:50Z"]
+
+
+@pytest.mark.parametrize("value", ["1", 1.0, "1.0 ", True])
+def test_an_integer_is_a_json_integer(world, admin, make_agent, value):
+    """`type: integer` in the schema: a string, a float or a boolean is a 422 naming the field, never
+    read as the integer DRF would make of it."""
+    from issues.models import Milestone
+
+    Milestone.objects.create(repository=world.public, number=1, title="m")
+    issue = admin.post(repo_url(world, "/issues"), {"title": "t"}).json()["number"]
+    patched = admin.patch(repo_url(world, f"/issues/{issue}"), {"milestone": value})
+    assert patched.status_code == 422 and "milestone" in patched.json()["error"]["details"], patched.content
+    agent, _ = make_agent(operator=world.admin)
+    patched = admin.patch(f"/agents/{agent.pk}", {"trust_level": value})
+    assert patched.status_code == 422 and "trust_level" in patched.json()["error"]["details"], patched.content
+    assert admin.patch(repo_url(world, f"/issues/{issue}"), {"milestone": 1}).status_code == 200
