@@ -6,7 +6,7 @@ from django.db.models import Q
 from kizuna.api.errors import Forbidden
 
 from .rules import MAX_TRUST, MAX_TRUST_WITHOUT_STAFF
-from .subjects import is_staff, principal_kind, require_signed_in, require_user
+from .subjects import is_staff, principal_kind, require_user
 
 
 def agents_q(principal) -> Q:
@@ -29,11 +29,6 @@ def check_manage_agent(principal, agent, *, what: str = "change it or its tokens
         raise Forbidden(f"Only the agent's operator and staff may {what}")
 
 
-def check_see_agent(principal) -> None:
-    """Any authenticated caller reads an agent: agents appear as authors."""
-    require_signed_in(principal)
-
-
 def max_grantable_trust(user) -> int:
     return MAX_TRUST if is_staff(user) else MAX_TRUST_WITHOUT_STAFF
 
@@ -47,7 +42,7 @@ def check_grant_trust(user, trust_level: int) -> None:
         )
 
 
-def is_internal(principal, token=None) -> bool:
+def is_internal(principal) -> bool:
     """The Internal rate-limit tier: staff, and agents or deploy tokens an admin marked internal."""
     kind = principal_kind(principal)
     if kind == "user":
