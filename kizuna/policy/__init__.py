@@ -16,6 +16,7 @@ See docs/architecture.md, "The authorization policy", for adding a protected end
 
 from .agents import (
     agents_q,
+    check_agent_change,
     check_grant_trust,
     check_manage_agent,
     is_internal,
@@ -49,7 +50,7 @@ from .rules import Action, Rule
 from .subjects import check_scope, is_staff, is_superuser, principal_kind, require_signed_in, require_user
 
 __all__ = [
-    "Action", "EventViewer", "Rule", "agents_q", "allowed", "can_read", "changes_access", "check", "check_agent",
+    "Action", "EventViewer", "Rule", "agents_q", "check_agent_change", "allowed", "can_read", "changes_access", "check", "check_agent",
     "check_create_repo", "check_grant_trust", "check_job_runner", "check_manage_agent", "check_members",
     "check_mergeable", "check_namespace_admin", "check_scope", "forget_roles", "is_admin_event",
     "is_internal", "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust",

@@ -6,7 +6,7 @@ from django.db.models import Q
 from kizuna.api.errors import Forbidden
 
 from .rules import MAX_TRUST, MAX_TRUST_WITHOUT_STAFF
-from .subjects import is_staff, principal_kind, require_user
+from .subjects import check_scope, is_staff, principal_kind, require_user
 
 
 def agents_q(principal) -> Q:
@@ -27,6 +27,14 @@ def check_manage_agent(principal, agent, *, what: str = "change it or its tokens
     require_user(principal)
     if not may_manage_agent(principal, agent):
         raise Forbidden(f"Only the agent's operator and staff may {what}")
+
+
+def check_agent_change(principal, agent, changes: dict, *, token=None) -> None:
+    """A change to a managed agent: a new trust level is an `admin`-scope matter for personal tokens
+    (sessions pass), and only staff grant trust 4."""
+    if "trust_level" in changes and changes["trust_level"] != agent.trust_level:
+        check_scope(token, "admin")
+        check_grant_trust(principal, changes["trust_level"])
 
 
 def max_grantable_trust(user) -> int:
