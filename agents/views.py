@@ -96,9 +96,7 @@ class AgentViewSet(KizunaViewSet):
         serializer = AgentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
-        if "trust_level" in changes and changes["trust_level"] != agent.trust_level:
-            # Agent trust levels are an `admin`-scope matter (sessions pass).
-            policy.check_scope(request.auth, "admin")
+        policy.check_agent_change(request.user, agent, changes, token=request.auth)
         agent = services.agent_update(agent=agent, actor=self.actor, by=request.user, **changes)
         return Response(AgentSerializer(agent, context={"request": request}).data)
 

@@ -29,7 +29,8 @@ class RepositoryViewSet(RepoScopedMixin, KizunaViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Repository.objects.none()
-        return Repository.objects.filter(policy.visible_repos_q(self.request.user)).select_related("namespace")
+        # Narrowed to what the caller may read by KizunaViewSet (kizuna.policy.restrict).
+        return Repository.objects.select_related("namespace")
 
     def list(self, request, org):
         namespace = get_namespace(org)

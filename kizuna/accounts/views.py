@@ -222,7 +222,5 @@ class UserProfileView(MethodCheckMixin, APIView):
     @extend_schema(operation_id="users_get", responses=ProfileSerializer,
                    summary="A user's, an organisation's or an agent's public profile")
     def get(self, request, login):
-        if "\x00" in login:
-            raise NotFound()
         return Response(ProfileSerializer(profile(find_login(login), request)).data)
 

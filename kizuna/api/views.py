@@ -43,9 +43,14 @@ class KizunaViewSet(MethodCheckMixin, viewsets.GenericViewSet):
         return actor_for(self.request.user)
 
     def restrict(self, queryset):
-        if not isinstance(queryset, QuerySet):
+        """The queryset narrowed once: a list passes through filter_queryset and then
+        paginate_queryset, and narrowing it at both would put the policy's subqueries in its SQL twice."""
+        restricted = self.__dict__.setdefault("_restricted", [])
+        if not isinstance(queryset, QuerySet) or any(queryset is done for done in restricted):
             return queryset
-        return policy.restrict(self.request.user, queryset, repository=self.__dict__.get("repository"))
+        queryset = policy.restrict(self.request.user, queryset, repository=self.__dict__.get("repository"))
+        restricted.append(queryset)
+        return queryset
 
     def filter_queryset(self, queryset):
         self._restricted = self.restrict(super().filter_queryset(queryset))

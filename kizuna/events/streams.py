@@ -431,6 +431,20 @@ async def stream(request, *, org=None, repo=None):
     return response
 
 
+async def recheck_access(request, viewer, *, org, repo, fail_closed: bool) -> tuple[bool, policy.EventViewer]:
+    """(may the stream go on, the viewer to judge events with) after deciding access afresh. When the
+    database cannot answer: an access-changing event ends the stream (`fail_closed`), the timer's
+    backstop keeps serving with what it knew and asks again later."""
+    try:
+        return True, await db(authorize)(request, org=org, repo=repo)
+    except exceptions.APIException:
+        return False, viewer
+    except Exception:  # noqa: BLE001 - the database is struggling
+        logger.warning("SSE access re-check failed%s", "; ending the stream" if fail_closed else "; will retry",
+                       exc_info=True)
+        return not fail_closed, viewer
+
+
 async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *, org=None, repo=None):
     release_request_thread()
     hub = await get_hub()
@@ -459,13 +473,9 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
                 if any(concerns(viewer, e) for e in pending):
                     # Access may have changed (visibility, membership, suspension, revocation): decide
                     # afresh before sending anything newer.
-                    try:
-                        viewer = await db(authorize)(request, org=org, repo=repo)
-                    except exceptions.APIException:
-                        return  # access revoked: the stream ends
-                    except Exception:  # noqa: BLE001 - access cannot be confirmed: end; the client resumes
-                        logger.warning("SSE access re-check failed; ending the stream", exc_info=True)
-                        return
+                    still, viewer = await recheck_access(request, viewer, org=org, repo=repo, fail_closed=True)
+                    if not still:
+                        return  # access revoked (or unconfirmable): the stream ends; the client resumes
                     last_check = time.monotonic()
                 out = [render(e, base) for e in pending if viewer.sees(e.meta, e.data["type"])]
                 cursor = max(cursor, hub.cursor)
@@ -476,14 +486,9 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
                 continue  # more catching up to do
             now = time.monotonic()
             if now - last_check >= recheck:
-                try:
-                    fresh = await db(authorize)(request, org=org, repo=repo)
-                except exceptions.APIException:
+                still, viewer = await recheck_access(request, viewer, org=org, repo=repo, fail_closed=False)
+                if not still:
                     return  # access revoked: the stream ends
-                except Exception:  # noqa: BLE001 - the database is struggling: keep serving, check later
-                    logger.warning("SSE access re-check failed; will retry", exc_info=True)
-                else:
-                    viewer = fresh
                 # Jitter spreads the re-checks of streams that connected together.
                 last_check = now - random.uniform(0, recheck * 0.2)
             if now - last_write >= keepalive:

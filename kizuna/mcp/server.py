@@ -11,6 +11,7 @@ import json
 import logging
 import uuid
 import weakref
+from functools import partial
 
 import jsonschema
 from asgiref.sync import sync_to_async
@@ -20,6 +21,8 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 from kizuna import bounded
+from kizuna.api.errors import WWW_AUTHENTICATE, envelope
+from kizuna.api.middleware import SANE_REQUEST_ID
 from kizuna.api.parsers import MAX_DEPTH, MAX_NODES
 
 from . import dispatch
@@ -27,10 +30,6 @@ from .tools import BY_NAME, TOOLS, input_schemas, path_params
 
 logger = logging.getLogger("kizuna.mcp")
 server = Server("kizuna", instructions="Kizuna, a code forge: repositories, issues, pull requests and pipelines.")
-
-
-def envelope(code: str, message: str, details: dict | None = None, request_id: str = "") -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}, "request_id": request_id}}
 
 
 def tool_error(document: dict) -> types.CallToolResult:
@@ -55,11 +54,12 @@ def _bounded_validation_error(error: jsonschema.ValidationError) -> dict:
 async def call_tool(name: str, arguments: dict):
     tool = BY_NAME.get(name)
     if tool is None:
-        return tool_error(envelope("NOT_FOUND", "Unknown tool", {"tool": name[:100]}))
+        return tool_error(envelope(404, message="Unknown tool", details={"tool": name[:100]}))
     schema = (await sync_to_async(input_schemas, thread_sensitive=False)())[name]
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(arguments), key=lambda e: list(e.path))
     if errors:
-        return tool_error(envelope("VALIDATION_ERROR", "Invalid tool arguments", _bounded_validation_error(errors[0])))
+        return tool_error(envelope(422, message="Invalid tool arguments",
+                                   details=_bounded_validation_error(errors[0])))
     request = server.request_context.request
     path = tool.path
     for param in path_params(tool):
@@ -79,7 +79,7 @@ async def call_tool(name: str, arguments: dict):
         try:
             document = answer.json()
         except ValueError:
-            document = envelope("INTERNAL_ERROR", "The server could not answer this call")
+            document = envelope(500)
         return tool_error(document)
     if answer.content_type.startswith("text/plain"):
         return {"text": answer.body.decode("utf-8", errors="replace")}
@@ -114,10 +114,11 @@ async def _manager() -> StreamableHTTPSessionManager:
     return manager
 
 
-async def _answer(send, status: int, document: dict, headers: list | None = None) -> None:
+async def _answer(send, status: int, document: dict, headers: list | None = None, *, request_id: str) -> None:
     body = json.dumps(document).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])]})
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -130,29 +131,31 @@ def _authenticate(raw: str):
 async def application(scope, receive, send):
     """ASGI app for `/mcp`: the bearer gate and the body limit, then the MCP transport."""
     headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
-    request_id = str(uuid.uuid4())
+    sent_id = headers.get("x-request-id", "")
+    request_id = sent_id if SANE_REQUEST_ID.match(sent_id) else str(uuid.uuid4())  # as RequestIdMiddleware does
+    answer = partial(_answer, send, request_id=request_id)
+    challenge = [(b"www-authenticate", WWW_AUTHENTICATE.encode())]
     scheme, _, raw = headers.get("authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        await _answer(send, 401, envelope("UNAUTHORIZED", "Authentication credentials were not provided.",
-                                          request_id=request_id),
-                      [(b"www-authenticate", b'Bearer realm="kizuna"')])
+        await answer(401, envelope(401, message="Authentication credentials were not provided.",
+                                   request_id=request_id), challenge)
         return
     from rest_framework import exceptions
 
     try:
         await sync_to_async(_authenticate, thread_sensitive=False)(raw.strip())
     except exceptions.AuthenticationFailed:
-        await _answer(send, 401, envelope("UNAUTHORIZED", "Bad credentials", request_id=request_id),
-                      [(b"www-authenticate", b'Bearer realm="kizuna"')])
+        await answer(401, envelope(401, message="Bad credentials", request_id=request_id), challenge)
         return
     except exceptions.APIException as exc:  # a suspended agent
-        await _answer(send, exc.status_code, envelope("FORBIDDEN", str(exc.detail), request_id=request_id))
+        await answer(exc.status_code, envelope(exc.status_code, message=str(exc.detail), request_id=request_id))
         return
+    too_large = envelope(413, message=f"Request body over {settings.KIZUNA_MAX_BODY_BYTES} bytes",
+                         details={"limit_bytes": settings.KIZUNA_MAX_BODY_BYTES}, request_id=request_id)
     limit = settings.KIZUNA_MAX_BODY_BYTES
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        await _answer(send, 413, envelope("PAYLOAD_TOO_LARGE", f"Request body over {limit} bytes",
-                                          {"max_bytes": limit}, request_id))
+        await answer(413, too_large)
         return
     chunks, size = [], 0
     while True:  # read the body (bounded) so an oversize chunked body is refused too
@@ -162,8 +165,7 @@ async def application(scope, receive, send):
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            await _answer(send, 413, envelope("PAYLOAD_TOO_LARGE", f"Request body over {limit} bytes",
-                                              {"max_bytes": limit}, request_id))
+            await answer(413, too_large)
             return
         chunks.append(chunk)
         if not message.get("more_body"):
@@ -174,8 +176,7 @@ async def application(scope, receive, send):
         try:
             bounded.load_json(body, bounded.Limits(max_bytes=limit, max_depth=MAX_DEPTH, max_nodes=MAX_NODES))
         except bounded.DocumentError as exc:
-            await _answer(send, 400, {"jsonrpc": "2.0", "id": None,
-                                      "error": {"code": -32700, "message": f"Parse error: {exc}"}})
+            await answer(400, {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": f"Parse error: {exc}"}})
             return
     replayed = False
 

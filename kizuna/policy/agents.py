@@ -6,7 +6,7 @@ from django.db.models import Q
 from kizuna.api.errors import Forbidden
 
 from .rules import MAX_TRUST, MAX_TRUST_WITHOUT_STAFF
-from .subjects import is_staff, principal_kind, require_signed_in, require_user
+from .subjects import check_scope, is_staff, principal_kind, require_user
 
 
 def agents_q(principal) -> Q:
@@ -29,9 +29,12 @@ def check_manage_agent(principal, agent, *, what: str = "change it or its tokens
         raise Forbidden(f"Only the agent's operator and staff may {what}")
 
 
-def check_see_agent(principal) -> None:
-    """Any authenticated caller reads an agent: agents appear as authors."""
-    require_signed_in(principal)
+def check_agent_change(principal, agent, changes: dict, *, token=None) -> None:
+    """A change to a managed agent: a new trust level is an `admin`-scope matter for personal tokens
+    (sessions pass), and only staff grant trust 4."""
+    if "trust_level" in changes and changes["trust_level"] != agent.trust_level:
+        check_scope(token, "admin")
+        check_grant_trust(principal, changes["trust_level"])
 
 
 def max_grantable_trust(user) -> int:
@@ -47,7 +50,7 @@ def check_grant_trust(user, trust_level: int) -> None:
         )
 
 
-def is_internal(principal, token=None) -> bool:
+def is_internal(principal) -> bool:
     """The Internal rate-limit tier: staff, and agents or deploy tokens an admin marked internal."""
     kind = principal_kind(principal)
     if kind == "user":

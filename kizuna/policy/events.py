@@ -10,12 +10,13 @@ an agent suspended, a token revoked.
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from rest_framework import exceptions
 
 from kizuna.accounts.models import Membership, Namespace, Role
 
-from .repositories import allowed, check, repo_role, role_at_least, visible_repos_q
+from .repositories import allowed, check, check_rule, repo_role, role_at_least, visible_repos_q
 from .rules import ACCESS_EVENT_TYPES, ADMIN_EVENT_PREFIXES, Action
-from .subjects import acting_user, is_superuser, principal_kind, require_signed_in, token_scopes
+from .subjects import acting_user, is_superuser, principal_kind, require_signed_in
 
 
 def is_admin_event(event_type: str) -> bool:
@@ -36,15 +37,15 @@ def repo_events_q(principal, repo, *, token=None) -> Q:
 
 
 def _may_admin_somewhere(principal, token) -> bool:
-    """The parts of the ADMIN rule that do not depend on the repository: scope and trust."""
-    rule = Action.RULES[Action.ADMIN]
-    scopes = token_scopes(token)
-    if scopes is not None and rule.scope not in scopes:
+    """The parts of the ADMIN rule that do not depend on the repository (scope, trust): the rule
+    itself, asked for someone holding the admin role. Deploy tokens never administer."""
+    if principal_kind(principal) not in ("user", "agent"):
         return False
-    kind = principal_kind(principal)
-    if kind == "agent":
-        return principal.trust_level >= rule.trust and not principal.is_suspended
-    return kind == "user"
+    try:
+        check_rule(principal, Action.RULES[Action.ADMIN], role=Role.ADMIN, token=token, what="")
+    except exceptions.APIException:
+        return False
+    return True
 
 
 @dataclass

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from kizuna.api.errors import Forbidden
 
-from .repositories import allowed, check, check_agent, repos_with_role_q
+from .repositories import allowed, check_agent, repos_with_role_q
 from .rules import Action
 from .subjects import principal_kind, require_signed_in
 
@@ -25,11 +25,6 @@ def check_job_runner(principal) -> None:
 def job_repos_q(agent, prefix: str = "") -> Q:
     """Repositories whose jobs `agent` may run (a Q over Repository, or through `prefix`)."""
     return repos_with_role_q(agent, Action.RULES[Action.RUN_JOB].role, prefix)
-
-
-def check_run_job(agent, repo) -> None:
-    """Heartbeats, logs and results of a held job: the agent must still be allowed to run it."""
-    check(agent, repo, Action.RUN_JOB)
 
 
 def job_token_alive(token) -> bool:

@@ -6,8 +6,10 @@ leak."""
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
+from kizuna.accounts.models import Role
+
 from .agents import agents_q
-from .repositories import visible_repos_q
+from .repositories import namespaces_with_role_q, visible_repos_q
 from .subjects import acting_user, is_staff, is_superuser, principal_kind
 
 
@@ -37,6 +39,24 @@ def _events(principal, repository):
     for side in ("actor", "subject"):
         mine |= Q(**{f"{side}__user_id": user.pk}) | Q(**{f"{side}__agent__operator_id": user.pk})
     return of_repos | (Q(repository__isnull=True) & mine)
+
+
+def _administered(prefix: str):
+    """Webhooks (through `prefix`) of repositories and organisations where the caller holds `admin`:
+    the role their views require (each view also asks `check` for the scope and trust)."""
+
+    def rule(principal, repository):
+        if repository is not None:  # the view required ADMIN on it
+            return Q(**{f"{prefix}repository_id": repository.pk})
+        user = acting_user(principal)
+        if user is None or not user.is_active:
+            return Q(pk__in=[])
+        if is_superuser(user):
+            return Q()
+        return (namespaces_with_role_q(user, Role.ADMIN, f"{prefix}namespace_id")
+                | namespaces_with_role_q(user, Role.ADMIN, f"{prefix}repository__namespace_id"))
+
+    return rule
 
 
 def _own_tokens(principal, repository):
@@ -70,8 +90,8 @@ RULES = {
     "pipelines.pipeline": _through("repository__"),
     "pipelines.job": _through("repository__"),
     "events.event": _events,
-    "events.webhook": lambda principal, repository: Q(),  # the webhook views require ADMIN first
-    "events.webhookdelivery": lambda principal, repository: Q(),  # reached only through a webhook
+    "events.webhook": _administered(""),
+    "events.webhookdelivery": _administered("webhook__"),
     "accounts.token": _own_tokens,
     "accounts.membership": _memberships,
     "agents.agent": lambda principal, repository: agents_q(principal),

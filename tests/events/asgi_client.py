@@ -72,6 +72,15 @@ class Stream:
                 self.ended = True
         return self._take()
 
+    async def read_until_ended(self, attempts: int = 20) -> list[dict]:
+        """The event frames received until the server ends the stream (or `attempts` 1 s reads pass)."""
+        got = []
+        for _ in range(attempts):
+            got += [f for f in await self.read(timeout=1) if "id" in f]
+            if self.ended:
+                break
+        return got
+
     def _take(self) -> list[dict]:
         out = []
         while "\n\n" in self.buffer:

@@ -297,11 +297,7 @@ def test_revoked_access_ends_the_stream(world, app, settings):
         await s.read()
         await sync_to_async(Membership.objects.filter(user=world.reader).delete, thread_sensitive=False)()
         await aemit(world.private, world.admin, 1)
-        got = []
-        for _ in range(50):
-            got += [f for f in await s.read(timeout=1) if "id" in f]
-            if s.ended:
-                break
+        got = await s.read_until_ended(50)
         ended = s.ended
         await s.close()
         return ended, got

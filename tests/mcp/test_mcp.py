@@ -51,8 +51,10 @@ def forge(world, make_agent):
 
 
 def test_no_token_is_401_with_www_authenticate(mcp_url):
-    response = httpx.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    response = httpx.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                          headers={"X-Request-Id": "trace-42"})
     assert response.status_code == 401
+    assert response.headers["x-request-id"] == "trace-42" == response.json()["error"]["request_id"]
     assert response.headers["www-authenticate"] == 'Bearer realm="kizuna"'
     assert response.json()["error"]["code"] == "UNAUTHORIZED"
     bad = httpx.post(mcp_url, json={}, headers={"Authorization": "Bearer kzp_nope"})
@@ -152,6 +154,8 @@ def test_bad_input_is_a_tool_error_never_a_500(mcp_url, forge):
     oversize = httpx.post(mcp_url, content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
                           headers={"Authorization": f"Bearer {forge.agent_token}", "Content-Type": "application/json"})
     assert oversize.status_code == 413 and oversize.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    # The REST API's 413 details, to the letter.
+    assert oversize.json()["error"]["details"] == {"limit_bytes": 1024 * 1024}
 
 
 def test_each_tool_call_counts_against_the_rate_limit(mcp_url, forge, settings):

@@ -40,11 +40,7 @@ def test_repository_made_private_ends_an_outsiders_stream_at_once(world, app, se
         await s.read()
         await sync_to_async(make_private, thread_sensitive=False)()
         await aemit(world.public, world.admin, 3, 1)  # issue events after the change
-        got = []
-        for _ in range(20):
-            got += [f for f in await s.read(timeout=1) if "id" in f]
-            if s.ended:
-                break
+        got = await s.read_until_ended(20)
         ended = s.ended
         await s.close()
         return ended, got
