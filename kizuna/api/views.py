@@ -53,15 +53,10 @@ class KizunaViewSet(MethodCheckMixin, viewsets.GenericViewSet):
         return queryset
 
     def filter_queryset(self, queryset):
-        self._restricted = self.restrict(super().filter_queryset(queryset))
-        return self._restricted
+        return self.restrict(super().filter_queryset(queryset))
 
     def paginate_queryset(self, queryset):
-        # `paginate_queryset(filter_queryset(…))` pages through the very queryset restricted above: its
-        # WHERE (and the page count's) carries the policy's filter once, not twice.
-        if queryset is not self.__dict__.get("_restricted"):
-            queryset = self.restrict(queryset)
-        return super().paginate_queryset(queryset)
+        return super().paginate_queryset(self.restrict(queryset))
 
 
 def get_repository(org: str, name: str):

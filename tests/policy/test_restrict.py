@@ -29,3 +29,17 @@ def test_webhook_lists_are_narrowed_to_namespaces_the_caller_administers(make_us
     Webhook.objects.create(namespace=org, url="https://hooks.example.com/b", events=["*"])
     assert policy.restrict(owner, Webhook.objects.all()).count() == 2
     assert policy.restrict(outsider, Webhook.objects.all()).count() == 0
+
+
+def test_a_queryset_paged_without_filtering_is_still_narrowed(world):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from kizuna.api.views import KizunaViewSet
+    from repos.models import Repository
+
+    view = KizunaViewSet()
+    view.request = Request(APIRequestFactory().get("/api/v1/repos"))
+    view.request.user = world.outsider
+    page = view.paginate_queryset(Repository.objects.filter(pk__in=[world.public.pk, world.private.pk]).order_by("pk"))
+    assert [repo.pk for repo in page] == [world.public.pk]
