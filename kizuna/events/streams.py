@@ -470,6 +470,10 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
                 out = [render(e, base) for e in entries]
             else:
                 pending = hub.after(cursor)
+                # What `pending` covers, taken before any await: the hub may read further while access is
+                # re-checked below, and those events are not in `pending` (moving to the hub's cursor then
+                # skipped them).
+                covered = hub.cursor
                 if any(concerns(viewer, e) for e in pending):
                     # Access may have changed (visibility, membership, suspension, revocation): decide
                     # afresh before sending anything newer.
@@ -478,7 +482,7 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
                         return  # access revoked (or unconfirmable): the stream ends; the client resumes
                     last_check = time.monotonic()
                 out = [render(e, base) for e in pending if viewer.sees(e.meta, e.data["type"])]
-                cursor = max(cursor, hub.cursor)
+                cursor = max(cursor, covered)
             if out:
                 yield "".join(out)
                 last_write = time.monotonic()

@@ -193,6 +193,51 @@ def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world
     assert seen == before + ids  # all 1,000 (after the repo's earlier events), in order, none twice
 
 
+def test_events_the_hub_reads_during_an_access_recheck_are_still_sent(world, app, monkeypatch):
+    """An access-changing event makes a stream decide access afresh (a database round trip); events the
+    hub reads meanwhile were once skipped, as the stream moved on to the hub's newer cursor."""
+    from kizuna.events import streams
+
+    original = streams.recheck_access
+    during: list[int] = []
+
+    async def recheck_while_the_hub_reads_on(*args, **kwargs):
+        if not during:
+            hub = await streams.get_hub()
+            during.extend(await aemit(world.public, world.admin, 2, 500))
+            hub.poke.set()
+            while hub.cursor < during[-1]:  # the hub has read them before the re-check answers
+                await asyncio.sleep(0.01)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(streams, "recheck_access", recheck_while_the_hub_reads_on)
+
+    def access_changing_event():
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                return emit_event(type="repository.updated", actor=actor_for_user(world.admin), repository=world.public,
+                                  payload={"changes": {}}).pk
+        finally:
+            connection.close()
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream", auth(world.tokens["reader"])).open()
+        await s.read()  # retry:
+        changed = await sync_to_async(access_changing_event, thread_sensitive=False)()
+        got: list[int] = []
+        for _ in range(20):
+            got += [int(f["id"]) for f in await s.read(timeout=1) if "id" in f]
+            if during and set(during) <= set(got):
+                break
+        await s.close()
+        return changed, got
+
+    changed, got = run(scenario())
+    assert got == [changed, *during]
+
+
 def test_bad_last_event_id_is_422(world, app):
     async def scenario():
         out = []
