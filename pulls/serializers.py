@@ -5,11 +5,12 @@ from rest_framework import serializers
 from issues.serializers import LabelSerializer
 from kizuna import policy
 from kizuna.api.fields import (
-    ActorField, ActorSerializer, StrictBooleanField, StrictCharField, TimestampField, TitleField, UrlField,
+    ActorField, ActorSerializer, StrictBooleanField, StrictCharField, StrictIntegerField, TimestampField, TitleField,
+    UrlField,
 )
 from kizuna.api.serializers import KizunaModelSerializer
 
-from .models import BranchProtection, PullRequest, Review
+from .models import PullRequest, Review
 from .services import MAX_REQUESTED_REVIEWERS, MERGE_METHODS, REVIEW_EVENTS
 
 
@@ -169,17 +170,13 @@ class ReviewersSerializer(serializers.Serializer):
 class ProtectionSerializer(serializers.Serializer):
     """A branch's protection rule; on PUT omitted fields take their defaults (0, false, null)."""
 
-    required_approving_review_count = serializers.IntegerField(min_value=0, max_value=6, default=0)
+    required_approving_review_count = StrictIntegerField(min_value=0, max_value=6, default=0)
     dismiss_stale_reviews = StrictBooleanField(default=False)
     require_code_owner_reviews = StrictBooleanField(default=False)
     require_pipeline = StrictBooleanField(default=False, help_text="the newest pipeline on the head sha must be success")
     require_pull_request = StrictBooleanField(default=False, help_text="no direct pushes")
     allow_force_pushes = StrictBooleanField(default=False)
     allow_deletions = StrictBooleanField(default=False)
-    agent_approval_min_trust = serializers.IntegerField(
+    agent_approval_min_trust = StrictIntegerField(
         min_value=0, max_value=4, allow_null=True, default=None,
         help_text="agents' approvals count at or above this trust level; null: never")
-
-
-# PR comments are issue comments: one request component in the schema (no name collision).
-from issues.serializers import CommentBodySerializer  # noqa: E402,F401

@@ -11,7 +11,7 @@ from issues.models import Issue
 from kizuna import policy
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import Conflict, NotMergeable, ValidationFailed
-from kizuna.api.fields import api_path
+from kizuna.api.fields import api_path, timestamp
 from kizuna.events.services import emit_event
 from repos import git
 from repos.models import Repository
@@ -334,7 +334,7 @@ MAX_REQUESTED_REVIEWERS = 50
 def review_payload(review: Review) -> dict:
     return {
         "id": review.pk, "user": review.user.as_json(), "state": review.state, "body": review.body,
-        "commit_id": review.commit_id, "submitted_at": review.submitted_at.isoformat().replace("+00:00", "Z"),
+        "commit_id": review.commit_id, "submitted_at": timestamp(review.submitted_at),
     }
 
 

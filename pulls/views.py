@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from issues import services as issue_services
 from issues.filters import RepoFilterBackend
 from issues.models import Comment
-from issues.serializers import CommentSerializer
+from issues.serializers import CommentBodySerializer, CommentSerializer
 from kizuna.accounts.principals import principal_kind
 from kizuna.api.errors import NotFound, ValidationFailed
 from kizuna import policy
@@ -21,7 +21,6 @@ from . import services
 from .filters import PullRequestFilter
 from .models import BranchProtection, PullRequest, Review, ReviewRequest
 from .serializers import (
-    CommentBodySerializer,
     DismissSerializer,
     ProtectionSerializer,
     ReviewCreateSerializer,

@@ -140,7 +140,9 @@ def test_protection_rule_crud_defaults_and_access(w, make_agent):
     # PUT replaces: omitted fields take their defaults
     assert protect(w, agent_approval_min_trust=3)["required_approving_review_count"] == 0
     for bad in ({"required_approving_review_count": 7}, {"required_approving_review_count": -1},
-                {"agent_approval_min_trust": 5}, {"require_pipeline": "perhaps"}):
+                {"agent_approval_min_trust": 5}, {"require_pipeline": "perhaps"},
+                {"required_approving_review_count": "2"}, {"required_approving_review_count": 1.0},
+                {"agent_approval_min_trust": "3"}):  # integers are JSON integers, as the schema says
         assert w.api.put(PROTECTION, bad).status_code == 422, bad
     branches = {b["name"]: b["protected"] for b in w.api.get(f"{REPO}/branches").json()}
     assert branches == {"main": True, "feature": False}
@@ -390,4 +392,6 @@ def test_review_and_protection_events_filter_by_family_and_reach_webhooks(w):
     review(w, "maintainer", n)
     family = w.api.get(f"{REPO}/events", {"type": "pull_request_review"}).json()
     assert [e["type"] for e in family] == ["pull_request_review.submitted"]
+    submitted = family[0]["payload"]["review"]["submitted_at"]
+    assert submitted == w.api.get(f"{PULLS}/{n}/reviews").json()[0]["submitted_at"]  # to the second, with Z
     assert {d.event_name for d in WebhookDelivery.objects.all()} == {"pull_request_review", "branch_protection"}
