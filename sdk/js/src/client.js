@@ -69,7 +69,7 @@ export class KizunaClient {
     return this._decode(response, method.toUpperCase());
   }
 
-  /** A lazy list over every item of the list endpoint at `path`. */
+  /** A lazy PageList over the list endpoint at `path` (`for await`, `.all()`, `.first()`, `.pages()`). */
   paginate(path, params) {
     return new PageList(this, path, withPerPage(params));
   }

@@ -4,7 +4,9 @@ import { parseLink } from './headers.js';
 
 /**
  * Every item of a list endpoint, fetched lazily page by page (following `Link: rel="next"`).
- * `await list` gives an array of every item; `for await (const item of list)` iterates lazily.
+ * `for await (const item of list)` fetches a page only when the loop reaches it; `.all()` fetches
+ * every page into one array. Deliberately not thenable: `await list` is the PageList itself and
+ * fetches nothing, so a whole listing is never downloaded by accident.
  */
 export class PageList {
   constructor(client, path, params) {
@@ -45,13 +47,5 @@ export class PageList {
   async first() {
     for await (const item of this) return item;
     return null;
-  }
-
-  then(onFulfilled, onRejected) {
-    return this.all().then(onFulfilled, onRejected);
-  }
-
-  catch(onRejected) {
-    return this.all().catch(onRejected);
   }
 }
