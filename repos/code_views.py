@@ -25,6 +25,7 @@ from .code_serializers import (
 from .models import Repository
 from .refs import is_valid_branch_name
 
+
 def contents_max_bytes() -> int:
     return int(settings.KIZUNA_CONTENTS_MAX_BYTES)
 
