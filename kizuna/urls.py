@@ -15,6 +15,6 @@ urlpatterns = [
     *(path(f"api/{v.name}/", include(v.urlconf)) for v in versions.registry().routed(versions.now())),
     path("admin/", admin.site.urls),
     path("", include("kizuna.web.urls")),
-    path("", include("repos.git_urls")),
+    path("", include("repos.smart_http.urls")),
     path("", lambda request: HttpResponseRedirect("/api/v1/docs")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .git_views import BranchViewSet, CommitViewSet, ContentsViewSet
+from .code_views import BranchViewSet, CommitViewSet, ContentsViewSet
 from .views import RepositoryViewSet, UserRepositoryViewSet
 
 urlpatterns = [

@@ -1,5 +1,5 @@
 """Pushes, ref by ref: what each ref update of a push may do — allow, fast-forward only, or deny with
-the reason git shows the pusher. The smart-HTTP door (repos/git_http.py) asks this for every ref
+the reason git shows the pusher. The smart-HTTP door (repos/smart_http/views.py) asks this for every ref
 before git receives the pack."""
 
 from rest_framework import exceptions

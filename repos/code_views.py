@@ -1,7 +1,7 @@
 """Read endpoints over a repository's git data (docs/api.md §7): branches, commits, contents.
 
 All go through RepoScopedMixin (404 for repositories the caller cannot see) and read git through
-repos/git.py only.
+the git library (repos/git/) only.
 """
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from kizuna.api.errors import Conflict, NotFound, ValidationFailed
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin
 
 from . import git
-from .git_serializers import (
+from .code_serializers import (
     BranchSerializer,
     CommitDetailSerializer,
     CommitSerializer,
@@ -24,6 +24,7 @@ from .git_serializers import (
 )
 from .models import Repository
 from .refs import is_valid_branch_name
+
 
 def contents_max_bytes() -> int:
     return int(settings.KIZUNA_CONTENTS_MAX_BYTES)
@@ -63,7 +64,7 @@ class CommitLog:
 
 def _clean_path(path: str, field: str = "path") -> str:
     try:
-        return git._safe_path(path)
+        return git.safe_path(path)
     except ValueError as exc:
         raise ValidationFailed({field: [str(exc)]}) from None
 

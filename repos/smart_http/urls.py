@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from .git_http import git_http
+from .views import git_http
 
 urlpatterns = [
     re_path(

@@ -6,7 +6,7 @@ after a push calls `repos.services.on_push` once per updated ref.
 
 Push rules are decided here, per ref, before git sees the pack: the receive-pack command list (the
 pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` (fast-forward only) or
-`deny <reason>`, and git's `pre-receive` hook (repos/git_hooks) enforces that: if any ref is refused the
+`deny <reason>`, and git's `pre-receive` hook (hooks/ beside this module) enforces that: if any ref is refused the
 whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
 received into git's quarantine, so a refused or corrupt push leaves no objects behind.
 """
@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import zlib
+from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
@@ -29,16 +30,17 @@ from kizuna import policy
 from kizuna.api.authentication import lookup_token
 from kizuna.api.client_address import client_ip
 
-from . import git
-from .models import Repository
-from .refs import is_valid_branch_name
+from .. import git
+from ..models import Repository
+from ..refs import is_valid_branch_name
+from .body import PktReader, UnsupportedEncoding, body_chunks, read_commands
 
 logger = logging.getLogger("kizuna.git")
 
 REALM = 'Basic realm="kizuna"'
 SERVICES = {"git-upload-pack", "git-receive-pack"}
 _GIT_PROTOCOL = re.compile(r"^[A-Za-z0-9=:._ -]{0,200}$")
-BODY_CHUNK = 64 * 1024
+HOOKS_DIR = Path(__file__).resolve().parent / "hooks"  # git's core.hooksPath for every call
 
 
 class GitHttpError(Exception):
@@ -85,106 +87,6 @@ def credentials(request):
 
 def find_repository(org: str, name: str):
     return Repository.objects.by_path(org, name)
-
-
-# --- request body ----------------------------------------------------------------------------------------
-def _raw_stream(request):
-    """The request body as a file-like object, never read into memory here.
-
-    Under WSGI a chunked body (no Content-Length) is read from wsgi.input directly: Django's own
-    stream would see an empty body. Under ASGI Django has already spooled the body to a temp file.
-    """
-    environ = getattr(request, "environ", {})
-    if (
-        not request.META.get("CONTENT_LENGTH")
-        and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
-        and "wsgi.input" in environ
-    ):
-        return environ["wsgi.input"]
-    return request
-
-
-def body_chunks(request):
-    """Decoded body chunks (gzip Content-Encoding undone incrementally)."""
-    stream = _raw_stream(request)
-    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
-    inflate = None
-    if encoding in ("gzip", "x-gzip"):
-        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    elif encoding not in ("", "identity"):
-        raise GitHttpError(415, f"Unsupported Content-Encoding: {encoding}")
-
-    def chunks():
-        while True:
-            chunk = stream.read(BODY_CHUNK)
-            if not chunk:
-                break
-            if inflate is None:
-                yield chunk
-                continue
-            while chunk:
-                out = inflate.decompress(chunk, BODY_CHUNK * 16)
-                yield out
-                chunk = inflate.unconsumed_tail
-        if inflate is not None:
-            yield inflate.flush()
-
-    return chunks()
-
-
-class PktReader:
-    """Reads pkt-lines off a chunk iterator, remembering every byte so they can be replayed to git."""
-
-    def __init__(self, chunks):
-        self.chunks = chunks
-        self.buffer = b""
-        self.pos = 0
-
-    def _fill(self, n: int) -> bool:
-        while len(self.buffer) - self.pos < n:
-            try:
-                self.buffer += next(self.chunks)
-            except StopIteration:
-                return False
-        return True
-
-    def read_pkt(self) -> bytes | None:
-        """A pkt-line payload, None for a flush-pkt; raises ValueError at a malformed or missing one."""
-        if not self._fill(4):
-            raise ValueError("truncated command list")
-        try:
-            length = int(self.buffer[self.pos:self.pos + 4], 16)
-        except ValueError:
-            raise ValueError("malformed pkt-line") from None
-        if length == 0:
-            self.pos += 4
-            return None
-        if length < 4 or not self._fill(length):
-            raise ValueError("malformed pkt-line")
-        payload = self.buffer[self.pos + 4:self.pos + length]
-        self.pos += length
-        return payload
-
-    def replay(self):
-        yield self.buffer
-        yield from self.chunks
-
-
-def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
-    """The receive-pack command list: [(old, new, ref)]."""
-    commands = []
-    while True:
-        line = reader.read_pkt()
-        if line is None:
-            break
-        line = line.split(b"\x00", 1)[0].rstrip(b"\n").decode("utf-8", errors="replace")
-        if line.startswith("shallow "):
-            continue
-        parts = line.split(" ", 2)
-        if len(parts) != 3:
-            raise ValueError("malformed command")
-        commands.append((parts[0], parts[1], parts[2]))
-    return commands
 
 
 # --- push policy ------------------------------------------------------------------------------------------
@@ -239,7 +141,10 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
 
     policy_dir = None
     commands = []
-    chunks = body_chunks(request) if not is_info else iter(())
+    try:
+        chunks = body_chunks(request) if not is_info else iter(())
+    except UnsupportedEncoding as exc:
+        raise GitHttpError(415, str(exc)) from None
     if push and not is_info:
         reader = PktReader(chunks)
         try:
@@ -267,6 +172,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
         remote_addr=client_ip(request) or "",
         git_protocol=protocol if _GIT_PROTOCOL.match(protocol) else "",
+        hooks_dir=HOOKS_DIR,
         allow_push=push and not anonymous,
         push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
         push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
@@ -342,7 +248,7 @@ def _record_pushes(repo, principal, log_path: str) -> None:
     """`on_push` for every ref git actually updated (post-receive wrote them to the log)."""
     from kizuna.accounts.services import actor_for
 
-    from . import services
+    from .. import services
 
     try:
         with open(log_path) as fh:

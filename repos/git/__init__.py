@@ -1,0 +1,43 @@
+"""The git library: the only code that runs `git` or touches pygit2 (docs/architecture.md; a test,
+tests/repos/test_git_boundary.py, keeps it so).
+
+Callers use this package's names (`from repos import git`; `git.branch_sha(...)`); the modules split
+it by concern:
+
+  commands.py      running the `git` executable (timeouts, GitError)
+  store.py         where a repository lives on disk, creating, initialising and deleting it
+  refs.py          branches, tags, HEAD: resolving, listing, moving (compare-and-swap)
+  trees.py         files and directories at a commit
+  commits.py       history pages, commit metadata, the commits a push brought
+  diff.py          a commit's changed files, a pull request's stats and changed paths
+  merge.py         pull request merges written into the object store
+  http_backend.py  `git http-backend` for the smart HTTP view (repos/smart_http/)
+"""
+
+from .commands import GIT_TIMEOUT_SECONDS, GitError, run_git
+from .commits import commit_dict, commits_info, count_commits, push_commits, rev_list
+from .diff import COMMIT_FILES_LIMIT, commit_detail, pull_changed_paths, pull_compare
+from .http_backend import HttpBackend
+from .merge import MergeConflict, pull_merge_commit, pull_mergeable
+from .refs import (
+    ZERO_SHA,
+    branch_exists,
+    branch_sha,
+    has_commits,
+    is_zero,
+    list_branches,
+    resolve_ref,
+    set_head,
+    update_ref_cas,
+)
+from .store import commit_initial_readme, committer_signature, delete, init_bare, open_repository, repo_path
+from .trees import PathNotFound, read_blob_at, read_path, safe_path
+
+__all__ = [
+    "COMMIT_FILES_LIMIT", "GIT_TIMEOUT_SECONDS", "ZERO_SHA", "GitError", "HttpBackend", "MergeConflict", "PathNotFound",
+    "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
+    "committer_signature", "count_commits", "delete", "has_commits", "init_bare", "is_zero", "list_branches",
+    "open_repository", "pull_changed_paths", "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits",
+    "read_blob_at", "read_path", "repo_path", "resolve_ref", "rev_list", "run_git", "safe_path", "set_head",
+    "update_ref_cas",
+]

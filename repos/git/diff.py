@@ -1,0 +1,95 @@
+"""What changed: a commit's files against its first parent, and a pull request's head against its
+merge base with the base (as GitHub shows them)."""
+
+from .commits import commit_dict
+from .store import open_repository
+
+COMMIT_FILES_LIMIT = 3000
+
+
+def commit_detail(repo_id: int, sha: str) -> dict | None:
+    """One commit with `files: [{filename, status, additions, deletions}]` against its first parent."""
+    import pygit2
+
+    repo = open_repository(repo_id)
+    try:
+        commit = repo.get(sha)
+        commit = commit.peel(pygit2.Commit) if commit is not None else None
+    except (ValueError, pygit2.GitError):
+        commit = None
+    if commit is None:
+        return None
+    data = commit_dict(commit)
+    if commit.parents:
+        diff = repo.diff(commit.parents[0].tree, commit.tree)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True)
+    diff.find_similar()
+    status_names = {
+        pygit2.enums.DeltaStatus.ADDED: "added",
+        pygit2.enums.DeltaStatus.DELETED: "removed",
+        pygit2.enums.DeltaStatus.MODIFIED: "modified",
+        pygit2.enums.DeltaStatus.RENAMED: "renamed",
+        pygit2.enums.DeltaStatus.COPIED: "copied",
+        pygit2.enums.DeltaStatus.TYPECHANGE: "changed",
+    }
+    files = []
+    stats_add = stats_del = 0
+    for index, patch in enumerate(diff):
+        if index >= COMMIT_FILES_LIMIT:
+            break
+        delta = patch.delta
+        _, additions, deletions = patch.line_stats
+        stats_add += additions
+        stats_del += deletions
+        entry = {
+            "filename": delta.new_file.path if delta.status != pygit2.enums.DeltaStatus.DELETED else delta.old_file.path,
+            "status": status_names.get(delta.status, "changed"),
+            "additions": additions,
+            "deletions": deletions,
+        }
+        if delta.status == pygit2.enums.DeltaStatus.RENAMED:
+            entry["previous_filename"] = delta.old_file.path
+        files.append(entry)
+    data["stats"] = {"additions": stats_add, "deletions": stats_del, "total": stats_add + stats_del}
+    data["files"] = files
+    return data
+
+
+def pull_compare(repo_id: int, base_sha: str, head_sha: str) -> dict:
+    """`commits` ahead of the base and the diff stats of head against the merge base (as GitHub shows)."""
+    repo = open_repository(repo_id)
+    base, head = repo.get(base_sha), repo.get(head_sha)
+    merge_base = repo.merge_base(base.id, head.id)
+    ahead, _behind = repo.ahead_behind(head.id, base.id)
+    if merge_base is None:  # unrelated histories: everything in head is new
+        diff = head.tree.diff_to_tree(swap=True)
+    else:
+        diff = repo.diff(repo.get(merge_base).tree, head.tree)
+    stats = diff.stats
+    return {
+        "commits": ahead,
+        "additions": stats.insertions,
+        "deletions": stats.deletions,
+        "changed_files": stats.files_changed,
+        "merge_base": str(merge_base) if merge_base is not None else None,
+    }
+
+
+def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int = COMMIT_FILES_LIMIT) -> list[str]:
+    """The paths head changes against its merge base with base (a rename gives both names), at most
+    `limit` of them (code owners, docs/api.md §16)."""
+    repo = open_repository(repo_id)
+    head = repo.get(head_sha)
+    merge_base = repo.merge_base(repo.get(base_sha).id, head.id)
+    diff = head.tree.diff_to_tree(swap=True) if merge_base is None else repo.diff(repo.get(merge_base).tree, head.tree)
+    paths: list[str] = []
+    seen = set()
+    for delta in diff.deltas:
+        for path in (delta.old_file.path, delta.new_file.path):
+            if path and path not in seen:
+                seen.add(path)
+                paths.append(path)
+                if len(paths) >= limit:
+                    return paths
+    return paths

@@ -1,0 +1,109 @@
+"""The request body of a smart HTTP call: read as a stream (never into memory), gzip undone, and the
+receive-pack command list read off its front and then replayed to git with the rest."""
+
+import zlib
+
+BODY_CHUNK = 64 * 1024
+
+
+class UnsupportedEncoding(Exception):
+    """A Content-Encoding other than gzip or identity (the view answers 415)."""
+
+
+def _raw_stream(request):
+    """The request body as a file-like object, never read into memory here.
+
+    Under WSGI a chunked body (no Content-Length) is read from wsgi.input directly: Django's own
+    stream would see an empty body. Under ASGI Django has already spooled the body to a temp file.
+    """
+    environ = getattr(request, "environ", {})
+    if (
+        not request.META.get("CONTENT_LENGTH")
+        and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and "wsgi.input" in environ
+    ):
+        return environ["wsgi.input"]
+    return request
+
+
+def body_chunks(request):
+    """Decoded body chunks (gzip Content-Encoding undone incrementally); UnsupportedEncoding for others."""
+    stream = _raw_stream(request)
+    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    inflate = None
+    if encoding in ("gzip", "x-gzip"):
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding not in ("", "identity"):
+        raise UnsupportedEncoding(f"Unsupported Content-Encoding: {encoding}")
+
+    def chunks():
+        while True:
+            chunk = stream.read(BODY_CHUNK)
+            if not chunk:
+                break
+            if inflate is None:
+                yield chunk
+                continue
+            while chunk:
+                out = inflate.decompress(chunk, BODY_CHUNK * 16)
+                yield out
+                chunk = inflate.unconsumed_tail
+        if inflate is not None:
+            yield inflate.flush()
+
+    return chunks()
+
+
+class PktReader:
+    """Reads pkt-lines off a chunk iterator, remembering every byte so they can be replayed to git."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.buffer = b""
+        self.pos = 0
+
+    def _fill(self, n: int) -> bool:
+        while len(self.buffer) - self.pos < n:
+            try:
+                self.buffer += next(self.chunks)
+            except StopIteration:
+                return False
+        return True
+
+    def read_pkt(self) -> bytes | None:
+        """A pkt-line payload, None for a flush-pkt; raises ValueError at a malformed or missing one."""
+        if not self._fill(4):
+            raise ValueError("truncated command list")
+        try:
+            length = int(self.buffer[self.pos:self.pos + 4], 16)
+        except ValueError:
+            raise ValueError("malformed pkt-line") from None
+        if length == 0:
+            self.pos += 4
+            return None
+        if length < 4 or not self._fill(length):
+            raise ValueError("malformed pkt-line")
+        payload = self.buffer[self.pos + 4:self.pos + length]
+        self.pos += length
+        return payload
+
+    def replay(self):
+        yield self.buffer
+        yield from self.chunks
+
+
+def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
+    """The receive-pack command list: [(old, new, ref)]."""
+    commands = []
+    while True:
+        line = reader.read_pkt()
+        if line is None:
+            break
+        line = line.split(b"\x00", 1)[0].rstrip(b"\n").decode("utf-8", errors="replace")
+        if line.startswith("shallow "):
+            continue
+        parts = line.split(" ", 2)
+        if len(parts) != 3:
+            raise ValueError("malformed command")
+        commands.append((parts[0], parts[1], parts[2]))
+    return commands
