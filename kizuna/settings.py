@@ -214,7 +214,7 @@ KIZUNA_PUBLIC_URL = os.environ.get("KIZUNA_PUBLIC_URL", "").rstrip("/")
 KIZUNA_JOB_LOG_MAX_BYTES = env_int("KIZUNA_JOB_LOG_MAX_BYTES", 64 * 1024 * 1024)
 # `GET …/contents/:path`: files above this size are listed without their content.
 KIZUNA_CONTENTS_MAX_BYTES = env_int("KIZUNA_CONTENTS_MAX_BYTES", 1024 * 1024)
-# Server-Sent Events (docs/api.md "Event streams"; kizuna/events/streams.py).
+# Server-Sent Events (docs/api.md "Event streams"; kizuna/events/streams/).
 KIZUNA_SSE_POLL_SECONDS = env_float("KIZUNA_SSE_POLL_SECONDS", 1.0)  # without Redis: how often hubs read new events
 KIZUNA_SSE_REDIS_POLL_SECONDS = env_float("KIZUNA_SSE_REDIS_POLL_SECONDS", 5.0)  # with Redis: a safety-net poll
 KIZUNA_SSE_GAP_SECONDS = env_float("KIZUNA_SSE_GAP_SECONDS", 10.0)  # how long a gap in event ids is waited for

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kizuna import pubsub
 from kizuna.accounts.models import Actor, Token
 from kizuna.accounts.services import actor_for_agent, token_create
 from kizuna.api.errors import Conflict, NotFound, RangeNotSatisfiable, ValidationFailed
@@ -284,7 +285,7 @@ def job_claim(*, agent, wait: int = 0) -> tuple[Job, str] | None:
     """
     deadline = time.monotonic() + wait
     delay = 0.05
-    pubsub = _subscribe() if wait > 0 else None
+    wakeups = pubsub.subscribe(JOBS_CHANNEL) if wait > 0 else pubsub.Subscription()
     try:
         while True:
             sweep_expired_leases()
@@ -292,68 +293,18 @@ def job_claim(*, agent, wait: int = 0) -> tuple[Job, str] | None:
             remaining = deadline - time.monotonic()
             if claimed is not None or remaining <= 0:
                 return claimed
-            _wait_for_jobs(pubsub, min(delay, remaining))
+            wakeups.wait(min(delay, remaining))
             delay = min(delay * 2, 1.0)
     finally:
-        if pubsub is not None:
-            try:
-                pubsub.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection must not hide the answer
-                pass
+        wakeups.close()
 
 
-JOBS_CHANNEL = "kizuna:pipelines:jobs"
-
-
-def _redis():
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:
-        return None
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-
-
-def _subscribe():
-    """A pub/sub subscription to job wake-ups, or None (no Redis, or Redis unreachable)."""
-    client = _redis()
-    if client is None:
-        return None
-    try:
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(JOBS_CHANNEL)
-        return pubsub
-    except Exception as exc:  # noqa: BLE001 - fall back to polling
-        logger.warning("job wake-ups unavailable: %s", exc)
-        return None
-
-
-def _wait_for_jobs(pubsub, seconds: float) -> bool:
-    """Sleep up to `seconds`; True when a wake-up arrived first."""
-    if pubsub is None:
-        time.sleep(seconds)
-        return False
-    end = time.monotonic() + seconds
-    try:
-        while (remaining := end - time.monotonic()) > 0:
-            # None also comes back at once for a subscribe confirmation: wait out the rest then.
-            if pubsub.get_message(timeout=remaining) is not None:
-                return True
-        return False
-    except Exception:  # noqa: BLE001 - a broken subscription degrades to polling
-        time.sleep(seconds)
-        return False
+JOBS_CHANNEL = "kizuna:pipelines:jobs"  # Redis: "a job was queued"
 
 
 def notify_jobs_available() -> None:
     """After commit: wake long-polling claimers (Redis pub/sub when configured; otherwise they poll)."""
-    client = _redis()
-    if client is None:
-        return
-    try:
-        client.publish(JOBS_CHANNEL, b"1")
-    except Exception as exc:  # noqa: BLE001 - a lost wake-up only costs the poll interval
-        logger.warning("job wake-up not sent: %s", exc)
+    pubsub.publish(JOBS_CHANNEL, b"1")
 
 
 def sweep_expired_leases(now=None) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import streams
+from .streams.views import repo_event_stream, user_event_stream
 from .views import OrgWebhookViewSet, RepoEventViewSet, RepoWebhookViewSet
 
 
@@ -20,8 +20,8 @@ def hook_routes(prefix: str, viewset, name: str) -> list:
 
 urlpatterns = [
     path("repos/<str:org>/<str:repo>/events", RepoEventViewSet.as_view({"get": "list"}), name="repo-event-list"),
-    path("repos/<str:org>/<str:repo>/events/stream", streams.repo_event_stream, name="repo-event-stream"),
-    path("user/events/stream", streams.user_event_stream, name="user-event-stream"),
+    path("repos/<str:org>/<str:repo>/events/stream", repo_event_stream, name="repo-event-stream"),
+    path("user/events/stream", user_event_stream, name="user-event-stream"),
     *hook_routes("repos/<str:org>/<str:repo>", RepoWebhookViewSet, "repo-webhook"),
     *hook_routes("orgs/<str:org>", OrgWebhookViewSet, "org-webhook"),
 ]

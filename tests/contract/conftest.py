@@ -78,13 +78,13 @@ def seed(django_db_setup, django_db_blocker, contract_git_root):
     over a second per operation and caller."""
     from asgiref.sync import sync_to_async
 
-    from kizuna.events import streams
+    from kizuna.events.streams import pool
 
     with override_settings(KIZUNA_GIT_ROOT=contract_git_root, **CONTRACT_SETTINGS), \
             pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
         # The SSE views run their ORM calls on a pool thread; in a test they must use the test's own
         # connection (its transaction holds the seeded rows), so run them on the calling thread.
-        patch.setattr(streams, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
+        patch.setattr(pool, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
         atomic = transaction.atomic()
         atomic.__enter__()
         try:

@@ -196,21 +196,22 @@ def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world
 def test_events_the_hub_reads_during_an_access_recheck_are_still_sent(world, app, monkeypatch):
     """An access-changing event makes a stream decide access afresh (a database round trip); events the
     hub reads meanwhile were once skipped, as the stream moved on to the hub's newer cursor."""
-    from kizuna.events import streams
+    from kizuna.events.streams import hub as hubs
+    from kizuna.events.streams import views
 
-    original = streams.recheck_access
+    original = views.recheck_access
     during: list[int] = []
 
     async def recheck_while_the_hub_reads_on(*args, **kwargs):
         if not during:
-            hub = await streams.get_hub()
+            hub = await hubs.get_hub()
             during.extend(await aemit(world.public, world.admin, 2, 500))
             hub.poke.set()
             while hub.cursor < during[-1]:  # the hub has read them before the re-check answers
                 await asyncio.sleep(0.01)
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(streams, "recheck_access", recheck_while_the_hub_reads_on)
+    monkeypatch.setattr(views, "recheck_access", recheck_while_the_hub_reads_on)
 
     def access_changing_event():
         from django.db import connection

@@ -4,6 +4,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from kizuna import pubsub
 from kizuna.accounts.services import actor_for_user
 from pipelines import services
 from pipelines.models import Job, Pipeline, Status
@@ -63,7 +64,7 @@ def test_1000_jobs_16_claimers_each_claimed_exactly_once(world, make_agent):
 
 
 @pytest.mark.django_db
-def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_agent, monkeypatch):
+def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_agent, monkeypatch, settings):
     """`wait` sleeps between short claim attempts; a job queued meanwhile is handed out."""
     sleeps, depths = [], []
     baseline = len(connection.atomic_blocks)  # the test's own wrapping transaction
@@ -74,7 +75,7 @@ def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_
         if len(sleeps) == 2:
             services.pipeline_trigger(repo=ci_repo, actor=actor_for_user(world.writer))
 
-    monkeypatch.setattr(services, "_subscribe", lambda: None)  # the polling path, also where Redis is configured
+    settings.REDIS_URL = ""  # the polling path, also where Redis is configured
     monkeypatch.setattr(services.time, "sleep", fake_sleep)
     claimed = services.job_claim(agent=runner_agent[0], wait=30)
     assert claimed is not None and claimed[0].name == "test"
@@ -83,9 +84,9 @@ def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_
 
 
 @pytest.mark.django_db
-def test_long_poll_gives_up_after_wait(runner_agent, monkeypatch):
+def test_long_poll_gives_up_after_wait(runner_agent, monkeypatch, settings):
     clock = [0.0]
-    monkeypatch.setattr(services, "_subscribe", lambda: None)
+    settings.REDIS_URL = ""
     monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(services.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
     assert services.job_claim(agent=runner_agent[0], wait=3) is None
@@ -97,7 +98,7 @@ def test_long_poll_gives_up_after_wait(runner_agent, monkeypatch):
 def test_redis_wakeup_ends_the_wait(runner_agent, monkeypatch, settings):
     """With Redis, a queued job wakes a waiting claimer through pub/sub instead of the poll interval."""
     calls, woken = [], []
-    real_wait = services._wait_for_jobs
+    real_wait = pubsub.Subscription.wait
 
     def fake_claim(agent):
         calls.append(1)
@@ -106,14 +107,14 @@ def test_redis_wakeup_ends_the_wait(runner_agent, monkeypatch, settings):
         threading.Timer(0.2, services.notify_jobs_available).start()  # no database in that thread
         return None
 
-    def spy_wait(pubsub, seconds):
-        assert pubsub is not None
-        result = real_wait(pubsub, 5)  # long enough that only the publish can end it early
+    def spy_wait(subscription, seconds):
+        assert subscription.pubsub is not None
+        result = real_wait(subscription, 5)  # long enough that only the publish can end it early
         woken.append(result)
         return result
 
     monkeypatch.setattr(services, "_claim_once", fake_claim)
-    monkeypatch.setattr(services, "_wait_for_jobs", spy_wait)
+    monkeypatch.setattr(pubsub.Subscription, "wait", spy_wait)
     monkeypatch.setattr(services.time, "sleep", lambda s: pytest.fail("polled instead of waiting on pub/sub"))
     assert services.job_claim(agent=runner_agent[0], wait=30) == ("job", "token")
     assert woken == [True] and len(calls) == 2

@@ -266,11 +266,11 @@ def test_long_poll_wait_is_capped(api, world, make_token, wait):
 def test_sse_streams_per_caller_are_capped(api, world, settings, monkeypatch):
     from asgiref.sync import sync_to_async
 
-    from kizuna.events import streams
+    from kizuna.events.streams import pool, views
 
-    monkeypatch.setattr(streams, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
+    monkeypatch.setattr(pool, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
     settings.KIZUNA_SSE_MAX_STREAMS_PER_CALLER = 2
-    monkeypatch.setattr(streams, "open_streams", {f"user:{world.reader.pk}": 2})
+    monkeypatch.setattr(views, "open_streams", {f"user:{world.reader.pk}": 2})
     response = api(world.tokens["reader"]).get("/repos/w-org/pub/events/stream")
     assert response.status_code == 429, response
     body = response.json()["error"]
@@ -280,4 +280,4 @@ def test_sse_streams_per_caller_are_capped(api, world, settings, monkeypatch):
     other = api(world.tokens["writer"]).get("/repos/w-org/pub/events/stream")
     assert other.status_code == 200
     other.close()
-    assert f"user:{world.writer.pk}" not in streams.open_streams
+    assert f"user:{world.writer.pk}" not in views.open_streams
