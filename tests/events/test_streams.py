@@ -33,13 +33,17 @@ def auth(token):
 def emit_one(repo, actor, i):
     from django.db import OperationalError
 
-    for attempt in range(50):  # SQLite's in-memory test database locks whole tables
+    # SQLite's in-memory test database locks whole tables (no busy timeout for those): on a loaded
+    # machine the streams' reads can hold them for a while, so keep trying for up to 30 s.
+    deadline = time.monotonic() + 30
+    while True:
         try:
             with transaction.atomic():
                 return emit_event(type="issue.opened", actor=actor, repository=repo, payload={"n": i}).pk
         except OperationalError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"database stayed locked (event {i})") from None
             time.sleep(0.02)
-    raise AssertionError("database stayed locked")
 
 
 def emit_many(repo, user, n, start=0, noise_repo=None):
@@ -153,6 +157,17 @@ def test_payload_urls_are_absolute_at_the_streams_root(world, app, settings, pub
     assert data["payload"]["issue"]["url"] == f"{root}/api/v1/repos/w-org/pub/issues/{number}"
 
 
+def _public_event_ids(repo):
+    from django.db import connection
+
+    from kizuna.events.models import Event
+
+    try:
+        return list(Event.objects.filter(repository=repo).values_list("id", flat=True))
+    finally:
+        connection.close()
+
+
 def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world, app, settings):
     settings.KIZUNA_SSE_BUFFER = 100  # small, so resumes exercise the database catch-up path too
     from kizuna.events.models import Event
@@ -164,6 +179,7 @@ def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world
         seen: list[int] = []
         last = None
         disconnects = 0
+        resumed_after = []
         headers = auth(world.tokens["reader"])
         s = await Stream(app, "/api/v1/repos/w-org/pub/events/stream?last_event_id=0", headers).open()
         # 1,000 events in the public repo, interleaved with 250 in the private one (not in this stream).
@@ -174,7 +190,13 @@ def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world
             # Keepalive comments are frames too: only events count as progress, or a stalled stream that
             # keeps sending keepalives would loop here for ever.
             idle = 0 if any("id" in f for f in frames) else idle + 1
-            assert idle < 6, f"stalled after {len(seen)} events"
+            if idle >= 6:
+                if producer.done():
+                    producer.result()  # the producer's own failure, if it failed
+                stored = await sync_to_async(_public_event_ids, thread_sensitive=False)(world.public)
+                missing = sorted(set(stored) - set(seen))
+                raise AssertionError(f"stalled after {len(seen)} events; producer done: {producer.done()}; "
+                                     f"not received: {missing[:10]} ({len(missing)}); resumed after: {resumed_after}")
             seen += [int(f["id"]) for f in frames if "id" in f]
             if seen:
                 last = seen[-1]
@@ -182,6 +204,7 @@ def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world
             if len(seen) // 150 > disconnects and len(seen) < total:
                 await s.close()
                 disconnects += 1
+                resumed_after.append(last)
                 hdrs = {**headers, "Last-Event-ID": str(last)} if disconnects % 2 else headers
                 path = "/api/v1/repos/w-org/pub/events/stream" + ("" if disconnects % 2 else f"?last_event_id={last}")
                 s = await Stream(app, path, hdrs).open()
