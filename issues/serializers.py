@@ -4,8 +4,6 @@ Serializers validate and shape; services decide. URLs come from the `repository`
 (the view's, already loaded) so a list never queries per row; without it they fall back to the row's.
 """
 
-from django.db.models import F
-from django.db.models.lookups import In
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,9 +14,9 @@ from kizuna.api.fields import (
     timestamp,
 )
 from kizuna.api.serializers import KizunaModelSerializer
-from kizuna.statements import Param, statement
 
 from .models import Comment, Issue, Label, Milestone
+from .reads import actor_columns, assignee_rows_of, label_rows_of
 
 # A label name: no comma (the list's `labels=` filter is comma-separated), no control character, and no
 # white space at either end (the filter trims its names).
@@ -146,15 +144,10 @@ def issues_base_url(request, repo) -> str:
     return api_url(request, f"/repos/{repo.full_name}/issues/")
 
 
-def _actor_columns(prefix: str) -> tuple[str, ...]:
-    return (f"{prefix}_id", f"{prefix}__login", f"{prefix}__type", f"{prefix}__user_id", f"{prefix}__agent_id",
-            f"{prefix}__deploy_token_id")
-
-
 # What the issue list reads with `values_list` (flat tuples; no model instances): the issue, its author
 # and closer (joined) and its milestone (joined). `issue_row` makes the same tuple from a model instance.
 ISSUE_ROW = ("pk", "number", "title", "body", "state", "state_reason", "comments_count", "created_at",
-             "updated_at", "closed_at", *_actor_columns("author"), *_actor_columns("closed_by"),
+             "updated_at", "closed_at", *actor_columns("author"), *actor_columns("closed_by"),
              "milestone__number", "milestone__title", "milestone__state", "milestone__due_on")
 
 
@@ -202,27 +195,16 @@ def render_issue_row(row: tuple, labels: list, assignees: list, base_url: str) -
 
 def relations_of(issue_ids) -> tuple[dict, dict]:
     """Rendered labels and assignees of a page of issues, by issue id, in two flat queries (cheaper than
-    prefetch_related's model instances; compiled once per page size, kizuna.statements), each list
-    sorted by name/login as the API shows them."""
+    prefetch_related's model instances; issues/reads.py), each list sorted by name/login as the API
+    shows them."""
     labels = {pk: [] for pk in issue_ids}
     assignees = {pk: [] for pk in issue_ids}
     if not labels:
         return labels, assignees
     ids = list(labels)
-    values = {f"issue.{i}": pk for i, pk in enumerate(ids)}
-
-    def of_page(link_model, *columns):
-        of_ids = In(F("issue_id"), [Param(key, pk) for key, pk in values.items()])
-        return link_model.objects.filter(of_ids).values_list(*columns)
-
-    label_columns = ("issue_id", "label_id", "label__name", "label__color", "label__description")
-    label_rows = statement(("issues.labels_of", len(ids)), lambda: of_page(Issue.labels.through, *label_columns),
-                           values).rows(values)
-    for issue_id, pk, name, color, description in sorted(label_rows, key=lambda r: (r[2].lower(), r[1])):
+    for issue_id, pk, name, color, description in sorted(label_rows_of(ids), key=lambda r: (r[2].lower(), r[1])):
         labels[issue_id].append({"id": pk, "name": name, "color": color, "description": description})
-    assignee_rows = statement(("issues.assignees_of", len(ids)), lambda: of_page(
-        Issue.assignees.through, "issue_id", *_actor_columns("actor")), values).rows(values)
-    for issue_id, *actor in sorted(assignee_rows, key=lambda r: (r[2].lower(), r[1])):
+    for issue_id, *actor in sorted(assignee_rows_of(ids), key=lambda r: (r[2].lower(), r[1])):
         assignees[issue_id].append(actor_json(*actor))
     return labels, assignees
 
