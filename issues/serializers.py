@@ -4,6 +4,10 @@ Serializers validate and shape; services decide. URLs come from the `repository`
 (the view's, already loaded) so a list never queries per row; without it they fall back to the row's.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -91,20 +95,89 @@ class CommentSerializer(KizunaModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+@dataclass(frozen=True)
+class IssueField:
+    """One key of the issue JSON (docs/api.md §8), declared once for the serializer (and so the schema),
+    for the list's `values_list` read and for the hand renderer both endpoints use.
+
+    `columns`: what `render` needs, as `values_list` paths (an Issue instance gives the same values by
+    following the paths, `issue_row`). `render(page, *values)`: one value per column → the JSON value.
+    `serializer_field`: makes the declared field; None for a model field of the same name."""
+
+    name: str
+    columns: tuple[str, ...]
+    render: Callable = lambda page, value: value
+    serializer_field: Callable[[], serializers.Field] | None = None
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    """What rows render with beyond their own columns: each issue's rendered labels and assignees (by id)
+    and the issues' URL prefix (`issues_base_url`)."""
+
+    labels: dict
+    assignees: dict
+    base_url: str
+
+
+def _milestone_json(page, number, title, state, due_on):
+    return None if number is None else {"number": number, "title": title, "state": state, "due_on": timestamp(due_on)}
+
+
+ISSUE_FIELDS = (
+    IssueField("id", ("pk",)),
+    IssueField("number", ("number",)),
+    IssueField("title", ("title",)),
+    IssueField("body", ("body",)),
+    IssueField("state", ("state",)),
+    IssueField("state_reason", ("state_reason",)),
+    IssueField("labels", ("pk",), lambda page, pk: page.labels[pk],
+               lambda: LabelSerializer(many=True, read_only=True)),
+    IssueField("assignees", ("pk",), lambda page, pk: page.assignees[pk], serializers.SerializerMethodField),
+    IssueField("milestone", ("milestone__number", "milestone__title", "milestone__state", "milestone__due_on"),
+               _milestone_json, lambda: MilestoneBriefSerializer(read_only=True, allow_null=True)),
+    IssueField("author", actor_columns("author"), lambda page, *actor: actor_json(*actor), ActorField),
+    IssueField("comments", ("comments_count",),
+               serializer_field=lambda: serializers.IntegerField(source="comments_count", read_only=True)),
+    IssueField("created_at", ("created_at",), lambda page, at: timestamp(at)),
+    IssueField("updated_at", ("updated_at",), lambda page, at: timestamp(at)),
+    IssueField("closed_at", ("closed_at",), lambda page, at: timestamp(at)),
+    IssueField("closed_by", actor_columns("closed_by"),
+               lambda page, *actor: actor_json(*actor) if actor[0] is not None else None,
+               lambda: ActorField(allow_null=True)),
+    IssueField("url", ("number",), lambda page, number: f"{page.base_url}{number}", RepoUrlField),
+)
+
+# What the issue list reads with `values_list` (flat tuples; no model instances): every field's columns,
+# each once, in the fields' order — the issue, its author and closer and its milestone (joined).
+ISSUE_ROW = tuple(dict.fromkeys(column for field in ISSUE_FIELDS for column in field.columns))
+ROW_PK = ISSUE_ROW.index("pk")
+
+
+def _field_renderer(field: IssueField):
+    """(name, render(row, page)) for one field: its values picked from the row by position."""
+    pick = itemgetter(*(ISSUE_ROW.index(column) for column in field.columns))
+    if len(field.columns) == 1:
+        return field.name, lambda row, page: field.render(page, pick(row))
+    return field.name, lambda row, page: field.render(page, *pick(row))
+
+
+_RENDERERS = tuple(_field_renderer(field) for field in ISSUE_FIELDS)
+
+
+# The fields of ISSUE_FIELDS: those without a `serializer_field` come from the model, through
+# KizunaModelSerializer's strict mapping. (A comment, not a docstring: the schema would show it.)
 class IssueSerializer(KizunaModelSerializer):
-    labels = LabelSerializer(many=True, read_only=True)
-    assignees = serializers.SerializerMethodField()
-    milestone = MilestoneBriefSerializer(read_only=True, allow_null=True)
-    author = ActorField()
-    closed_by = ActorField(allow_null=True)
-    comments = serializers.IntegerField(source="comments_count", read_only=True)
-    url = RepoUrlField()
 
     class Meta:
         model = Issue
-        fields = ["id", "number", "title", "body", "state", "state_reason", "labels", "assignees", "milestone",
-                  "author", "comments", "created_at", "updated_at", "closed_at", "closed_by", "url"]
+        fields = [field.name for field in ISSUE_FIELDS if field.serializer_field is None]
         read_only_fields = fields
+
+    def get_fields(self):
+        model_fields = super().get_fields()
+        return {field.name: field.serializer_field() if field.serializer_field else model_fields[field.name]
+                for field in ISSUE_FIELDS}
 
     # Labels and assignees are prefetched (IssueViewSet.get_queryset): sorted here, not by a query per issue.
     @extend_schema_field(ActorSerializer(many=True))
@@ -125,8 +198,9 @@ class IssueSerializer(KizunaModelSerializer):
         """The declared fields, rendered by hand (the list endpoint's hot path) through `render_issue_row`.
 
         tests/issues compare it with the declared fields' own rendering, so the two cannot drift."""
-        return render_issue_row(issue_row(issue), self._labels_json(issue), self.get_assignees(issue),
-                                self._issue_base_url(issue))
+        page = IssuePage({issue.pk: self._labels_json(issue)}, {issue.pk: self.get_assignees(issue)},
+                         self._issue_base_url(issue))
+        return render_issue_row(issue_row(issue), page)
 
     def declared_representation(self, issue):
         """DRF's rendering of the declared fields (what to_representation must equal)."""
@@ -144,53 +218,23 @@ def issues_base_url(request, repo) -> str:
     return api_url(request, f"/repos/{repo.full_name}/issues/")
 
 
-# What the issue list reads with `values_list` (flat tuples; no model instances): the issue, its author
-# and closer (joined) and its milestone (joined). `issue_row` makes the same tuple from a model instance.
-ISSUE_ROW = ("pk", "number", "title", "body", "state", "state_reason", "comments_count", "created_at",
-             "updated_at", "closed_at", *actor_columns("author"), *actor_columns("closed_by"),
-             "milestone__number", "milestone__title", "milestone__state", "milestone__due_on")
-
-
-def _actor_values(actor) -> tuple:
-    if actor is None:
-        return (None,) * 6
-    return (actor.pk, actor.login, actor.type, actor.user_id, actor.agent_id, actor.deploy_token_id)
+def _path_value(obj, path: str):
+    """`values_list`'s value for `path` read from an instance: relations followed, None past a missing one."""
+    for name in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
 
 
 def issue_row(issue: Issue) -> tuple:
-    """An Issue instance as an ISSUE_ROW tuple."""
-    milestone = issue.milestone
-    return (issue.pk, issue.number, issue.title, issue.body, issue.state, issue.state_reason, issue.comments_count,
-            issue.created_at, issue.updated_at, issue.closed_at, *_actor_values(issue.author),
-            *_actor_values(issue.closed_by if issue.closed_by_id else None),
-            *((milestone.number, milestone.title, milestone.state, milestone.due_on) if milestone else (None,) * 4))
+    """An Issue instance as an ISSUE_ROW tuple (its relations loaded, or one query each)."""
+    return tuple(_path_value(issue, column) for column in ISSUE_ROW)
 
 
-def render_issue_row(row: tuple, labels: list, assignees: list, base_url: str) -> dict:
-    """An ISSUE_ROW tuple as the issue JSON of docs/api.md §8 (labels and assignees already rendered)."""
-    (pk, number, title, body, state, state_reason, comments, created_at, updated_at, closed_at,
-     *rest) = row
-    author, closed_by, milestone = rest[0:6], rest[6:12], rest[12:16]
-    return {
-        "id": pk,
-        "number": number,
-        "title": title,
-        "body": body,
-        "state": state,
-        "state_reason": state_reason,
-        "labels": labels,
-        "assignees": assignees,
-        "milestone": None if milestone[0] is None else {
-            "number": milestone[0], "title": milestone[1], "state": milestone[2], "due_on": timestamp(milestone[3]),
-        },
-        "author": actor_json(*author),
-        "comments": comments,
-        "created_at": timestamp(created_at),
-        "updated_at": timestamp(updated_at),
-        "closed_at": timestamp(closed_at),
-        "closed_by": actor_json(*closed_by) if closed_by[0] is not None else None,
-        "url": f"{base_url}{number}",
-    }
+def render_issue_row(row: tuple, page: IssuePage) -> dict:
+    """An ISSUE_ROW tuple as the issue JSON of docs/api.md §8."""
+    return {name: render(row, page) for name, render in _RENDERERS}
 
 
 def relations_of(issue_ids) -> tuple[dict, dict]:
@@ -219,9 +263,9 @@ def attach_relations(issues):
 
 def render_issue_rows(rows, context) -> list[dict]:
     """A page of ISSUE_ROW tuples as issue JSON: the list endpoint (two more queries, whatever the page size)."""
-    labels, assignees = relations_of([row[0] for row in rows])
-    base = issues_base_url(context.get("request"), context["repository"])
-    return [render_issue_row(row, labels[row[0]], assignees[row[0]], base) for row in rows]
+    labels, assignees = relations_of([row[ROW_PK] for row in rows])
+    page = IssuePage(labels, assignees, issues_base_url(context.get("request"), context["repository"]))
+    return [render_issue_row(row, page) for row in rows]
 
 
 class IssueWriteSerializer(serializers.Serializer):
