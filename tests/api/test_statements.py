@@ -14,6 +14,12 @@ from repos.models import Repository
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _compiled(settings):
+    """These tests are about compiled statements, whatever KIZUNA_COMPILED_STATEMENTS the run was given."""
+    settings.KIZUNA_COMPILED_STATEMENTS = True
+
+
 @pytest.fixture
 def two_repos(world, make_repo):
     from issues.services import issue_create
