@@ -4,8 +4,8 @@ An unknown value → 422 naming the parameter.
 Names in filters (labels, assignee, creator, milestone) are resolved against the repository once,
 up front (`resolved`): an unknown one is a 422 (a typo never silently yields an empty list), and the
 main query then filters on ids through EXISTS sub-queries that the indexes answer. The ids enter the
-query as `Param`s, so the issue list can compile its statements once per shape (`statement_shape`,
-kizuna.statements).
+query as `reads.param`s, so the issue list can compile its statements once per shape (`statement_shape`,
+issues/reads.py).
 """
 
 import datetime
@@ -14,7 +14,7 @@ from functools import cached_property
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
-from django.db.models.lookups import Exact, In
+from django.db.models.lookups import Exact
 from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -23,9 +23,9 @@ from drf_spectacular.utils import extend_schema_field
 from kizuna.accounts.models import Actor
 from kizuna.api.fields import is_digits
 from kizuna.api.filters import SortedFilterSet
-from kizuna.statements import Param, statement
 
-from .models import Issue, Label, Milestone
+from . import reads
+from .models import Issue, Milestone
 
 LabelLink = Issue.labels.through
 AssigneeLink = Issue.assignees.through
@@ -87,7 +87,7 @@ class IssueFieldsFilterSet(RepoFilterSet):
         return out
 
     def statement_shape(self) -> tuple[tuple, dict]:
-        """(shape, values) for kizuna.statements: the shape names everything the list's SQL depends
+        """(shape, values) for the list's compiled statements (issues/reads.py): the shape names everything the list's SQL depends
         on (which parameters, how many labels, the literal choices); `values` holds the `Param`s'."""
         shape, values = [], {}
         for name, value in sorted(self.resolved.items()):
@@ -101,11 +101,11 @@ class IssueFieldsFilterSet(RepoFilterSet):
                 shape.append((name, value))
         return tuple(shape), values
 
-    def param(self, name: str, index: int | None = None) -> Param:
+    def param(self, name: str, index: int | None = None):
         """The resolved value of `name` (its `index`-th item for labels) as a statement parameter."""
         if index is None:
-            return Param(name, self.resolved[name])
-        return Param(f"{name}.{index}", self.resolved[name][index])
+            return reads.param(name, self.resolved[name])
+        return reads.param(f"{name}.{index}", self.resolved[name][index])
 
     # -- resolvers ------------------------------------------------------------------------------
     def resolve_labels(self, name, value) -> tuple[int, ...]:
@@ -113,15 +113,7 @@ class IssueFieldsFilterSet(RepoFilterSet):
         wanted = sorted({n.lower() for n in names})
         if len(wanted) > MAX_FILTER_LABELS:
             raise_filter_error(name, f"names at most {MAX_FILTER_LABELS} labels")
-        values = {"repository": self.repository.pk, **{f"name.{i}": n for i, n in enumerate(wanted)}}
-
-        def build():
-            return Label.objects.filter(
-                In(Lower("name"), [Param(f"name.{i}", n) for i, n in enumerate(wanted)]),
-                repository_id=Param("repository", self.repository.pk),
-            ).values_list(Lower("name"), "pk")
-
-        found = dict(statement(("issues.labels_by_name", len(wanted)), build, values).rows(values))
+        found = reads.label_ids_by_name(self.repository, wanted)
         missing = [n for n in names if n.lower() not in found]
         if missing:
             raise_filter_error(name, f"unknown label: {', '.join(missing)}")

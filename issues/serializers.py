@@ -4,8 +4,10 @@ Serializers validate and shape; services decide. URLs come from the `repository`
 (the view's, already loaded) so a list never queries per row; without it they fall back to the row's.
 """
 
-from django.db.models import F
-from django.db.models.lookups import In
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,9 +18,9 @@ from kizuna.api.fields import (
     timestamp,
 )
 from kizuna.api.serializers import KizunaModelSerializer
-from kizuna.statements import Param, statement
 
 from .models import Comment, Issue, Label, Milestone
+from .reads import actor_columns, assignee_rows_of, label_rows_of
 
 # A label name: no comma (the list's `labels=` filter is comma-separated), no control character, and no
 # white space at either end (the filter trims its names).
@@ -93,20 +95,89 @@ class CommentSerializer(KizunaModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+@dataclass(frozen=True)
+class IssueField:
+    """One key of the issue JSON (docs/api.md §8), declared once for the serializer (and so the schema),
+    for the list's `values_list` read and for the hand renderer both endpoints use.
+
+    `columns`: what `render` needs, as `values_list` paths (an Issue instance gives the same values by
+    following the paths, `issue_row`). `render(page, *values)`: one value per column → the JSON value.
+    `serializer_field`: makes the declared field; None for a model field of the same name."""
+
+    name: str
+    columns: tuple[str, ...]
+    render: Callable = lambda page, value: value
+    serializer_field: Callable[[], serializers.Field] | None = None
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    """What rows render with beyond their own columns: each issue's rendered labels and assignees (by id)
+    and the issues' URL prefix (`issues_base_url`)."""
+
+    labels: dict
+    assignees: dict
+    base_url: str
+
+
+def _milestone_json(page, number, title, state, due_on):
+    return None if number is None else {"number": number, "title": title, "state": state, "due_on": timestamp(due_on)}
+
+
+ISSUE_FIELDS = (
+    IssueField("id", ("pk",)),
+    IssueField("number", ("number",)),
+    IssueField("title", ("title",)),
+    IssueField("body", ("body",)),
+    IssueField("state", ("state",)),
+    IssueField("state_reason", ("state_reason",)),
+    IssueField("labels", ("pk",), lambda page, pk: page.labels[pk],
+               lambda: LabelSerializer(many=True, read_only=True)),
+    IssueField("assignees", ("pk",), lambda page, pk: page.assignees[pk], serializers.SerializerMethodField),
+    IssueField("milestone", ("milestone__number", "milestone__title", "milestone__state", "milestone__due_on"),
+               _milestone_json, lambda: MilestoneBriefSerializer(read_only=True, allow_null=True)),
+    IssueField("author", actor_columns("author"), lambda page, *actor: actor_json(*actor), ActorField),
+    IssueField("comments", ("comments_count",),
+               serializer_field=lambda: serializers.IntegerField(source="comments_count", read_only=True)),
+    IssueField("created_at", ("created_at",), lambda page, at: timestamp(at)),
+    IssueField("updated_at", ("updated_at",), lambda page, at: timestamp(at)),
+    IssueField("closed_at", ("closed_at",), lambda page, at: timestamp(at)),
+    IssueField("closed_by", actor_columns("closed_by"),
+               lambda page, *actor: actor_json(*actor) if actor[0] is not None else None,
+               lambda: ActorField(allow_null=True)),
+    IssueField("url", ("number",), lambda page, number: f"{page.base_url}{number}", RepoUrlField),
+)
+
+# What the issue list reads with `values_list` (flat tuples; no model instances): every field's columns,
+# each once, in the fields' order — the issue, its author and closer and its milestone (joined).
+ISSUE_ROW = tuple(dict.fromkeys(column for field in ISSUE_FIELDS for column in field.columns))
+ROW_PK = ISSUE_ROW.index("pk")
+
+
+def _field_renderer(field: IssueField):
+    """(name, render(row, page)) for one field: its values picked from the row by position."""
+    pick = itemgetter(*(ISSUE_ROW.index(column) for column in field.columns))
+    if len(field.columns) == 1:
+        return field.name, lambda row, page: field.render(page, pick(row))
+    return field.name, lambda row, page: field.render(page, *pick(row))
+
+
+_RENDERERS = tuple(_field_renderer(field) for field in ISSUE_FIELDS)
+
+
+# The fields of ISSUE_FIELDS: those without a `serializer_field` come from the model, through
+# KizunaModelSerializer's strict mapping. (A comment, not a docstring: the schema would show it.)
 class IssueSerializer(KizunaModelSerializer):
-    labels = LabelSerializer(many=True, read_only=True)
-    assignees = serializers.SerializerMethodField()
-    milestone = MilestoneBriefSerializer(read_only=True, allow_null=True)
-    author = ActorField()
-    closed_by = ActorField(allow_null=True)
-    comments = serializers.IntegerField(source="comments_count", read_only=True)
-    url = RepoUrlField()
 
     class Meta:
         model = Issue
-        fields = ["id", "number", "title", "body", "state", "state_reason", "labels", "assignees", "milestone",
-                  "author", "comments", "created_at", "updated_at", "closed_at", "closed_by", "url"]
+        fields = [field.name for field in ISSUE_FIELDS if field.serializer_field is None]
         read_only_fields = fields
+
+    def get_fields(self):
+        model_fields = super().get_fields()
+        return {field.name: field.serializer_field() if field.serializer_field else model_fields[field.name]
+                for field in ISSUE_FIELDS}
 
     # Labels and assignees are prefetched (IssueViewSet.get_queryset): sorted here, not by a query per issue.
     @extend_schema_field(ActorSerializer(many=True))
@@ -127,8 +198,9 @@ class IssueSerializer(KizunaModelSerializer):
         """The declared fields, rendered by hand (the list endpoint's hot path) through `render_issue_row`.
 
         tests/issues compare it with the declared fields' own rendering, so the two cannot drift."""
-        return render_issue_row(issue_row(issue), self._labels_json(issue), self.get_assignees(issue),
-                                self._issue_base_url(issue))
+        page = IssuePage({issue.pk: self._labels_json(issue)}, {issue.pk: self.get_assignees(issue)},
+                         self._issue_base_url(issue))
+        return render_issue_row(issue_row(issue), page)
 
     def declared_representation(self, issue):
         """DRF's rendering of the declared fields (what to_representation must equal)."""
@@ -146,83 +218,37 @@ def issues_base_url(request, repo) -> str:
     return api_url(request, f"/repos/{repo.full_name}/issues/")
 
 
-def _actor_columns(prefix: str) -> tuple[str, ...]:
-    return (f"{prefix}_id", f"{prefix}__login", f"{prefix}__type", f"{prefix}__user_id", f"{prefix}__agent_id",
-            f"{prefix}__deploy_token_id")
-
-
-# What the issue list reads with `values_list` (flat tuples; no model instances): the issue, its author
-# and closer (joined) and its milestone (joined). `issue_row` makes the same tuple from a model instance.
-ISSUE_ROW = ("pk", "number", "title", "body", "state", "state_reason", "comments_count", "created_at",
-             "updated_at", "closed_at", *_actor_columns("author"), *_actor_columns("closed_by"),
-             "milestone__number", "milestone__title", "milestone__state", "milestone__due_on")
-
-
-def _actor_values(actor) -> tuple:
-    if actor is None:
-        return (None,) * 6
-    return (actor.pk, actor.login, actor.type, actor.user_id, actor.agent_id, actor.deploy_token_id)
+def _path_value(obj, path: str):
+    """`values_list`'s value for `path` read from an instance: relations followed, None past a missing one."""
+    for name in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
 
 
 def issue_row(issue: Issue) -> tuple:
-    """An Issue instance as an ISSUE_ROW tuple."""
-    milestone = issue.milestone
-    return (issue.pk, issue.number, issue.title, issue.body, issue.state, issue.state_reason, issue.comments_count,
-            issue.created_at, issue.updated_at, issue.closed_at, *_actor_values(issue.author),
-            *_actor_values(issue.closed_by if issue.closed_by_id else None),
-            *((milestone.number, milestone.title, milestone.state, milestone.due_on) if milestone else (None,) * 4))
+    """An Issue instance as an ISSUE_ROW tuple (its relations loaded, or one query each)."""
+    return tuple(_path_value(issue, column) for column in ISSUE_ROW)
 
 
-def render_issue_row(row: tuple, labels: list, assignees: list, base_url: str) -> dict:
-    """An ISSUE_ROW tuple as the issue JSON of docs/api.md §8 (labels and assignees already rendered)."""
-    (pk, number, title, body, state, state_reason, comments, created_at, updated_at, closed_at,
-     *rest) = row
-    author, closed_by, milestone = rest[0:6], rest[6:12], rest[12:16]
-    return {
-        "id": pk,
-        "number": number,
-        "title": title,
-        "body": body,
-        "state": state,
-        "state_reason": state_reason,
-        "labels": labels,
-        "assignees": assignees,
-        "milestone": None if milestone[0] is None else {
-            "number": milestone[0], "title": milestone[1], "state": milestone[2], "due_on": timestamp(milestone[3]),
-        },
-        "author": actor_json(*author),
-        "comments": comments,
-        "created_at": timestamp(created_at),
-        "updated_at": timestamp(updated_at),
-        "closed_at": timestamp(closed_at),
-        "closed_by": actor_json(*closed_by) if closed_by[0] is not None else None,
-        "url": f"{base_url}{number}",
-    }
+def render_issue_row(row: tuple, page: IssuePage) -> dict:
+    """An ISSUE_ROW tuple as the issue JSON of docs/api.md §8."""
+    return {name: render(row, page) for name, render in _RENDERERS}
 
 
 def relations_of(issue_ids) -> tuple[dict, dict]:
     """Rendered labels and assignees of a page of issues, by issue id, in two flat queries (cheaper than
-    prefetch_related's model instances; compiled once per page size, kizuna.statements), each list
-    sorted by name/login as the API shows them."""
+    prefetch_related's model instances; issues/reads.py), each list sorted by name/login as the API
+    shows them."""
     labels = {pk: [] for pk in issue_ids}
     assignees = {pk: [] for pk in issue_ids}
     if not labels:
         return labels, assignees
     ids = list(labels)
-    values = {f"issue.{i}": pk for i, pk in enumerate(ids)}
-
-    def of_page(link_model, *columns):
-        of_ids = In(F("issue_id"), [Param(key, pk) for key, pk in values.items()])
-        return link_model.objects.filter(of_ids).values_list(*columns)
-
-    label_columns = ("issue_id", "label_id", "label__name", "label__color", "label__description")
-    label_rows = statement(("issues.labels_of", len(ids)), lambda: of_page(Issue.labels.through, *label_columns),
-                           values).rows(values)
-    for issue_id, pk, name, color, description in sorted(label_rows, key=lambda r: (r[2].lower(), r[1])):
+    for issue_id, pk, name, color, description in sorted(label_rows_of(ids), key=lambda r: (r[2].lower(), r[1])):
         labels[issue_id].append({"id": pk, "name": name, "color": color, "description": description})
-    assignee_rows = statement(("issues.assignees_of", len(ids)), lambda: of_page(
-        Issue.assignees.through, "issue_id", *_actor_columns("actor")), values).rows(values)
-    for issue_id, *actor in sorted(assignee_rows, key=lambda r: (r[2].lower(), r[1])):
+    for issue_id, *actor in sorted(assignee_rows_of(ids), key=lambda r: (r[2].lower(), r[1])):
         assignees[issue_id].append(actor_json(*actor))
     return labels, assignees
 
@@ -237,9 +263,9 @@ def attach_relations(issues):
 
 def render_issue_rows(rows, context) -> list[dict]:
     """A page of ISSUE_ROW tuples as issue JSON: the list endpoint (two more queries, whatever the page size)."""
-    labels, assignees = relations_of([row[0] for row in rows])
-    base = issues_base_url(context.get("request"), context["repository"])
-    return [render_issue_row(row, labels[row[0]], assignees[row[0]], base) for row in rows]
+    labels, assignees = relations_of([row[ROW_PK] for row in rows])
+    page = IssuePage(labels, assignees, issues_base_url(context.get("request"), context["repository"]))
+    return [render_issue_row(row, page) for row in rows]
 
 
 class IssueWriteSerializer(serializers.Serializer):

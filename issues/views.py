@@ -10,9 +10,8 @@ from kizuna.api.errors import NotFound
 from kizuna import policy
 from kizuna.policy import Action
 from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
-from kizuna.statements import Param, statement
 
-from . import services
+from . import reads, services
 from .filters import IssueFilter, MilestoneFilter, RepoFilterBackend
 from .models import Comment, Issue, Label, Milestone
 from .serializers import (
@@ -48,11 +47,7 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
         return {**super().get_serializer_context(), "repository": self.repository}
 
     def issues(self):
-        # The repository as a Param: the list compiles its statements from this queryset (kizuna.statements).
-        return (
-            Issue.objects.filter(repository_id=Param("repository", self.repository.pk), is_pull_request=False)
-            .select_related("author", "closed_by", "milestone")
-        )
+        return reads.issues_of(self.repository)
 
     def get_issue(self, number) -> Issue:
         """An issue by number; a pull request's number answers 404 here."""
@@ -79,18 +74,11 @@ class IssueViewSet(IssuesBase):
 
     @extend_schema(tags=ISSUE_TAG, summary="List issues (pull requests excluded)")
     def list(self, request, org, repo):
-        # The tracker's hottest read (docs/benchmarks.md "Issues"): its statements are compiled once per
-        # shape of the query (kizuna.statements) and the rows read as flat tuples, not models.
+        # The tracker's hottest read (docs/benchmarks.md "Issues"): compiled once per shape of the query
+        # (issues/reads.py) and the rows read as flat tuples, not models.
         repository = self.repository  # 404 before anything about the query is said
         filterset = self.filter_backends[0]().valid_filterset(request, Issue.objects.all(), self)
-        shape, values = filterset.statement_shape()
-        values["repository"] = repository.pk
-
-        def build():
-            return filterset.filter_queryset(self.issues())
-
-        page = statement(("issues.page", shape), lambda: build().values_list(*ISSUE_ROW), values)
-        count = statement(("issues.count", shape), lambda: build().order_by().values("pk"), values)
+        page, count, values = reads.issue_list(repository, filterset, ISSUE_ROW)
         # `last_number` counts the repository's issues and pull requests: no list here can match more.
         rows = self.paginator.paginate_statements(page, count, values, request, max_rows=repository.last_number)
         return self.get_paginated_response(render_issue_rows(rows, self.get_serializer_context()))

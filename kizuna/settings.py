@@ -205,6 +205,9 @@ KIZUNA_GIT_COMMITTER_NAME = os.environ.get("KIZUNA_GIT_COMMITTER_NAME", "Kizuna"
 KIZUNA_GIT_COMMITTER_EMAIL = os.environ.get("KIZUNA_GIT_COMMITTER_EMAIL", "kizuna@localhost")
 # Above this many matching rows a list omits `last` and X-Total-Count rather than count them all.
 KIZUNA_PAGINATION_COUNT_LIMIT = env_int("KIZUNA_PAGINATION_COUNT_LIMIT", 10000)
+# The hottest reads (the issue list, the repository lookup) run SQL compiled once per shape (kizuna.statements);
+# false runs them as plain querysets (e.g. on a Django version kizuna.statements was not verified on).
+KIZUNA_COMPILED_STATEMENTS = env_bool("KIZUNA_COMPILED_STATEMENTS", True)
 # Check every reuse of a compiled statement against a fresh compilation (kizuna.statements; on in tests).
 KIZUNA_VERIFY_STATEMENTS = env_bool("KIZUNA_VERIFY_STATEMENTS", False)
 # Public root URL used in `url`/`clone_url` fields when requests come through a proxy; empty: from the request.

@@ -7,10 +7,14 @@ go, compiled once per shape in each process, and each later request runs the kep
 values on its own connection. The ORM still writes every statement, and its compiler converts every
 row (SQLite's datetimes and booleans) exactly as the queryset would.
 
-The shape key must name everything the SQL depends on except the `Param` values. With
-`KIZUNA_VERIFY_STATEMENTS` (on in the tests) every reuse is checked against a fresh compilation with
-the request's own values, so a value missing from a key fails the suite instead of serving another
-request's rows.
+The shape key must name everything the SQL depends on except the `Param` values. A first compilation
+is always checked against a fresh one with the request's own values before it is kept; with
+`KIZUNA_VERIFY_STATEMENTS` (on in the tests) every reuse is too, so a value missing from a key fails
+the suite instead of serving another request's rows.
+
+This leans on the compiler's internals (its row converters, `select_related` populators), so it is
+pinned to the Django versions it was verified on (`VERIFIED_DJANGO`, system check kizuna.W002), and
+`KIZUNA_COMPILED_STATEMENTS=false` runs each read as the plain queryset instead (`PlainStatement`).
 """
 
 import contextvars
@@ -23,6 +27,9 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BigIntegerField, CharField, DateTimeField, IntegerField, Value
+
+# Django (major, minor) releases whose compiler tests/api/test_statements.py passed on.
+VERIFIED_DJANGO = ((5, 2),)
 
 MAX_STATEMENTS = 1024  # per process, least recently used evicted; each keeps SQL text and its select list
 
@@ -40,12 +47,18 @@ class Param(Value):
     Outside a compilation (querysets run as usual) it is a plain `Value`."""
 
     def __init__(self, key, value, output_field=None):
+        if value is None:
+            # Value(None) compiles to NULL with no parameter: the kept SQL would have no slot for it
+            # (`= NULL` matches nothing) and another request's value could not be bound.
+            raise ValueError(f"Param {key!r} is None: filter with __isnull and name the case in the statement's key")
         super().__init__(value, output_field=output_field or _field_for(value))
         self.key = key
 
     def as_sql(self, compiler, connection):
         sql, params = super().as_sql(compiler, connection)
         if _compiling.get():
+            if len(params) != 1:
+                raise ValueError(f"Param {self.key!r} compiled to {sql!r} with {len(params)} parameters, not one")
             return sql, [_Slot(self.key, self._output_field_or_none)]
         return sql, params
 
@@ -103,13 +116,20 @@ class Statement:
             params[i] = slot.prepare(values[slot.key], connection)
         return params
 
-    def rows(self, values: dict, suffix: str = "", extra: tuple = ()) -> list[tuple]:
-        """The rows as `values_list` would return them; `suffix`/`extra` append SQL (LIMIT … OFFSET …)."""
+    def sql_with_params(self, values: dict):
+        """(SQL, parameters) with `values` bound, as `Query.sql_with_params()`; None when nothing can match."""
+        return None if self.sql is None else (self.sql, self.bind(values))
+
+    def rows(self, values: dict, limit: int | None = None, offset: int = 0) -> list[tuple]:
+        """The rows as `values_list` would return them (`limit`/`offset`: a slice of an ordered statement)."""
         if self.sql is None:
             return []
+        sql, params = self.sql, self.bind(values)
+        if limit is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset)
         connection = connections[self.using]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql + suffix, (*self.bind(values), *extra))
+            cursor.execute(sql, params)
             fetched = cursor.fetchall()
         if self.compiler.has_extra_select:  # ordering columns outside the select, as the ORM drops them
             fetched = [row[: self.compiler.col_count] for row in fetched]
@@ -142,6 +162,7 @@ class Statement:
         return out
 
     def verify(self, queryset, values: dict, key) -> None:
+        """Compare with a fresh compilation of `queryset` (built with `values`): same SQL, same parameters."""
         try:
             fresh = queryset.query.get_compiler(queryset.db).as_sql()
         except EmptyResultSet:
@@ -149,23 +170,50 @@ class Statement:
         kept = (self.sql, tuple(self.bind(values)) if self.sql is not None else ())
         if (fresh[0], tuple(fresh[1])) != kept:
             raise AssertionError(f"compiled statement {key!r} differs from a fresh compilation: its key misses a "
-                                 f"value the SQL depends on\n kept: {kept}\nfresh: {fresh}")
+                                 f"value the SQL depends on, or a Param does not bind as compiled\n kept: {kept}\n"
+                                 f"fresh: {fresh}")
 
 
-def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement:
-    """The statement for `key`, compiled from `build()` on its first use in this process.
+class PlainStatement:
+    """`Statement`'s interface over the queryset itself, built for one request and run by the ORM as
+    usual (KIZUNA_COMPILED_STATEMENTS off): nothing compiled ahead, nothing kept."""
 
-    `values` are this request's `Param` values (only used to verify a reuse). `build()` must read from
-    `using` (the project has one database; a read router would make this fail loudly, not silently)."""
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.using = queryset.db
+
+    def sql_with_params(self, values: dict):
+        try:
+            return self.queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return None
+
+    def rows(self, values: dict, limit: int | None = None, offset: int = 0) -> list[tuple]:
+        return list(self.queryset if limit is None else self.queryset[offset : offset + limit])
+
+    def instances(self, values: dict) -> list:
+        return list(self.queryset)
+
+
+def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement | PlainStatement:
+    """The statement for `key`, compiled from `build()` on its first use in this process (and checked
+    against a fresh compilation before it is kept), or `build()` as it is with KIZUNA_COMPILED_STATEMENTS off.
+
+    `values` are this request's `Param` values. `build()` must read from `using` (the project has one
+    database; a read router would make this fail loudly, not silently)."""
+    if not settings.KIZUNA_COMPILED_STATEMENTS:
+        return PlainStatement(build())
     cache_key = (using, key)
     with _statements_lock:
         compiled = _statements.get(cache_key)
         if compiled is not None:
             _statements.move_to_end(cache_key)
     if compiled is None:
-        compiled = Statement(build())
+        queryset = build()
+        compiled = Statement(queryset)
         if compiled.using != using:
             raise AssertionError(f"statement {key!r} was built for database {compiled.using!r}, not {using!r}")
+        compiled.verify(queryset, values, key)  # once per shape and process: never keep SQL that binds wrong
         with _statements_lock:
             _statements[cache_key] = compiled
             while len(_statements) > MAX_STATEMENTS:

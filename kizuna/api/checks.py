@@ -41,6 +41,28 @@ def rate_limit_cache_is_shared(app_configs, **kwargs):
     return []
 
 
+@checks.register()
+def compiled_statements_are_verified(app_configs, **kwargs):
+    """kizuna.statements reads rows through Django's compiler internals: on a release its tests have not
+    passed on, run plain querysets (KIZUNA_COMPILED_STATEMENTS=false) until they do."""
+    import django
+
+    from kizuna.statements import VERIFIED_DJANGO
+
+    if settings.KIZUNA_COMPILED_STATEMENTS and django.VERSION[:2] not in VERIFIED_DJANGO:
+        verified = ", ".join(".".join(map(str, v)) for v in VERIFIED_DJANGO)
+        return [
+            checks.Warning(
+                f"Compiled statements (kizuna/statements.py) were verified on Django {verified}, not on "
+                f"{django.get_version()}.",
+                hint="Set KIZUNA_COMPILED_STATEMENTS=false, or run tests/api/test_statements.py and tests/issues "
+                     "on this release and add it to kizuna.statements.VERIFIED_DJANGO.",
+                id="kizuna.W002",
+            )
+        ]
+    return []
+
+
 def routed_operations(resolver=None, prefix=""):
     """(version, METHOD, path) of every operation the URL routing serves under /api/<version>/."""
     from django.urls import URLPattern, URLResolver, get_resolver

@@ -79,12 +79,8 @@ class LinkHeaderPagination(BasePagination):
         statement (ordered, unsliced), `count` the same filter as `SELECT pk`, `values` the request's.
         `max_rows`, when the caller knows an upper bound of the matches (a repository's issue counter),
         lets a small list skip the planner estimate."""
-        def fetch(limit, offset):
-            return page.rows(values, " LIMIT %s OFFSET %s", (limit, offset))
-
-        rows = self._page_rows(request, fetch)
-        compiled = (count.sql, count.bind(values)) if count.sql is not None else None
-        self.total = self._count_compiled(compiled, count.using, max_rows)
+        rows = self._page_rows(request, lambda limit, offset: page.rows(values, limit, offset))
+        self.total = self._count_compiled(count.sql_with_params(values), count.using, max_rows)
         return rows
 
     def _page_rows(self, request, fetch) -> list:

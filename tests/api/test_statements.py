@@ -14,6 +14,12 @@ from repos.models import Repository
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _compiled(settings):
+    """These tests are about compiled statements, whatever KIZUNA_COMPILED_STATEMENTS the run was given."""
+    settings.KIZUNA_COMPILED_STATEMENTS = True
+
+
 @pytest.fixture
 def two_repos(world, make_repo):
     from issues.services import issue_create
@@ -112,3 +118,73 @@ def test_a_kept_statement_holds_no_request_values(two_repos):
                          .values_list("pk"))
     assert compiled.compiler.query is None and compiled.compiler.connection is None
     assert public.pk not in compiled.params  # a slot, bound per run
+
+
+def test_a_param_of_none_is_refused():
+    """Value(None) compiles to NULL with no parameter: a kept statement would bind the wrong number of values."""
+    with pytest.raises(ValueError, match="'since' is None"):
+        Param("since", None)
+
+
+def test_a_first_compilation_is_verified_before_it_is_kept(db, monkeypatch):
+    """A Param that compiles to no placeholder would fail its first run and stay cached: refused at once."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr(statements, "_statements", OrderedDict())
+
+    class Inlined(Param):  # a value the compiler writes into the SQL
+        def as_sql(self, compiler, connection):
+            return str(self.value), [statements._Slot(self.key, self.output_field)] if statements._compiling.get() else []
+
+    key = ("test.inlined",)
+    with pytest.raises(AssertionError, match="differs from a fresh compilation"):
+        statement(key, lambda: Issue.objects.filter(number=Inlined("number", 1)).values_list("pk"), {"number": 1})
+    assert ("default", key) not in statements._statements
+
+
+def test_with_compiled_statements_off_the_querysets_run_as_they_are(two_repos, settings, django_assert_num_queries):
+    public, other = two_repos
+    settings.KIZUNA_COMPILED_STATEMENTS = False
+    since = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    values = {"repository": other.pk, "since": since}
+    plain = statement(("test.plain",), lambda: issues_of(other.pk, since), values)
+    assert isinstance(plain, statements.PlainStatement)
+    assert ("default", ("test.plain",)) not in statements._statements
+    assert plain.rows(values) == list(issues_of(other.pk, since))
+    assert statement(("test.plain",), lambda: issues_of(public.pk, since), values).rows(values, 2, 1) == \
+        list(issues_of(public.pk, since))[1:3]
+    assert Repository.objects.by_path("W-ORG", "Other").pk == other.pk
+    nothing = statement(("test.none",), lambda: Issue.objects.filter(In("number", [])).values_list("pk"), {})
+    with django_assert_num_queries(0):
+        assert nothing.sql_with_params({}) is None
+
+
+def test_the_issue_list_answers_the_same_with_compiled_statements_off(world, api, settings):
+    from issues.services import issue_create
+    from kizuna.accounts.services import actor_for_user
+
+    for n in range(3):
+        issue_create(repo=world.public, actor=actor_for_user(world.writer), title=f"t{n}",
+                     labels=["bug"] if n else [], assignees=["w-reader"] if n == 2 else [])
+    reader = api(world.tokens["reader"])
+    queries = ["", "?labels=bug", "?assignee=w-reader&per_page=1&page=2", "?state=all&sort=updated&direction=asc"]
+    compiled = [(r.status_code, r.json(), r.headers.get("X-Total-Count"), r.headers.get("Link"))
+                for r in (reader.get(f"/repos/w-org/pub/issues{q}") for q in queries)]
+    settings.KIZUNA_COMPILED_STATEMENTS = False
+    plain = [(r.status_code, r.json(), r.headers.get("X-Total-Count"), r.headers.get("Link"))
+             for r in (reader.get(f"/repos/w-org/pub/issues{q}") for q in queries)]
+    assert plain == compiled and compiled[1][0] == 200 and len(compiled[1][1]) == 2
+
+
+def test_the_system_check_pins_compiled_statements_to_verified_django_releases(settings, monkeypatch):
+    import django
+
+    from kizuna.api.checks import compiled_statements_are_verified
+
+    assert django.VERSION[:2] in statements.VERIFIED_DJANGO  # the installed release is the verified one
+    assert compiled_statements_are_verified(None) == []
+    monkeypatch.setattr(statements, "VERIFIED_DJANGO", ((4, 2),))
+    (warning,) = compiled_statements_are_verified(None)
+    assert warning.id == "kizuna.W002" and "4.2" in warning.msg
+    settings.KIZUNA_COMPILED_STATEMENTS = False
+    assert compiled_statements_are_verified(None) == []

@@ -1,0 +1,85 @@
+"""The issue tracker's hot reads: the issue list (page and count), label names → ids, and a page's labels
+and assignees. Each runs as a statement compiled once per shape (kizuna.statements, docs/architecture.md
+"Compiled statements"), or as its plain queryset with KIZUNA_COMPILED_STATEMENTS off.
+
+Views, serializers and filters read through here: no other module of the app imports kizuna.statements.
+"""
+
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
+
+from kizuna.statements import Param, statement
+
+from .models import Issue, Label
+
+
+def param(key: str, value):
+    """A request's value in a query these reads compile: a placeholder named `key`, bound per run
+    (a plain value where the query is not compiled, e.g. the pull request list)."""
+    return Param(key, value)
+
+
+def actor_columns(prefix: str) -> tuple[str, ...]:
+    """The columns `actor_json` renders an actor from, under the relation `prefix`."""
+    return (f"{prefix}_id", f"{prefix}__login", f"{prefix}__type", f"{prefix}__user_id", f"{prefix}__agent_id",
+            f"{prefix}__deploy_token_id")
+
+
+def issues_of(repository):
+    """The repository's issues (pull requests excluded) with author, closer and milestone joined; the
+    repository as a `param`, so the list compiles its statements from this queryset."""
+    return (
+        Issue.objects.filter(repository_id=param("repository", repository.pk), is_pull_request=False)
+        .select_related("author", "closed_by", "milestone")
+    )
+
+
+def issue_list(repository, filterset, columns: tuple[str, ...]):
+    """The filtered list of the repository's issues as (page, count, values): `page` reads `columns`
+    (ordered, sliced by the paginator), `count` the same filter as `SELECT pk`, `values` the request's.
+
+    The statements' key is the filterset's shape (IssueFieldsFilterSet.statement_shape)."""
+    shape, values = filterset.statement_shape()
+    values["repository"] = repository.pk
+
+    def build():
+        return filterset.filter_queryset(issues_of(repository))
+
+    page = statement(("issues.page", shape, columns), lambda: build().values_list(*columns), values)
+    count = statement(("issues.count", shape), lambda: build().order_by().values("pk"), values)
+    return page, count, values
+
+
+def label_ids_by_name(repository, wanted: list[str]) -> dict[str, int]:
+    """{lower-cased name: id} of the repository's labels among `wanted` (lower-cased names)."""
+    values = {"repository": repository.pk, **{f"name.{i}": n for i, n in enumerate(wanted)}}
+
+    def build():
+        return Label.objects.filter(
+            In(Lower("name"), [param(f"name.{i}", n) for i, n in enumerate(wanted)]),
+            repository_id=param("repository", repository.pk),
+        ).values_list(Lower("name"), "pk")
+
+    return dict(statement(("issues.labels_by_name", len(wanted)), build, values).rows(values))
+
+
+def _of_issues(link_model, issue_ids: list[int], columns: tuple[str, ...], key: str) -> list[tuple]:
+    values = {f"issue.{i}": pk for i, pk in enumerate(issue_ids)}
+
+    def build():
+        of_ids = In(F("issue_id"), [param(k, pk) for k, pk in values.items()])
+        return link_model.objects.filter(of_ids).values_list(*columns)
+
+    return statement((key, len(issue_ids)), build, values).rows(values)
+
+
+def label_rows_of(issue_ids: list[int]) -> list[tuple]:
+    """(issue id, label id, name, color, description) of the issues' labels, unordered."""
+    columns = ("issue_id", "label_id", "label__name", "label__color", "label__description")
+    return _of_issues(Issue.labels.through, issue_ids, columns, "issues.labels_of")
+
+
+def assignee_rows_of(issue_ids: list[int]) -> list[tuple]:
+    """(issue id, *actor_columns) of the issues' assignees, unordered."""
+    return _of_issues(Issue.assignees.through, issue_ids, ("issue_id", *actor_columns("actor")), "issues.assignees_of")
