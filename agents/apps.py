@@ -8,7 +8,7 @@ class AgentsConfig(AppConfig):
     def ready(self):
         from kizuna.events.services import EVENT_LISTENERS
 
-        from .services import reputation_listener
+        from .tasks import reputation_listener
 
         if reputation_listener not in EVENT_LISTENERS:
             EVENT_LISTENERS.append(reputation_listener)
