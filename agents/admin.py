@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from kizuna.accounts.admin import secrets_shown_once
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 
 from kizuna.admin import ServiceAdmin
 from kizuna.api.errors import KizunaAPIError

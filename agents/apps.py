@@ -6,7 +6,7 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents"
 
     def ready(self):
-        from kizuna.events.services import EVENT_LISTENERS
+        from kizuna.events.log import EVENT_LISTENERS
 
         from .tasks import reputation_listener
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from kizuna.accounts.models import Actor
-from kizuna.accounts.services import actor_for_agent
+from kizuna.accounts.actors import actor_for_agent
 from kizuna.events.models import Event
 
 from .models import Agent

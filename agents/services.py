@@ -10,10 +10,11 @@ import re
 from django.db import IntegrityError, transaction
 
 from kizuna.accounts.models import Actor, Token, User
-from kizuna.accounts.services import actor_for_agent, login_taken, token_create, token_revoke
+from kizuna.accounts.actors import actor_for_agent
+from kizuna.accounts.services import login_taken, token_create, token_revoke
 from kizuna import policy
 from kizuna.api.errors import ValidationFailed
-from kizuna.events.services import emit_event
+from kizuna.events.log import emit_event
 
 from .models import AGENT_NAME_RE, Agent, TrustLevel
 

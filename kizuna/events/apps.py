@@ -10,8 +10,9 @@ class EventsConfig(AppConfig):
         from django.conf import settings
 
         from . import services, streams
+        from .log import EVENT_LISTENERS
 
-        if services.create_deliveries_for_event not in services.EVENT_LISTENERS:
-            services.EVENT_LISTENERS.append(services.create_deliveries_for_event)
-        if getattr(settings, "REDIS_URL", "") and streams.publish_on_commit not in services.EVENT_LISTENERS:
-            services.EVENT_LISTENERS.append(streams.publish_on_commit)
+        if services.create_deliveries_for_event not in EVENT_LISTENERS:
+            EVENT_LISTENERS.append(services.create_deliveries_for_event)
+        if getattr(settings, "REDIS_URL", "") and streams.publish_on_commit not in EVENT_LISTENERS:
+            EVENT_LISTENERS.append(streams.publish_on_commit)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from agents import reputation
 from agents.models import Agent
-from kizuna.accounts.services import actor_for_agent, actor_for_user
+from kizuna.accounts.actors import actor_for_agent, actor_for_user
 from kizuna.events.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_outcome_events_enqueue_a_recompute_after_commit(make_agent, repo, make_
     from django.db import transaction
 
     from agents import tasks
-    from kizuna.events.services import emit_event
+    from kizuna.events.log import emit_event
 
     enqueued = []
     real_task = tasks.recompute_reputation_for_event
@@ -233,7 +233,7 @@ def test_real_enqueue_with_the_configured_backend(make_agent, repo, make_user, d
 
     from django.conf import settings
 
-    from kizuna.events.services import emit_event
+    from kizuna.events.log import emit_event
 
     if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
         pytest.skip("another task backend is configured")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def two_repos(world, make_repo):
     from issues.services import issue_create
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     other = make_repo(world.org, "other", visibility="public")
     author = actor_for_user(world.writer)

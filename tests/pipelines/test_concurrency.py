@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from pipelines import services
 from pipelines.models import Job, Pipeline, Status
 
