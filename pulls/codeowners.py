@@ -3,13 +3,17 @@ matching line wins. The file is read at the pull request's base, from the first 
 that exists. Reading is bounded (MAX_BYTES, MAX_RULES); a line that cannot be used is skipped and
 reported (`{path, line, message}`), never an error of the request.
 
-Patterns are matched with `pathspec` (gitignore semantics), with GitHub's one difference: a pattern
-whose last segment is a wildcard (`docs/*`) matches files in that directory, not deeper.
+Patterns are translated by `pathspec` (gitignore semantics), with GitHub's one difference: a pattern
+whose last segment is a wildcard (`docs/*`) matches files in that directory, not deeper. The file
+comes from the repository, so from anyone who can push: its regular expressions run on RE2, whose
+matching time is linear in the path (Python's `re` backtracks — `*a*a*a*a*a*ab` against a 100-character
+name took seconds per file).
 """
 
 import re
 from dataclasses import dataclass, field
 
+import re2
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from kizuna.accounts.models import LOGIN_RE
@@ -28,14 +32,14 @@ class Rule:
     line: int
     pattern: str
     owners: tuple[str, ...]
-    _compiled: GitIgnoreSpecPattern = field(repr=False, default=None)
+    _regex: object = field(repr=False, default=None)  # an RE2 regular expression
     _shallow: bool = False
 
     def matches(self, path: str) -> bool:
-        result = self._compiled.match_file(path)
-        if result is None:
+        found = self._regex.match(path)
+        if found is None:
             return False
-        return not self._shallow or result.match.end() >= len(path)
+        return not self._shallow or found.end() >= len(path)
 
 
 @dataclass
@@ -118,15 +122,16 @@ def parse(data: bytes | None, path: str | None = None, *, too_large: bool = Fals
             continue
         try:
             compiled = GitIgnoreSpecPattern(pattern)
-        except Exception as exc:  # noqa: BLE001 - pathspec raises several kinds for a bad pattern
+            regex = re2.compile(compiled.regex.pattern) if compiled.include is not None else None
+        except Exception as exc:  # noqa: BLE001 - pathspec and RE2 raise several kinds for a bad pattern
             result.error(number, f"invalid pattern: {str(exc)[:200]}")
             continue
-        if compiled.include is None:
+        if regex is None:
             result.error(number, "the pattern matches nothing")
             continue
         last = pattern.rstrip("/").rsplit("/", 1)[-1]
         shallow = "/" in pattern.rstrip("/") and not pattern.endswith("/") and "*" in last and last != "**"
-        result.rules.append(Rule(number, pattern, tuple(dict.fromkeys(owners)), compiled, shallow))
+        result.rules.append(Rule(number, pattern, tuple(dict.fromkeys(owners)), regex, shallow))
     return result
 
 

@@ -19,6 +19,14 @@ from kizuna.accounts.principals import TokenPrincipal
 BAD_CREDENTIALS = "Bad credentials"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _UNSET = object()
+# What each kind of token's principal is built from, joined into the one lookup query (the other
+# relations of a token are null for that kind).
+RELATED_BY_KIND = {
+    Token.Kind.PERSONAL: ("user",),
+    Token.Kind.AGENT: ("agent__operator",),
+    Token.Kind.DEPLOY: ("repository",),
+    Token.Kind.JOB: ("repository",),
+}
 
 
 class AgentSuspended(exceptions.PermissionDenied):
@@ -50,12 +58,12 @@ def lookup_token(raw: str):
     kind = token_format.parse_kind(raw)
     if kind is None:  # wrong shape or checksum: rejected before any query
         raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
-    token = (
-        Token.objects.select_related("user", "agent", "agent__operator", "repository")
-        .filter(digest=token_format.digest(raw), kind=kind)
-        .first()
-    )
-    if token is None or not token.is_active:
+    try:
+        # get(), not first(): the digest is unique, and first()'s ORDER BY is compiled on every request.
+        token = Token.objects.select_related(*RELATED_BY_KIND[kind]).get(digest=token_format.digest(raw), kind=kind)
+    except Token.DoesNotExist:
+        raise exceptions.AuthenticationFailed(BAD_CREDENTIALS) from None
+    if not token.is_active:
         raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
     if kind == Token.Kind.PERSONAL:
         if token.user is None or not token.user.is_active:

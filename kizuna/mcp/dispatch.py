@@ -35,8 +35,12 @@ def _wsgi_handler() -> WSGIHandler:
 
 
 def call(*, method: str, path: str, query: dict, body: dict | None, authorization: str, client: str,
-         host: str, scheme: str, request_id: str = "") -> RestAnswer:
-    """Run `method API_ROOT+path?query` with `body` as the caller (synchronously, in this thread)."""
+         host: str, scheme: str, request_id: str = "", forwarded_for: str = "") -> RestAnswer:
+    """Run `method API_ROOT+path?query` with `body` as the caller (synchronously, in this thread).
+
+    `client` is the MCP request's peer and `forwarded_for` its X-Forwarded-For: both are handed on as
+    they came, so kizuna.api.client_address decides the tool call's address exactly as for a REST call
+    (the header counts only when the peer is a trusted proxy)."""
     payload = json.dumps(body).encode() if body is not None else b""
     server, _, port = host.partition(":")
     environ = {
@@ -63,6 +67,8 @@ def call(*, method: str, path: str, query: dict, body: dict | None, authorizatio
     }
     if request_id:
         environ["HTTP_X_REQUEST_ID"] = request_id
+    if forwarded_for:
+        environ["HTTP_X_FORWARDED_FOR"] = forwarded_for
     holder = {}
 
     def start_response(status, headers, exc_info=None):

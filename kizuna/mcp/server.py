@@ -74,6 +74,7 @@ async def call_tool(name: str, arguments: dict):
         authorization=request.headers.get("authorization", ""),
         client=request.client.host if request.client else "", host=request.headers.get("host", "localhost"),
         scheme=request.url.scheme, request_id=request.headers.get("x-request-id", ""),
+        forwarded_for=request.headers.get("x-forwarded-for", ""),
     )
     if answer.status >= 400:
         try:

@@ -95,6 +95,8 @@ export class KizunaError extends Error {
   details: Record<string, any>;
   requestId: string | null;
   response: Response | null;
+  /** `Name: status CODE: message (request_id=…)`. */
+  toString(): string;
 }
 export class KizunaConnectionError extends KizunaError {}
 export class KizunaTimeoutError extends KizunaConnectionError {}
@@ -127,15 +129,17 @@ export class RateLimitedError extends KizunaError {
 }
 
 // ---- pagination -------------------------------------------------------------------------------
-/** Lazy over every page: `await list` → every item; `for await (const x of list)` → item by item. */
-export class PageList<T> implements PromiseLike<T[]>, AsyncIterable<T> {
+/**
+ * Lazy over every page of a list endpoint: `for await (const x of pages)` fetches a page only when the
+ * loop reaches it; `all()` fetches every page. Not thenable: `await pages` is the PageList itself.
+ */
+export class PageList<T> implements AsyncIterable<T> {
+  /** X-Total-Count, once a page has been fetched. */
   totalCount: number | null;
   pages(): AsyncGenerator<T[], void, unknown>;
   all(): Promise<T[]>;
   first(): Promise<T | null>;
   [Symbol.asyncIterator](): AsyncIterator<T>;
-  then<A = T[], B = never>(onfulfilled?: ((value: T[]) => A | PromiseLike<A>) | null, onrejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B>;
-  catch<B = never>(onrejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<T[] | B>;
 }
 
 export type Params = Record<string, string | number | boolean | string[] | null | undefined> & { per_page?: number; perPage?: number; page?: number };
@@ -144,27 +148,27 @@ export type Params = Record<string, string | number | boolean | string[] | null 
 export interface Orgs {
   get(org: string): Promise<Organization>;
   create(body: string | { login: string; name?: string; description?: string }): Promise<Organization>;
-  members(org: string, params?: Params): PageList<Member>;
+  members(org: string, params?: Params): Promise<Member[]>;
   setMember(org: string, login: string, role: Member['role']): Promise<Member>;
   removeMember(org: string, login: string): Promise<null>;
 }
 export interface Repos {
-  list(org: string, params?: Params & { visibility?: 'public' | 'private' | 'all'; sort?: 'created' | 'updated' | 'pushed' | 'name'; direction?: 'asc' | 'desc' }): PageList<Repository>;
+  list(org: string, params?: Params & { visibility?: 'public' | 'private' | 'all'; sort?: 'created' | 'updated' | 'pushed' | 'name'; direction?: 'asc' | 'desc' }): Promise<Repository[]>;
   iter(org: string, params?: Params): PageList<Repository>;
   get(org: string, repo: string): Promise<Repository>;
   create(org: string, body: string | { name: string; description?: string; visibility?: 'public' | 'private'; default_branch?: string; auto_init?: boolean }): Promise<Repository>;
   update(org: string, repo: string, fields: Partial<{ name: string; description: string; visibility: 'public' | 'private'; default_branch: string; archived: boolean }>): Promise<Repository>;
   delete(org: string, repo: string): Promise<null>;
-  branches(org: string, repo: string, params?: Params): PageList<Branch>;
+  branches(org: string, repo: string, params?: Params): Promise<Branch[]>;
   branch(org: string, repo: string, branch: string): Promise<Branch>;
-  commits(org: string, repo: string, params?: Params & { sha?: string; path?: string }): PageList<Commit>;
+  commits(org: string, repo: string, params?: Params & { sha?: string; path?: string }): Promise<Commit[]>;
   commit(org: string, repo: string, sha: string): Promise<Commit>;
   contents(org: string, repo: string, path?: string, options?: { ref?: string }): Promise<Content | Content[]>;
 }
 export interface IssueCreate { title: string; body?: string; labels?: string[]; assignees?: string[]; assignee?: string; milestone?: number; }
 export interface IssueUpdate { title?: string; body?: string; state?: 'open' | 'closed'; state_reason?: 'completed' | 'not_planned' | 'reopened'; labels?: string[]; assignees?: string[]; assignee?: string; milestone?: number | null; }
 export interface Issues {
-  list(org: string, repo: string, params?: Params & { state?: 'open' | 'closed' | 'all'; labels?: string | string[]; assignee?: string; creator?: string; milestone?: number | string; since?: string; sort?: 'created' | 'updated' | 'comments'; direction?: 'asc' | 'desc' }): PageList<Issue>;
+  list(org: string, repo: string, params?: Params & { state?: 'open' | 'closed' | 'all'; labels?: string | string[]; assignee?: string; creator?: string; milestone?: number | string; since?: string; sort?: 'created' | 'updated' | 'comments'; direction?: 'asc' | 'desc' }): Promise<Issue[]>;
   iter(org: string, repo: string, params?: Params): PageList<Issue>;
   get(org: string, repo: string, number: number): Promise<Issue>;
   create(org: string, repo: string, body: IssueCreate): Promise<Issue>;
@@ -174,14 +178,14 @@ export interface Issues {
   removeLabel(org: string, repo: string, number: number, name: string): Promise<Label[]>;
 }
 export interface Comments {
-  list(org: string, repo: string, number: number, params?: Params): PageList<Comment>;
+  list(org: string, repo: string, number: number, params?: Params): Promise<Comment[]>;
   iter(org: string, repo: string, number: number, params?: Params): PageList<Comment>;
   create(org: string, repo: string, number: number, body: string | { body: string }): Promise<Comment>;
   update(org: string, repo: string, id: number, body: string | { body: string }): Promise<Comment>;
   delete(org: string, repo: string, id: number): Promise<null>;
 }
 export interface Labels {
-  list(org: string, repo: string, params?: Params): PageList<Label>;
+  list(org: string, repo: string, params?: Params): Promise<Label[]>;
   iter(org: string, repo: string, params?: Params): PageList<Label>;
   get(org: string, repo: string, name: string): Promise<Label>;
   create(org: string, repo: string, body: { name: string; color: string; description?: string }): Promise<Label>;
@@ -189,7 +193,7 @@ export interface Labels {
   delete(org: string, repo: string, name: string): Promise<null>;
 }
 export interface Milestones {
-  list(org: string, repo: string, params?: Params & { state?: 'open' | 'closed' | 'all' }): PageList<Milestone>;
+  list(org: string, repo: string, params?: Params & { state?: 'open' | 'closed' | 'all' }): Promise<Milestone[]>;
   iter(org: string, repo: string, params?: Params): PageList<Milestone>;
   get(org: string, repo: string, number: number): Promise<Milestone>;
   create(org: string, repo: string, body: { title: string; description?: string; due_on?: string; state?: 'open' | 'closed' }): Promise<Milestone>;
@@ -197,16 +201,16 @@ export interface Milestones {
   delete(org: string, repo: string, number: number): Promise<null>;
 }
 export interface Pulls {
-  list(org: string, repo: string, params?: Params & { state?: 'open' | 'closed' | 'all'; head?: string; base?: string; author?: string; draft?: boolean; labels?: string | string[]; sort?: 'created' | 'updated'; direction?: 'asc' | 'desc' }): PageList<PullRequest>;
+  list(org: string, repo: string, params?: Params & { state?: 'open' | 'closed' | 'all'; head?: string; base?: string; author?: string; draft?: boolean; labels?: string | string[]; sort?: 'created' | 'updated'; direction?: 'asc' | 'desc' }): Promise<PullRequest[]>;
   iter(org: string, repo: string, params?: Params): PageList<PullRequest>;
   get(org: string, repo: string, number: number): Promise<PullRequest>;
   create(org: string, repo: string, body: { title: string; head: string; base?: string; body?: string; draft?: boolean }): Promise<PullRequest>;
   update(org: string, repo: string, number: number, fields: Partial<{ title: string; body: string; state: 'open' | 'closed'; base: string; labels: string[]; assignees: string[] }>): Promise<PullRequest>;
   ready(org: string, repo: string, number: number): Promise<PullRequest>;
   merge(org: string, repo: string, number: number, options?: { merge_method?: 'merge' | 'squash' | 'rebase'; sha?: string; commit_title?: string; commit_message?: string }): Promise<MergeResult>;
-  comments(org: string, repo: string, number: number, params?: Params): PageList<Comment>;
+  comments(org: string, repo: string, number: number, params?: Params): Promise<Comment[]>;
   createComment(org: string, repo: string, number: number, body: string | { body: string }): Promise<Comment>;
-  reviews(org: string, repo: string, number: number, params?: Params): PageList<Review>;
+  reviews(org: string, repo: string, number: number, params?: Params): Promise<Review[]>;
   review(org: string, repo: string, number: number, event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT', options?: { body?: string; commit_id?: string }): Promise<Review>;
   getReview(org: string, repo: string, number: number, reviewId: number): Promise<Review>;
   dismissReview(org: string, repo: string, number: number, reviewId: number, message: string): Promise<Review>;
@@ -215,7 +219,7 @@ export interface Pulls {
   removeRequestedReviewers(org: string, repo: string, number: number, reviewers: string[]): Promise<null>;
 }
 export interface Branches {
-  list(org: string, repo: string, params?: Params): PageList<Branch>;
+  list(org: string, repo: string, params?: Params): Promise<Branch[]>;
   iter(org: string, repo: string, params?: Params): PageList<Branch>;
   get(org: string, repo: string, branch: string): Promise<Branch>;
   protection(org: string, repo: string, branch: string): Promise<BranchProtection>;
@@ -223,16 +227,16 @@ export interface Branches {
   unprotect(org: string, repo: string, branch: string): Promise<null>;
 }
 export interface Agents {
-  list(params?: Params & { capability?: string; trust_level?: number; model_family?: string; status?: 'active' | 'suspended' }): PageList<Agent>;
+  list(params?: Params & { capability?: string; trust_level?: number; model_family?: string; status?: 'active' | 'suspended' }): Promise<Agent[]>;
   iter(params?: Params): PageList<Agent>;
   register(body: { name: string; model_family: string; model_version: string; description?: string; capabilities?: string[]; trust_level?: number }): Promise<Agent & { token: string }>;
   get(id: string): Promise<Agent>;
   update(id: string, fields: Partial<{ description: string; capabilities: string[]; trust_level: number; status: 'active' | 'suspended' }>): Promise<Agent>;
   rotateToken(id: string): Promise<{ token: string; [key: string]: any }>;
-  events(id: string, params?: Params): PageList<Event>;
+  events(id: string, params?: Params): Promise<Event[]>;
 }
 export interface Pipelines {
-  list(org: string, repo: string, params?: Params & { status?: string; ref?: string; sha?: string; trigger?: 'api' | 'push' | 'pull_request' }): PageList<Pipeline>;
+  list(org: string, repo: string, params?: Params & { status?: string; ref?: string; sha?: string; trigger?: 'api' | 'push' | 'pull_request' }): Promise<Pipeline[]>;
   iter(org: string, repo: string, params?: Params): PageList<Pipeline>;
   trigger(org: string, repo: string, body?: { ref?: string; variables?: Record<string, string> }): Promise<Pipeline>;
   get(org: string, repo: string, id: number): Promise<Pipeline>;
@@ -242,7 +246,7 @@ export interface Pipelines {
 export interface WebhookCreate { url: string; events: string[]; secret?: string; content_type?: 'json'; active?: boolean; }
 /** Repository hooks take (org, repo, …); organisation hooks (org, null, …). */
 export interface Webhooks {
-  list(org: string, repo?: string | null, params?: Params): PageList<Webhook>;
+  list(org: string, repo?: string | null, params?: Params): Promise<Webhook[]>;
   iter(org: string, repo?: string | null, params?: Params): PageList<Webhook>;
   create(org: string, body: WebhookCreate): Promise<Webhook>;
   create(org: string, repo: string | null, body: WebhookCreate): Promise<Webhook>;
@@ -250,13 +254,13 @@ export interface Webhooks {
   update(org: string, repo: string | null, id: number, fields: Partial<WebhookCreate>): Promise<Webhook>;
   delete(org: string, repo: string | null, id: number): Promise<null>;
   ping(org: string, repo: string | null, id: number): Promise<any>;
-  deliveries(org: string, repo: string | null, id: number, params?: Params): PageList<Delivery>;
+  deliveries(org: string, repo: string | null, id: number, params?: Params): Promise<Delivery[]>;
   delivery(org: string, repo: string | null, id: number, deliveryId: number): Promise<Delivery>;
   redeliver(org: string, repo: string | null, id: number, deliveryId: number): Promise<any>;
 }
 export interface StreamOptions { lastEventId?: number | string | null; maxReconnects?: number | null; readTimeout?: number; signal?: AbortSignal; }
 export interface Events {
-  list(org: string, repo: string, params?: Params & { type?: string; actor?: string; after_id?: number }): PageList<Event>;
+  list(org: string, repo: string, params?: Params & { type?: string; actor?: string; after_id?: number }): Promise<Event[]>;
   iter(org: string, repo: string, params?: Params): PageList<Event>;
   /** SSE of one repository, reconnecting and resuming with Last-Event-ID. */
   stream(org: string, repo: string, options?: StreamOptions): AsyncGenerator<Event, void, unknown>;
@@ -291,6 +295,12 @@ export class KizunaClient {
   readonly baseUrl: string;
   readonly apiUrl: string;
   token: string | null;
+  /** The options of the same names (KizunaClientOptions), as given or defaulted. */
+  timeout: number;
+  maxRetries: number;
+  retry: boolean;
+  maxRetryWait: number;
+  backoff: number;
   /** X-RateLimit-* of the last response. */
   rateLimit: RateLimit | null;
   lastResponse: Response | null;

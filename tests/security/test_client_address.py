@@ -37,6 +37,24 @@ def test_client_ip(settings):
     assert client_ip(request("::ffff:10.0.0.5")) == "::ffff:a00:5"  # one spelling per address
 
 
+@pytest.mark.django_db
+def test_an_mcp_tool_call_has_the_address_a_rest_call_would(settings):
+    """A tool call runs as a REST request: behind a trusted proxy its rate-limit bucket is the client's."""
+    from kizuna.mcp import dispatch
+
+    settings.KIZUNA_RATE_LIMIT_DEFAULT = 2
+
+    def status(peer, forwarded=""):
+        return dispatch.call(method="get", path="/nothing-here", query={}, body=None, authorization="",
+                             client=peer, host="testserver", scheme="http", forwarded_for=forwarded).status
+
+    settings.KIZUNA_TRUSTED_PROXIES = ("127.0.0.1",)
+    assert [status("127.0.0.1", "203.0.113.1") for _ in range(3)] == [404, 404, 429]
+    assert status("127.0.0.1", "203.0.113.2") == 404  # another client behind the same proxy
+    settings.KIZUNA_TRUSTED_PROXIES = ()
+    assert [status("10.0.0.9", f"203.0.113.{i}") for i in range(3)] == [404, 404, 429]  # header ignored
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

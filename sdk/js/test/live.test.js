@@ -305,7 +305,7 @@ test('events list and stream', async (t) => {
   const client = clients();
   const repo = unique('ev');
   await client.repos.create('my-org', { name: repo });
-  const before = await client.events.list('my-org', repo).first();
+  const before = await client.events.iter('my-org', repo).first();
   await client.repos.update('my-org', repo, { description: 'one' });
   const events = await client.events.list('my-org', repo, { type: 'repository.updated' });
   assert.equal(events[0].type, 'repository.updated');
@@ -325,7 +325,7 @@ test('events.stream() without a repository: /user/events/stream resumes after an
   const client = clients();
   const repo = unique('jsus');
   await client.repos.create('my-org', { name: repo });
-  const before = await client.events.list('my-org', repo).first();
+  const before = await client.events.iter('my-org', repo).first();
   await client.repos.update('my-org', repo, { description: 'user stream' });
   let ours = null;
   let seen = 0;

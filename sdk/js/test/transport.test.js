@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 
 import {
   ConflictError, ForbiddenError, KizunaClient, KizunaConnectionError, KizunaError, KizunaTimeoutError,
-  NotFoundError, NotMergeableError, RateLimitedError, ServerError, UnauthorizedError, ValidationError,
+  NotFoundError, NotMergeableError, PageList, RateLimitedError, ServerError, UnauthorizedError, ValidationError,
 } from '../src/index.js';
 import { envelope, refusedUrl, scripted, silentServer, sleepRecorder, stubServer } from '../testing/helpers.js';
 
@@ -118,7 +118,7 @@ test('rate-limit headers are exposed', async () => {
   assert.deepEqual(c.rateLimit, { limit: 5000, remaining: 4998, reset: 1700000000, used: 2, resource: 'core' });
 });
 
-test('next links are followed on our own host; list is lazy; iter is async', async () => {
+test('next links are followed on our own host; list resolves to every item; iter is lazy', async () => {
   const s = await stubServer((req, res) => {
     const two = req.url.includes('page=2');
     res.writeHead(200, {
@@ -130,14 +130,39 @@ test('next links are followed on our own host; list is lazy; iter is async', asy
   });
   stubs.push(s);
   const c = client(s.url);
-  const list = c.repos.list('o', { perPage: 1 });
-  assert.equal(s.requests.length, 0);
-  assert.deepEqual((await list).map((r) => r.n), [1, 2]);
-  assert.equal(list.totalCount, 2);
+  const all = c.repos.list('o', { perPage: 1 });
+  assert.ok(all instanceof Promise);
+  assert.deepEqual((await all).map((r) => r.n), [1, 2]);
   assert.equal(s.requests[1].url, '/api/v1/repos/o?per_page=1&page=2');
+
+  const pages = c.repos.iter('o', { per_page: 1 });
+  assert.ok(pages instanceof PageList);
   const seen = [];
-  for await (const repo of c.repos.iter('o', { per_page: 1 })) seen.push(repo.n);
+  for await (const repo of pages) seen.push(repo.n);
   assert.deepEqual(seen, [1, 2]);
+  assert.equal(pages.totalCount, 2);
+  assert.equal(s.requests.length, 4);
+});
+
+test('a PageList is not thenable: awaiting it fetches nothing', async () => {
+  const s = await stub([[200, {}, [{ n: 1 }]], [200, {}, [{ n: 1 }]]]);
+  const c = client(s.url);
+  const pages = c.issues.iter('o', 'r');
+  assert.equal(typeof pages.then, 'undefined');
+  assert.equal(await pages, pages);
+  assert.equal(await Promise.resolve(pages), pages);
+  assert.equal(s.requests.length, 0);
+  assert.deepEqual(await pages.first(), { n: 1 });
+  assert.deepEqual(await c.paginate('/repos/o/r/issues').all(), [{ n: 1 }]);
+  assert.equal(s.requests.length, 2);
+});
+
+test('the other list methods resolve to every item too', async () => {
+  const s = await stub([[200, {}, [{ login: 'a' }]], [200, {}, [{ sha: 'x' }]]]);
+  const c = client(s.url);
+  assert.deepEqual(await c.orgs.members('o'), [{ login: 'a' }]);
+  assert.deepEqual(await c.repos.commits('o', 'r', { sha: 'main' }), [{ sha: 'x' }]);
+  assert.deepEqual(s.requests.map((r) => r.url), ['/api/v1/orgs/o/members?per_page=100', '/api/v1/repos/o/r/commits?sha=main&per_page=100']);
 });
 
 test('baseUrl may include /api/v1; segments are encoded; list params', async () => {

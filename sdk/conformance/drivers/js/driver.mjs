@@ -35,7 +35,13 @@ class Args {
   done() { this.rest(); }
 }
 
-const list = (pageList) => pageList.all();
+// Every list method resolves to an array of every item (docs/api.md §15): a PageList, which is not
+// thenable, would arrive here unawaited.
+async function list(promise) {
+  const items = await promise;
+  if (!Array.isArray(items)) throw new StepError(`a list method resolved to ${items?.constructor?.name ?? typeof items}, not an array`);
+  return items;
+}
 
 async function stream(c, a) {
   const org = a.opt('org'); const repo = a.opt('repo'); const lastEventId = a.opt('last_event_id');
