@@ -4,12 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 
 from kizuna.accounts.admin import secrets_shown_once
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 
 from kizuna.admin import ServiceAdmin
 from kizuna.api.errors import KizunaAPIError
 
-from . import services
+from . import reputation, services
 from .models import Agent
 
 MUTABLE_FIELDS = ("description", "capabilities", "trust_level", "status", "internal")
@@ -114,5 +114,5 @@ class AgentAdmin(ServiceAdmin):
     @admin.action(description="Recompute reputation from the event log")
     def recompute_reputation(self, request, queryset):
         for agent in queryset:
-            services.recompute_reputation(agent)
+            reputation.recompute_reputation(agent)
         messages.success(request, f"Recomputed the reputation of {queryset.count()} agent(s).")

@@ -6,9 +6,9 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents"
 
     def ready(self):
-        from kizuna.events.services import EVENT_LISTENERS
+        from kizuna.events.log import EVENT_LISTENERS
 
-        from .services import reputation_listener
+        from .tasks import reputation_listener
 
         if reputation_listener not in EVENT_LISTENERS:
             EVENT_LISTENERS.append(reputation_listener)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from kizuna.accounts.services import actor_for_agent
+from kizuna.accounts.actors import actor_for_agent
 from kizuna import policy
 from kizuna.api.errors import NotFound
 from kizuna.policy.drf import IsSignedIn, TokenScopePermission, UserCredentialsOnly

@@ -132,8 +132,8 @@ async def main(args):
     from asgiref.sync import sync_to_async
     from django.db import transaction
 
-    from kizuna.accounts.services import actor_for_user
-    from kizuna.events.services import emit_event
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.events.log import emit_event
 
     actor = await sync_to_async(actor_for_user)(user)
     port = free_port()

@@ -19,7 +19,7 @@ from django.utils import timezone
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
 from kizuna.api.fields import api_path, timestamp
-from kizuna.events.services import emit_event
+from kizuna.events.log import emit_event
 from repos.models import Repository
 from repos.services import DEFAULT_LABELS, next_number
 

@@ -29,7 +29,7 @@ def refusal(exc: KizunaAPIError) -> str:
 
 def staff_actor(request) -> Actor:
     """The audit trail's actor for a change made in the admin: the signed-in staff user."""
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     return actor_for_user(request.user)
 

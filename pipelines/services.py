@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from kizuna import pubsub
 from kizuna.accounts.models import Actor, Token
-from kizuna.accounts.services import actor_for_agent, token_create
+from kizuna.accounts.actors import actor_for_agent
+from kizuna.accounts.services import token_create
 from kizuna.api.errors import Conflict, NotFound, RangeNotSatisfiable, ValidationFailed
 from kizuna.api.fields import api_path, is_digits
 from kizuna.policy import job_repos_q
-from kizuna.events.services import emit_event
+from kizuna.events.log import emit_event
 from repos import git
 from repos.services import next_pipeline_number
 

@@ -12,7 +12,7 @@ from kizuna import policy
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import Conflict, NotMergeable, ValidationFailed
 from kizuna.api.fields import api_path, timestamp
-from kizuna.events.services import emit_event
+from kizuna.events.log import emit_event
 from repos import git
 from repos.models import Repository
 from repos.refs import is_valid_branch_name

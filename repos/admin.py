@@ -3,7 +3,7 @@ deletion go through the services, so events are emitted and the git data follows
 
 from django.contrib import admin
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.admin import ServiceAdmin
 
 from . import services

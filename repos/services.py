@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from kizuna.accounts.models import Actor, Namespace
 from kizuna.api.errors import ValidationFailed
-from kizuna.events.services import emit_event
+from kizuna.events.log import emit_event
 
 from . import git
 from .models import Repository

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from kizuna.accounts import services as account_services
+from kizuna.accounts.actors import actor_for_agent, actor_for_user
 from kizuna.accounts.models import Role, Token
 
 # Outside DEBUG the published default key refuses to start (kizuna.E001, checked when kizuna.asgi or
@@ -109,7 +110,7 @@ def make_user(db):
 @pytest.fixture
 def make_token(db):
     def make(user=None, *, kind=Token.Kind.PERSONAL, scopes=None, agent=None, repository=None, expires_at=None):
-        actor = account_services.actor_for_user(user) if user is not None else None
+        actor = actor_for_user(user) if user is not None else None
         if kind == Token.Kind.PERSONAL and scopes is None:
             scopes = ["read", "write", "admin"]
         _, raw = account_services.token_create(
@@ -133,7 +134,7 @@ def make_org(db, make_user):
         owner = owner or make_user()
         org = account_services.org_create(creator=owner, login=login or f"o{uuid.uuid4().hex[:10]}")
         for user, role in (members or {}).items():
-            account_services.member_set(actor=account_services.actor_for_user(owner), org=org, user=user, role=role)
+            account_services.member_set(actor=actor_for_user(owner), org=org, user=user, role=role)
         return org
 
     return make
@@ -146,7 +147,7 @@ def make_repo(db):
 
         actor_user = actor_user or namespace.user or namespace.memberships.filter(role=Role.ADMIN).first().user
         return repo_services.repo_create(
-            actor=account_services.actor_for_user(actor_user), namespace=namespace,
+            actor=actor_for_user(actor_user), namespace=namespace,
             name=name or f"r{uuid.uuid4().hex[:8]}", visibility=visibility, auto_init=auto_init, **kwargs,
         )
 
@@ -183,7 +184,7 @@ def make_agent(db, make_user):
             model_version="1", trust_level=trust_level, capabilities=list(capabilities), status=status,
             internal=internal,
         )
-        account_services.actor_for_agent(agent)
+        actor_for_agent(agent)
         _, raw = account_services.token_create(kind=Token.Kind.AGENT, name="agent", agent=agent, actor=None)
         return agent, raw
 

@@ -11,6 +11,7 @@ import pygit2
 
 from issues import services as issue_services
 from kizuna.accounts import services as account_services
+from kizuna.accounts.actors import actor_for_user
 from kizuna.accounts.models import Role, Token
 from pulls import services as pull_services
 from repos import git as repo_git
@@ -21,7 +22,7 @@ out = os.environ.get("LOAD_TOKENS", "var/load-tokens.txt")
 tag = uuid.uuid4().hex[:6]
 owner = account_services.user_create(login=f"load-owner-{tag}", password="pw")
 org = account_services.org_create(creator=owner, login=f"load-{tag}")
-actor = account_services.actor_for_user(owner)
+actor = actor_for_user(owner)
 repo = repo_services.repo_create(actor=actor, namespace=org, name="app", visibility="public", auto_init=True)
 git_repo = pygit2.Repository(str(repo_git.repo_path(repo.pk)))
 sig = pygit2.Signature("Load", "load@example.com")
@@ -43,7 +44,7 @@ for i in range(N):
     user = account_services.user_create(login=f"load-{tag}-u{i}", password="pw")
     account_services.member_set(actor=actor, org=org, user=user, role=Role.WRITE)
     _, raw = account_services.token_create(kind=Token.Kind.PERSONAL, name="load", user=user, scopes=["read", "write"],
-                                          actor=account_services.actor_for_user(user), created_by=user)
+                                          actor=actor_for_user(user), created_by=user)
     tokens.append(raw)
 os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
 with open(out, "w") as fh:

@@ -13,6 +13,7 @@ from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
 from kizuna.api.errors import ValidationFailed
 
 from . import services
+from .actors import actor_for_user
 from .models import Actor, Membership, Namespace, Token, User
 
 
@@ -56,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if not change:  # every user has a personal namespace and an actor row
             services.ensure_personal_namespace(obj)
-            services.actor_for_user(obj)
+            actor_for_user(obj)
 
 
 class MembershipInline(admin.TabularInline):
@@ -197,7 +198,7 @@ class TokenAdmin(ServiceAdmin):
         token, raw = services.token_create(
             kind=data["kind"], name=data["name"], user=data.get("user"), agent=data.get("agent"),
             repository=data.get("repository"), scopes=data.get("scopes") if data["kind"] in SCOPES_BY_KIND else None,
-            expires_at=data.get("expires_at"), created_by=request.user, actor=services.actor_for_user(request.user),
+            expires_at=data.get("expires_at"), created_by=request.user, actor=actor_for_user(request.user),
         )
         if data.get("internal"):
             Token.objects.filter(pk=token.pk).update(internal=True)
@@ -217,7 +218,7 @@ class TokenAdmin(ServiceAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
-        actor = services.actor_for_user(request.user)
+        actor = actor_for_user(request.user)
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
             services.token_revoke(token=token, actor=actor)

@@ -1,4 +1,4 @@
-"""Every write to accounts: users, organisations, memberships, actors and tokens."""
+"""Every write to accounts: users, organisations, memberships and tokens (actors: actors.py)."""
 
 from datetime import datetime
 
@@ -6,60 +6,15 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from kizuna.api.errors import ValidationFailed
-from kizuna.events.services import emit_event
+from kizuna.events.log import emit_event
 
 from . import tokens as token_format
+from .actors import actor_for_user
 from .models import Actor, Membership, Namespace, Role, Token, User
-from .principals import principal_kind
 
 PERSONAL_SCOPES = ("read", "write", "admin")
 DEPLOY_SCOPES = ("read", "write")
 DEFAULT_SCOPES = ["read", "write"]
-
-
-# --- actors ---------------------------------------------------------------------------------------
-def actor_for_user(user: User) -> Actor:
-    cached = user.__dict__.get("_kizuna_actor")
-    if cached is None:
-        try:
-            cached = user.actor
-        except Actor.DoesNotExist:
-            cached, _ = Actor.objects.get_or_create(user=user, defaults={"type": Actor.Type.USER, "login": user.username})
-        user.__dict__["_kizuna_actor"] = cached
-    return cached
-
-
-def actor_for_agent(agent) -> Actor:
-    try:
-        return agent.actor
-    except Actor.DoesNotExist:
-        actor, _ = Actor.objects.get_or_create(agent=agent, defaults={"type": Actor.Type.AGENT, "login": agent.name})
-        return actor
-
-
-def actor_for(principal) -> Actor:
-    """The Actor row for whoever is calling (user, agent or deploy token)."""
-    kind = principal_kind(principal)
-    if kind == "user":
-        return actor_for_user(principal)
-    if kind == "agent":
-        return actor_for_agent(principal)
-    if kind == "deploy":
-        token = principal.token
-        actor, _ = Actor.objects.get_or_create(
-            deploy_token=token, defaults={"type": Actor.Type.DEPLOY, "login": f"deploy-{token.pk}"}
-        )
-        return actor
-    raise ValueError("anonymous callers have no actor")
-
-
-def operator_actor_of(actor: Actor) -> Actor | None:
-    if actor.type != Actor.Type.AGENT:
-        return None
-    from agents.models import Agent
-
-    operator = Agent.objects.select_related("operator").get(pk=actor.agent_id).operator
-    return actor_for_user(operator)
 
 
 # --- names ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from rest_framework import viewsets
 from django.db.models import QuerySet
 
 from kizuna import policy
-from kizuna.accounts.services import actor_for
+from kizuna.accounts.actors import actor_for
 
 from .errors import NotFound, ValidationFailed
 

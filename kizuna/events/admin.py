@@ -1,12 +1,14 @@
 """The event log is the audit trail: read-only in the admin. Webhooks and their deliveries are records
 written by the API and the delivery worker: read-only here too, with the operators' actions (ping,
-deactivate, redeliver) running kizuna.events.services. Webhook secrets are never displayed."""
+deactivate, redeliver) running kizuna.events.services (deactivate: kizuna.events.delivery). Webhook secrets
+are never displayed."""
 
 from django.contrib import admin
 
 from kizuna.admin import ReadOnlyAdmin, staff_actor
 
 from . import services
+from .delivery import webhook_deactivate
 from .models import Event, Webhook, WebhookDelivery
 
 
@@ -44,7 +46,7 @@ class WebhookAdmin(ReadOnlyAdmin):
         actor = staff_actor(request)
         reason = f"deactivated by {actor.login} in the admin"
         self.run_each(request, queryset.filter(active=True).select_related("repository__namespace", "namespace"),
-                      "Deactivated", lambda hook: services.webhook_deactivate(hook=hook, reason=reason, actor=actor))
+                      "Deactivated", lambda hook: webhook_deactivate(hook=hook, reason=reason, actor=actor))
 
 
 @admin.register(WebhookDelivery)

@@ -10,9 +10,10 @@ class EventsConfig(AppConfig):
         from django.conf import settings
 
         from . import services
+        from .log import EVENT_LISTENERS
         from .streams.hub import publish_on_commit
 
-        if services.create_deliveries_for_event not in services.EVENT_LISTENERS:
-            services.EVENT_LISTENERS.append(services.create_deliveries_for_event)
-        if getattr(settings, "REDIS_URL", "") and publish_on_commit not in services.EVENT_LISTENERS:
-            services.EVENT_LISTENERS.append(publish_on_commit)
+        if services.create_deliveries_for_event not in EVENT_LISTENERS:
+            EVENT_LISTENERS.append(services.create_deliveries_for_event)
+        if getattr(settings, "REDIS_URL", "") and publish_on_commit not in EVENT_LISTENERS:
+            EVENT_LISTENERS.append(publish_on_commit)

@@ -1,9 +1,11 @@
-"""Sending one webhook delivery: sign, connect to the vetted address, record, schedule the retry.
+"""Sending one webhook delivery: claim, sign, connect to the vetted address, record the outcome and
+when to retry; turn off a hook that keeps failing (`webhook_deactivate`).
 
 At-least-once: a due row is claimed by moving `next_attempt_at` forward by the lease with a
 compare-and-swap UPDATE (works on SQLite and PostgreSQL, no lock held during the HTTP call). A worker
-that dies mid-delivery leaves the row due again once the lease runs out; `deliver_due()` (run by every
-delivery task, by `manage.py deliver_webhooks` and by its `--loop` mode) picks it up.
+that dies mid-delivery leaves the row due again once the lease runs out; `tasks.deliver_due()` (run by
+every delivery task, by `manage.py deliver_webhooks` and by its `--loop` mode) picks it up. Enqueuing
+is kizuna/events/tasks.py's: this module imports neither it nor the webhook services.
 """
 
 import base64
@@ -20,7 +22,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kizuna.accounts.actors import actor_for_user
+from kizuna.accounts.models import Actor, Membership, Role
+
 from . import ssrf
+from .log import emit_event
 from .models import Webhook, WebhookDelivery
 
 logger = logging.getLogger("kizuna.events.delivery")
@@ -104,15 +110,6 @@ def due_ids(limit: int = 100) -> list[int]:
     )
 
 
-def deliver_due(limit: int = 100) -> int:
-    """Attempt every due delivery (new, retry, or orphaned by a crashed worker). Returns attempts made."""
-    done = 0
-    for pk in due_ids(limit):
-        if attempt_delivery(pk) is not None:
-            done += 1
-    return done
-
-
 # --- one attempt ----------------------------------------------------------------------------------
 def send(hook: Webhook, delivery: WebhookDelivery) -> dict:
     """POST the body once. Returns {status_code, success, headers, body, error, request_headers}."""
@@ -171,9 +168,10 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     hook = delivery.webhook
     now = timezone.now()
     if not hook.active and not (delivery.redelivery or delivery.event_name == "ping"):
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            state=WebhookDelivery.State.FAILED, next_attempt_at=None, error="webhook is inactive"
-        )
+        fields = {"state": WebhookDelivery.State.FAILED, "next_attempt_at": None, "error": "webhook is inactive"}
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
+        for key, value in fields.items():  # the caller reads the outcome (no retry) off the row
+            setattr(delivery, key, value)
         return delivery
     started = time.monotonic()
     result = send(hook, delivery)
@@ -202,11 +200,39 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     if gave_up and not delivery.redelivery and delivery.event_name != "ping":
         hook.refresh_from_db(fields=["last_success_at", "active"])
         if hook.active and (hook.last_success_at is None or hook.last_success_at < delivery.created_at):
-            from .services import webhook_deactivate
-
             webhook_deactivate(hook=hook, reason=f"every delivery since {delivery.created_at:%Y-%m-%dT%H:%M:%SZ} failed")
-    elif not result["success"] and not gave_up:
-        from .tasks import enqueue_deliveries
-
-        enqueue_deliveries([delivery.pk], run_after=fields["next_attempt_at"])
     return delivery
+
+
+def retry_at(delivery: WebhookDelivery | None):
+    """When an attempted delivery is due again (a failure with attempts left), or None."""
+    if delivery is None or delivery.state != WebhookDelivery.State.PENDING:
+        return None
+    return delivery.next_attempt_at
+
+
+# --- turning a hook off ---------------------------------------------------------------------------
+def _system_actor_for(hook: Webhook) -> Actor:
+    if hook.created_by_id:
+        return hook.created_by
+    namespace = hook.namespace or hook.repository.namespace
+    user = namespace.user or Membership.objects.filter(namespace=namespace, role=Role.ADMIN).select_related("user").first().user
+    return actor_for_user(user)
+
+
+@transaction.atomic
+def webhook_deactivate(*, hook: Webhook, reason: str, actor: Actor | None = None) -> bool:
+    """Turn off a hook (one that keeps failing, or by an operator: `actor`), and say so with a
+    `webhook.deactivated` event; a failing hook's event names its creator (or an admin) as actor."""
+    from .payloads import hook_json
+
+    updated = Webhook.objects.filter(pk=hook.pk, active=True).update(active=False, deactivated_at=timezone.now())
+    if not updated:
+        return False
+    hook.refresh_from_db()
+    emit_event(
+        type="webhook.deactivated", actor=actor or _system_actor_for(hook), repository=hook.repository,
+        namespace=hook.namespace if hook.repository_id is None else None,
+        payload={"hook": hook_json(hook), "reason": reason},
+    )
+    return True

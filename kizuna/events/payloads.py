@@ -84,3 +84,8 @@ def webhook_body(event, base: str = "") -> dict:
     for key, value in payload.items():
         body.setdefault(key, value)
     return with_root(body, base)
+
+
+def hook_json(hook) -> dict:
+    """A hook as webhook bodies and events show it (a ping's `hook`, `webhook.deactivated`)."""
+    return {"id": hook.pk, "url": hook.redacted_url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}

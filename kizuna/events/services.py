@@ -1,29 +1,22 @@
-"""Appending to the event log, and every write to webhooks.
+"""Every write to webhooks, and the delivery rows of each event.
 
-Every write service calls `emit_event` inside its transaction. Listeners in EVENT_LISTENERS run in
-that same transaction: the webhook listener writes the delivery rows there (so a crash after commit
-loses nothing), and schedules the delivery task and the SSE notification with `on_commit`.
+`create_deliveries_for_event` is an EVENT_LISTENERS hook (kizuna/events/log.py): it writes the
+delivery rows inside the event's transaction (so a crash after commit loses nothing) and enqueues
+the delivery task with `on_commit` (kizuna/events/tasks.py). Turning a hook off is
+kizuna/events/delivery.py's `webhook_deactivate`: delivery does it when a hook keeps failing.
 """
 
 import json
-import logging
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from kizuna.accounts.models import Actor
 
 from .models import Event, Webhook, WebhookDelivery
-
-logger = logging.getLogger("kizuna.events")
-
-# Called with each new event inside the same transaction (webhook delivery rows, SSE fan-out on
-# commit). Apps register here in AppConfig.ready(); the list is fixed after start-up.
-EVENT_LISTENERS: list[Callable[[Event], None]] = []
 
 # Event names a hook may subscribe to: §12's list plus the other prefixes of §13's event types.
 WEBHOOK_EVENTS = (
@@ -32,38 +25,6 @@ WEBHOOK_EVENTS = (
 )
 # How long the previous secret keeps signing beside a new one after a rotation.
 SECRET_ROTATION_GRACE = timedelta(hours=24)
-
-
-def emit_event(
-    *,
-    type: str,
-    actor: Actor,
-    repository=None,
-    namespace=None,
-    payload: dict | None = None,
-    subject: Actor | None = None,
-    on_behalf_of: Actor | None = None,
-) -> Event:
-    if not connection.in_atomic_block:  # an event outside a transaction could outlive a rolled-back change
-        raise RuntimeError("emit_event must run inside the change's transaction")
-    if on_behalf_of is None and actor.type == Actor.Type.AGENT:
-        from kizuna.accounts.services import operator_actor_of
-
-        on_behalf_of = operator_actor_of(actor)
-    if namespace is None and repository is not None:
-        namespace = repository.namespace
-    event = Event.objects.create(
-        type=type,
-        actor=actor,
-        repository=repository,
-        namespace=namespace,
-        payload=payload or {},
-        subject=subject,
-        on_behalf_of=on_behalf_of,
-    )
-    for listener in EVENT_LISTENERS:
-        listener(event)
-    return event
 
 
 # --- delivery rows --------------------------------------------------------------------------------
@@ -127,10 +88,6 @@ def _fitting_root(api_root: str) -> str:
     return api_root if len(api_root) <= Webhook._meta.get_field("api_root").max_length else ""
 
 
-def hook_json(hook: Webhook) -> dict:
-    return {"id": hook.pk, "url": hook.redacted_url, "content_type": hook.content_type, "events": hook.events, "active": hook.active}
-
-
 @transaction.atomic
 def webhook_create(
     *, actor: Actor, url: str, events: list[str], secret: str = "", active: bool = True,
@@ -180,7 +137,7 @@ def webhook_delete(*, actor: Actor, hook: Webhook) -> None:
 @transaction.atomic
 def webhook_ping(*, actor: Actor, hook: Webhook) -> WebhookDelivery:
     """A `ping` delivery, sent whatever the hook subscribes to (and even if it is inactive)."""
-    from .payloads import hook_base, repository_summary
+    from .payloads import hook_base, hook_json, repository_summary
 
     body = {
         "event": "ping", "action": None,
@@ -209,30 +166,3 @@ def webhook_redeliver(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDeli
     )
     _enqueue_on_commit([copy.pk])
     return copy
-
-
-def _system_actor_for(hook: Webhook) -> Actor:
-    if hook.created_by_id:
-        return hook.created_by
-    from kizuna.accounts.models import Membership, Role
-    from kizuna.accounts.services import actor_for_user
-
-    namespace = hook.namespace or hook.repository.namespace
-    user = namespace.user or Membership.objects.filter(namespace=namespace, role=Role.ADMIN).select_related("user").first().user
-    return actor_for_user(user)
-
-
-@transaction.atomic
-def webhook_deactivate(*, hook: Webhook, reason: str, actor: Actor | None = None) -> bool:
-    """Turn off a hook (one that keeps failing, or by an operator: `actor`), and say so with a
-    `webhook.deactivated` event; a failing hook's event names its creator (or an admin) as actor."""
-    updated = Webhook.objects.filter(pk=hook.pk, active=True).update(active=False, deactivated_at=timezone.now())
-    if not updated:
-        return False
-    hook.refresh_from_db()
-    emit_event(
-        type="webhook.deactivated", actor=actor or _system_actor_for(hook), repository=hook.repository,
-        namespace=hook.namespace if hook.repository_id is None else None,
-        payload={"hook": hook_json(hook), "reason": reason},
-    )
-    return True

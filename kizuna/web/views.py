@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.accounts import services as account_services
+from kizuna.accounts.actors import actor_for_user
 from kizuna import policy
 from kizuna.accounts.models import Token
 from kizuna.api.errors import Forbidden, ValidationFailed
@@ -62,7 +63,7 @@ def tokens(request):
         try:
             token, new_token = account_services.token_create(
                 kind=Token.Kind.PERSONAL, name=form.cleaned_data["name"], user=request.user, created_by=request.user,
-                actor=account_services.actor_for_user(request.user), scopes=form.cleaned_data["scopes"],
+                actor=actor_for_user(request.user), scopes=form.cleaned_data["scopes"],
                 expires_at=timezone.now() + timedelta(days=days) if days else None,
             )
         except ValidationFailed as exc:
@@ -85,7 +86,7 @@ def _showing_secret(response):
 @require_POST
 def token_revoke(request, token_id: int):
     token = get_object_or_404(policy.restrict(request.user, Token.objects.all()), pk=token_id)
-    account_services.token_revoke(token=token, actor=account_services.actor_for_user(request.user))
+    account_services.token_revoke(token=token, actor=actor_for_user(request.user))
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("web-tokens")
 
@@ -106,7 +107,7 @@ def agents(request):
     if request.method == "POST" and form.is_valid():
         try:
             agent, new_token = agent_services.agent_register(
-                operator=request.user, actor=account_services.actor_for_user(request.user), **form.cleaned_data
+                operator=request.user, actor=actor_for_user(request.user), **form.cleaned_data
             )
         except ValidationFailed as exc:
             _form_errors(form, exc)
@@ -135,7 +136,7 @@ def agent_action(request, agent_id, action: str):
     from agents import services as agent_services
 
     agent = get_object_or_404(_operated_agents(request.user), pk=agent_id)
-    actor = account_services.actor_for_user(request.user)
+    actor = actor_for_user(request.user)
     try:
         if action == "trust":
             form = TrustForm(request.POST, user=request.user)

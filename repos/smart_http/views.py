@@ -246,7 +246,7 @@ def _cleanup(path):
 
 def _record_pushes(repo, principal, log_path: str) -> None:
     """`on_push` for every ref git actually updated (post-receive wrote them to the log)."""
-    from kizuna.accounts.services import actor_for
+    from kizuna.accounts.actors import actor_for
 
     from .. import services
 

@@ -35,12 +35,13 @@ LIMIT = 5
 SEED = r'''
 import json
 from kizuna.accounts import services
+from kizuna.accounts.actors import actor_for_user
 from kizuna.accounts.models import Token
 from repos import services as repo_services
 
 def tok(user, scopes, name):
     _, raw = services.token_create(kind=Token.Kind.PERSONAL, name=name, user=user, created_by=user,
-                                   actor=services.actor_for_user(user), scopes=scopes)
+                                   actor=actor_for_user(user), scopes=scopes)
     return raw
 
 alice = services.user_create(login="alice", password="alice-pw", email="alice@example.com")
@@ -48,7 +49,7 @@ bob = services.user_create(login="bob", password="bob-pw", email="bob@example.co
 carol = services.user_create(login="carol", password="carol-pw", email="carol@example.com")
 staff = services.user_create(login="staff", password="staff-pw", is_staff=True)
 org = services.org_create(creator=alice, login="my-org", name="My organisation")
-repo_services.repo_create(actor=services.actor_for_user(alice), namespace=org, name="my-repo",
+repo_services.repo_create(actor=actor_for_user(alice), namespace=org, name="my-repo",
                           description="seeded", visibility="public", auto_init=True)
 tokens = {
     "alice": tok(alice, ["read", "write", "admin"], "sdk-tests"),

@@ -36,7 +36,7 @@ def _race(n, work):
 
 def test_concurrent_registrations_of_one_name(make_user):
     from agents import services
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     operators = [make_user(f"racer{i}") for i in range(6)]
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from agents import services
+from agents import reputation
 from agents.models import Agent
-from kizuna.accounts.services import actor_for_agent, actor_for_user
+from kizuna.accounts.actors import actor_for_agent, actor_for_user
 from kizuna.events.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def pipeline_event(actor, repo, pipeline_id, status, triggered_by, days_ago=0):
 
 
 def score(agent):
-    return services.compute_reputation(agent, now=NOW)
+    return reputation.compute_reputation(agent, now=NOW)
 
 
 def smoothed(successes, outcomes):
@@ -136,10 +136,10 @@ def test_idle_agents_decay_towards_one_half(make_agent, repo, make_user):
         pr_event(me, repo, "opened", n, days_ago=400)
         pr_event(user, repo, "merged", n, days_ago=400)
     stale = score(agent)
-    fresh = services.compute_reputation(agent, now=NOW - timedelta(days=400))
+    fresh = reputation.compute_reputation(agent, now=NOW - timedelta(days=400))
     assert fresh == pytest.approx(0.6 * smoothed(10, 10) + 0.2, abs=1e-3)  # no pipelines: neutral 0.5
     assert 0.5 < stale < 0.6  # a year idle: the old record has faded (half-life 90 days)
-    half = services.compute_reputation(agent, now=NOW - timedelta(days=310))  # 90 days after
+    half = reputation.compute_reputation(agent, now=NOW - timedelta(days=310))  # 90 days after
     weight = 0.5
     assert half == pytest.approx(0.6 * (10 * weight + 1) / (10 * weight + 2) + 0.2, abs=1e-3)
 
@@ -149,7 +149,7 @@ def test_recompute_stores_score_and_last_audited(make_agent, repo, make_user, ma
     operator = agent.operator
     pr_event(actor_for_agent(agent), repo, "opened", 1, days_ago=1)
     pr_event(actor_for_user(make_user()), repo, "merged", 1)
-    services.recompute_reputation(agent, now=NOW)
+    reputation.recompute_reputation(agent, now=NOW)
     agent.refresh_from_db()
     assert agent.reputation_score == pytest.approx(0.6 * smoothed(1, 1) + 0.2, abs=1e-3)
     assert agent.last_audited == NOW
@@ -187,7 +187,7 @@ def test_outcome_events_enqueue_a_recompute_after_commit(make_agent, repo, make_
     from django.db import transaction
 
     from agents import tasks
-    from kizuna.events.services import emit_event
+    from kizuna.events.log import emit_event
 
     enqueued = []
     real_task = tasks.recompute_reputation_for_event
@@ -233,7 +233,7 @@ def test_real_enqueue_with_the_configured_backend(make_agent, repo, make_user, d
 
     from django.conf import settings
 
-    from kizuna.events.services import emit_event
+    from kizuna.events.log import emit_event
 
     if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
         pytest.skip("another task backend is configured")

@@ -53,8 +53,9 @@ def _make_deploy_token(ctx):
 def _member(ctx):
     ctx.member = ctx.make_user("mx-member")
     from kizuna.accounts import services
+    from kizuna.accounts.actors import actor_for_user
 
-    services.member_set(actor=services.actor_for_user(ctx.operator), org=ctx.org, user=ctx.member, role=Role.READ)
+    services.member_set(actor=actor_for_user(ctx.operator), org=ctx.org, user=ctx.member, role=Role.READ)
 
 
 def _newbie(ctx):

@@ -23,7 +23,7 @@ def _compiled(settings):
 @pytest.fixture
 def two_repos(world, make_repo):
     from issues.services import issue_create
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     other = make_repo(world.org, "other", visibility="public")
     author = actor_for_user(world.writer)
@@ -161,7 +161,7 @@ def test_with_compiled_statements_off_the_querysets_run_as_they_are(two_repos, s
 
 def test_the_issue_list_answers_the_same_with_compiled_statements_off(world, api, settings):
     from issues.services import issue_create
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     for n in range(3):
         issue_create(repo=world.public, actor=actor_for_user(world.writer), title=f"t{n}",

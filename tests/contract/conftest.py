@@ -7,6 +7,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from kizuna.accounts import services as account_services
+from kizuna.accounts.actors import actor_for_user
 from kizuna.accounts.models import Role, Token
 from tests.conftest import Api
 from tests.pipelines.conftest import commit_files
@@ -45,7 +46,7 @@ GIT_ROOT_NAME = "contract-git"
 
 def token(user, scopes) -> str:
     return account_services.token_create(kind=Token.Kind.PERSONAL, name="contract", user=user, scopes=scopes,
-                                         created_by=user, actor=account_services.actor_for_user(user))[1]
+                                         created_by=user, actor=actor_for_user(user))[1]
 
 
 CONTRACT_SETTINGS = {
@@ -99,7 +100,7 @@ def build_seed() -> Seed:
     admin = account_services.user_create(login="st-admin", password="pw", is_staff=True)
     member = account_services.user_create(login="st-member", password="pw")
     s.org = account_services.org_create(creator=admin, login="st-org")
-    account_services.member_set(actor=account_services.actor_for_user(admin), org=s.org, user=member, role=Role.READ)
+    account_services.member_set(actor=actor_for_user(admin), org=s.org, user=member, role=Role.READ)
     s.personal = token(admin, ["read", "write", "admin"])  # staff, admin of the org, every scope
     s.read_only = token(admin, ["read"])
     client = Api(s.personal)

@@ -1,11 +1,11 @@
 """Webhooks, deliveries and events in the admin: read-only records, with the operators' actions
-(ping, deactivate, redeliver) running kizuna.events.services."""
+(ping, deactivate, redeliver) running kizuna.events.services and kizuna.events.delivery."""
 
 import pytest
 from django.test import Client
 
 from issues import services as issue_services
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.events import services
 from kizuna.events.models import Event, Webhook, WebhookDelivery
 

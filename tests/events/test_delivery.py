@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.events import delivery as delivery_mod
+from kizuna.events import tasks as delivery_tasks
 from kizuna.events.models import Event, WebhookDelivery
 from kizuna.events.services import webhook_create, webhook_redeliver
 from repos import services as repo_services
@@ -152,10 +153,10 @@ def test_worker_killed_mid_delivery_then_restarted_delivers_everything(world, re
     assert delivery_mod.claim(ids[0]) is not None and delivery_mod.claim(ids[1]) is not None
     assert delivery_mod.claim(ids[0]) is None  # a second worker cannot take a claimed row
     # The restarted worker sweeps: unclaimed rows go now, claimed rows once their lease runs out.
-    assert delivery_mod.deliver_due() == 4
+    assert delivery_tasks.deliver_due() == 4
     WebhookDelivery.objects.filter(pk__in=ids[:2]).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert delivery_mod.deliver_due() == 2
-    assert delivery_mod.deliver_due() == 0
+    assert delivery_tasks.deliver_due() == 2
+    assert delivery_tasks.deliver_due() == 0
     assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"succeeded"}
     descriptions = sorted(json.loads(r["body"])["repository"].get("id") and r["headers"]["X-Kizuna-Delivery"]
                           for r in receiver.requests)
@@ -178,6 +179,26 @@ def test_hook_that_keeps_failing_is_deactivated_with_an_event(world, receiver, s
     # Later events are not delivered to the inactive hook.
     touch(world, "after")
     assert WebhookDelivery.objects.filter(webhook=hook).count() == 1
+
+
+def test_a_failed_attempt_is_enqueued_again_for_when_it_is_due(world, receiver, settings):
+    """delivery.py records the retry time; tasks.py enqueues the deferred task (nothing for a success or an inactive hook)."""
+    from django_tasks_db.models import DBTaskResult
+
+    make_hook(world, receiver)
+    receiver.script = [500]
+    d = touch(world)
+    failed = delivery_tasks.deliver(d.pk)
+    assert failed.state == "pending" and delivery_mod.retry_at(failed) == failed.next_attempt_at
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"] == [d.pk] and queued.run_after == failed.next_attempt_at
+    assert delivery_tasks.deliver(d.pk) is None  # not due yet: nothing attempted, nothing enqueued
+    make_due(d)
+    assert delivery_tasks.deliver(d.pk).state == "succeeded" and DBTaskResult.objects.count() == 1
+    settings.KIZUNA_WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.script = [500]
+    last = delivery_tasks.deliver(touch(world, "gives up").pk)
+    assert last.state == "failed" and delivery_mod.retry_at(last) is None and DBTaskResult.objects.count() == 1
 
 
 def test_on_commit_enqueues_through_the_tasks_api(world, receiver, immediate_tasks, django_capture_on_commit_callbacks):

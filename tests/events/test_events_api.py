@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.events.models import Event
 from repos import services as repo_services
 

@@ -9,8 +9,8 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from kizuna.accounts.models import Membership
-from kizuna.accounts.services import actor_for_user
-from kizuna.events.services import emit_event
+from kizuna.accounts.actors import actor_for_user
+from kizuna.events.log import emit_event
 
 from .asgi_client import Stream
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.events import delivery as delivery_mod
 from kizuna.events.models import Webhook, WebhookDelivery
 from kizuna.events.services import webhook_create, webhook_ping

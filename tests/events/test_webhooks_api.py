@@ -169,7 +169,7 @@ def test_ping_and_deliveries_list_and_detail(world, api, public_dns):
 
 def test_events_create_delivery_rows_in_the_same_transaction(world, api, public_dns):
     from repos import services as repo_services
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     repo_hook = create(api, world.tokens["admin"], events=["repository"]).json()
     org_hook = create(api, world.tokens["admin"], "/orgs/w-org/webhooks", events=["*"]).json()
@@ -190,7 +190,7 @@ def test_events_create_delivery_rows_in_the_same_transaction(world, api, public_
 def test_rolled_back_change_leaves_no_delivery(world, api, public_dns):
     from django.db import transaction
 
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
     from repos import services as repo_services
 
     create(api, world.tokens["admin"], events=["*"])

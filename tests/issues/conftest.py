@@ -3,7 +3,7 @@
 
 import pytest
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 
 
 

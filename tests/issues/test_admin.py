@@ -6,7 +6,7 @@ from django.test import Client
 
 from issues import services
 from issues.models import Comment, Issue, Label, Milestone
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.events.models import Event
 
 pytestmark = pytest.mark.django_db

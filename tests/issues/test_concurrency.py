@@ -8,7 +8,7 @@ from django.db import OperationalError, connection
 
 from issues import services
 from issues.models import Comment, Issue
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from repos.models import Repository
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from issues import services
 from issues.models import Issue
-from kizuna.accounts.services import actor_for_agent, actor_for_user
+from kizuna.accounts.actors import actor_for_agent, actor_for_user
 
 pytestmark = pytest.mark.django_db
 

@@ -165,7 +165,7 @@ def test_comments_and_count(world, api):
 def test_comments_pagination_link(world, api, make_issue):
     issue = make_issue(world.public, world.writer)
     from issues import services
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     for n in range(3):
         services.comment_create(issue=issue, actor=actor_for_user(world.reader), body=f"c{n}")
@@ -229,7 +229,7 @@ def test_milestone_list_query_count_is_constant(world, api, make_issue):
     from django.test.utils import CaptureQueriesContext
 
     from issues import services
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     actor = actor_for_user(world.writer)
     for n in range(101):
@@ -345,7 +345,7 @@ def test_trailing_slash_and_label_with_space_in_issue_path(world, api):
 def test_hand_rendered_issue_equals_the_declared_fields(world, api, make_issue, make_agent):
     from issues import services
     from issues.serializers import IssueSerializer, attach_relations
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     writer = api(world.tokens["writer"])
     writer.post(f"{BASE}/milestones", {"title": "m", "due_on": "2027-05-01T12:30:00Z"})

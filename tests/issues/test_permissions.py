@@ -4,7 +4,7 @@ import pytest
 
 from issues import services
 from kizuna.accounts.models import Token
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 
 pytestmark = pytest.mark.django_db
 

@@ -172,7 +172,7 @@ def test_each_tool_call_counts_against_the_rate_limit(mcp_url, forge, settings):
 
 def test_a_protected_base_refuses_an_agents_merge_with_the_unmet_rules(mcp_url, forge, make_agent):
     """Branch protection binds the MCP door too: the tool answers the REST refusal (docs/api.md §16)."""
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
     from pulls import services as pulls
 
     w = forge

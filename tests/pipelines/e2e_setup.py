@@ -13,6 +13,7 @@ django.setup()
 
 from agents.models import Agent  # noqa: E402
 from kizuna.accounts import services  # noqa: E402
+from kizuna.accounts.actors import actor_for_agent, actor_for_user  # noqa: E402
 from repos.services import repo_create  # noqa: E402
 from tests.pipelines.conftest import commit_files  # noqa: E402
 
@@ -57,17 +58,17 @@ jobs:
 }
 
 user = services.user_create(login="e2e-owner", password="pw")
-_, personal = services.token_create(kind="personal", name="e2e", user=user, actor=services.actor_for_user(user),
+_, personal = services.token_create(kind="personal", name="e2e", user=user, actor=actor_for_user(user),
                                     scopes=["read", "write", "admin"])
-repo = repo_create(actor=services.actor_for_user(user), namespace=user.namespace, name="app", visibility="private")
+repo = repo_create(actor=actor_for_user(user), namespace=user.namespace, name="app", visibility="private")
 for branch, text in PIPELINES.items():
     commit_files(repo, {".kizuna/pipeline.yml": text, "README.md": "e2e\n"}, branch=branch)
-other = repo_create(actor=services.actor_for_user(user), namespace=user.namespace, name="other", visibility="private")
+other = repo_create(actor=actor_for_user(user), namespace=user.namespace, name="other", visibility="private")
 commit_files(other, {"README.md": "another repository\n"}, branch="main")
 agents = []
 for name in ("runner-one", "runner-two"):
     agent = Agent.objects.create(name=name, operator=user, model_family="test", model_version="1", capabilities=["ci"], trust_level=2)
-    services.actor_for_agent(agent)
+    actor_for_agent(agent)
     _, raw = services.token_create(kind="agent", name=name, agent=agent, actor=None)
     agents.append(raw)
 print(json.dumps({"personal": personal, "agents": agents, "repo": "e2e-owner/app", "repo_id": repo.pk}))

@@ -273,7 +273,7 @@ def test_requeued_job_is_not_the_old_agents(api, world, ci_repo, runner_agent, m
 
 
 def test_push_hook_triggers_when_on_push(world):
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
     from repos.services import on_push
 
     actor = actor_for_user(world.writer)
@@ -287,7 +287,7 @@ def test_push_hook_triggers_when_on_push(world):
 
 
 def test_trigger_for_pull_request(world):
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
 
     sha = commit_files(world.private, {".kizuna/pipeline.yml": "on: pull_request\n" + DAG}, branch="feature")
 

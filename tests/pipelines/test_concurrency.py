@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from kizuna import pubsub
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from pipelines import services
 from pipelines.models import Job, Pipeline, Status
 

@@ -4,7 +4,7 @@ and job-protocol route (§2), and bad input that used to answer 500 or the wrong
 import pytest
 from rest_framework.test import APIClient
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 
 from pipelines import services
 from pipelines.models import Pipeline

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from kizuna.accounts.models import Membership, Role, Token, User
-from kizuna.accounts.services import actor_for_user, member_remove
+from kizuna.accounts.actors import actor_for_user
+from kizuna.accounts.services import member_remove
 from repos import git as repo_git
 
 from .conftest import commit_files

@@ -21,7 +21,8 @@ from rest_framework import exceptions
 
 from kizuna import policy
 from kizuna.accounts.models import Role, Token
-from kizuna.accounts.services import actor_for_user, token_create
+from kizuna.accounts.actors import actor_for_user
+from kizuna.accounts.services import token_create
 from kizuna.api.authentication import lookup_token
 from kizuna.api.errors import NotFound
 from repos import git as repo_git
@@ -110,7 +111,7 @@ def job_runner(w, p, t):
 
 
 def _actor(principal):
-    from kizuna.accounts.services import actor_for
+    from kizuna.accounts.actors import actor_for
 
     return actor_for(principal) if policy.principal_kind(principal) != "anonymous" else None
 

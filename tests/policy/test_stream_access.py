@@ -5,7 +5,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from kizuna.accounts.models import Membership, Token
-from kizuna.accounts.services import actor_for_user, member_remove
+from kizuna.accounts.actors import actor_for_user
+from kizuna.accounts.services import member_remove
 from tests.events.asgi_client import Stream
 from tests.events.test_streams import aemit, run
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.db import transaction
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from repos import git as repo_git
 
 ALICE = ("Alice Author", "alice@example.com")

@@ -65,7 +65,7 @@ def test_title_of_a_pull_request_edited_on_its_issue_page(pr_world, staff, pull)
 
 
 def test_admin_shows_rules_and_reviews_read_only(pr_world, staff, pull):
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
     from pulls import services
     from pulls.models import BranchProtection, Review
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.api.errors import NotMergeable
 from pulls import services
 from pulls.models import PullRequest

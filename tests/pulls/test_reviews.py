@@ -2,7 +2,7 @@
 
 import pytest
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from kizuna.events.models import Event
 from pipelines.models import Pipeline
 from pulls.models import Review

@@ -108,7 +108,7 @@ def test_failure_in_the_middle_of_create_leaves_nothing(world, api, monkeypatch,
 
 
 def test_failure_in_a_created_hook_rolls_back_row_event_and_directory(world, monkeypatch, settings):
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
     from repos import services
 
     def hook(repo, actor):

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from kizuna.accounts import services as account_services
+from kizuna.accounts.actors import actor_for_user
 from kizuna.accounts.models import Token
 from kizuna.events.models import Event
 from repos import git
@@ -114,7 +115,7 @@ def test_refused_pushes_say_why_and_write_nothing(seeded, git_client, make_user,
     # A revoked token is refused for clone and push alike.
     raw = make_token(world.writer)
     token = Token.objects.get(hint=raw[:8])
-    account_services.token_revoke(token=token, actor=account_services.actor_for_user(world.writer))
+    account_services.token_revoke(token=token, actor=actor_for_user(world.writer))
     proc = push(git_client, work, git_client.url("w-org/priv2", raw), "HEAD:main")
     assert proc.returncode != 0 and "Authentication failed" in proc.stderr, output(proc)
 
@@ -214,7 +215,8 @@ def test_agent_operator_role_still_applies(seeded, git_client, make_agent):
 
 def running_job_token(world, make_agent) -> str:
     """A job token as a claim makes it: its job running, held by a CI agent of a writer."""
-    from kizuna.accounts.services import actor_for_user, token_create
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.accounts.services import token_create
     from pipelines.models import Job, Pipeline
 
     runner, _ = make_agent(world.writer, trust_level=2, capabilities=["ci"])

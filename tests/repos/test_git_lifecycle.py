@@ -2,7 +2,7 @@
 
 import pytest
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from repos import git, services
 from repos.models import Repository
 

@@ -3,7 +3,7 @@ refused by git with the reason, for everyone — repository admins included."""
 
 import pytest
 
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from pulls import services as pull_services
 from repos import git
 

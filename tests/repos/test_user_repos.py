@@ -74,8 +74,9 @@ def test_token_without_read_scope_is_403(api, world, make_token):
 
 def test_removed_member_loses_the_private_repos(api, world, scene):
     from kizuna.accounts import services
+    from kizuna.accounts.actors import actor_for_user
 
-    services.member_remove(actor=services.actor_for_user(world.admin), org=world.org,
+    services.member_remove(actor=actor_for_user(world.admin), org=world.org,
                            membership=world.org.memberships.get(user=world.writer))
     assert names(api(world.tokens["writer"]).get("/user/repos")) == ["w-writer/mine"]
 

@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 
 from kizuna import bounded
-from kizuna.accounts.services import actor_for_user
+from kizuna.accounts.actors import actor_for_user
 from pipelines import definition, services
 from pipelines.models import Pipeline
 

@@ -134,7 +134,7 @@ TRUST_NEEDED = {"issue": 1, "label": 3, "pipeline": 2, "webhook": 4, "deploy_tok
 def test_agent_token_capped_by_trust(api, public_ci, make_token, endpoint, trust):
     """The agent's operator is the org admin, so only the trust level caps it."""
     from agents.models import Agent
-    from kizuna.accounts.services import actor_for_agent
+    from kizuna.accounts.actors import actor_for_agent
 
     agent = Agent.objects.create(name=f"bot{trust}", operator=public_ci.admin, model_family="t", model_version="1",
                                  trust_level=trust)

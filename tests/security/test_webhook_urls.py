@@ -10,6 +10,7 @@ from django.test import Client
 
 from kizuna.accounts.services import user_create
 from kizuna.events import delivery as delivery_mod
+from kizuna.events import tasks as delivery_tasks
 from kizuna.events.models import Event, Webhook, WebhookDelivery, redact_url
 
 from ..events.conftest import receiver  # noqa: F401  (fixture)
@@ -44,7 +45,7 @@ def test_a_hooks_password_shows_nowhere(api, world, receiver, settings, caplog):
     assert Webhook.objects.get(pk=hook_id).url == url
     ping = admin.post(f"/repos/w-org/pub/webhooks/{hook_id}/ping")
     assert ping.status_code in (201, 202, 204), ping.content
-    delivery_mod.deliver_due()
+    delivery_tasks.deliver_due()
     [request] = receiver.requests
     assert base64.b64decode(request["headers"]["Authorization"].split()[1]).decode() == f"ci-user:{PASSWORD}"
     seen.append(request["body"])
@@ -52,7 +53,7 @@ def test_a_hooks_password_shows_nowhere(api, world, receiver, settings, caplog):
     # A failing hook is deactivated: the event names the hook by id and redacted URL.
     receiver.script = [500]
     admin.patch("/repos/w-org/pub", {"description": "touch"})
-    delivery_mod.deliver_due()
+    delivery_tasks.deliver_due()
     deactivated = Event.objects.get(type="webhook.deactivated")
     assert deactivated.payload["hook"] == {**deactivated.payload["hook"], "id": hook_id, "url": shown}
     seen += [admin.get("/repos/w-org/pub/events").content, api().get("/repos/w-org/pub/events").content,

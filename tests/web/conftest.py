@@ -12,7 +12,7 @@ def add_rows(world, make_agent, make_deploy_token, n: int = 1) -> None:
 
     from agents.models import Agent
     from issues import services as issue_services
-    from kizuna.accounts.services import actor_for_user
+    from kizuna.accounts.actors import actor_for_user
     from kizuna.events import services as event_services
     from pipelines import services as pipeline_services
     from pulls import services as pull_services

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from agents import services
+from agents import reputation
 from agents.models import Agent
 
 
@@ -13,12 +13,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         names = options["names"]
         if not names:
-            count = services.recompute_all_reputations()
+            count = reputation.recompute_all_reputations()
             self.stdout.write(f"Recomputed {count} agent(s).")
             return
         for name in names:
             agent = Agent.objects.select_related("operator").filter(name=name.lower()).first()
             if agent is None:
                 raise CommandError(f"No agent named {name!r}")
-            services.recompute_reputation(agent)
+            reputation.recompute_reputation(agent)
             self.stdout.write(f"{agent.name}: {agent.reputation_score:.4f}")

@@ -9,7 +9,7 @@
 __version__ = "0.1.0"
 API_VERSION = "v1"
 
-from .client import KizunaClient, Paginator, RateLimit  # noqa: E402
+from .client import KizunaClient  # noqa: E402
 from .errors import (  # noqa: E402
     ConflictError,
     ForbiddenError,
@@ -26,6 +26,7 @@ from .errors import (  # noqa: E402
 )
 from .deprecations import DeprecationNotice, KizunaDeprecationWarning  # noqa: E402
 from .models import Resource  # noqa: E402
+from .transport import Paginator, RateLimit  # noqa: E402
 from .webhooks import verify_signature  # noqa: E402
 
 __all__ = [

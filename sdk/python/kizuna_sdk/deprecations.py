@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .links import link_pairs
+
 __all__ = ["DeprecationNotice", "KizunaDeprecationWarning", "notice_from_headers", "warn_once"]
 
 _PACKAGE = __name__.rsplit(".", 1)[0]
@@ -47,9 +49,7 @@ class DeprecationNotice:
 
 
 def _deprecation_links(header: str) -> tuple[str, ...]:
-    from .client import _LINK
-
-    return tuple(url for url, rel in _LINK.findall(header or "") if rel == "deprecation")
+    return tuple(url for url, rel in link_pairs(header) if rel == "deprecation")
 
 
 def notice_from_headers(method: str, path: str, headers: Mapping[str, str]) -> DeprecationNotice | None:

@@ -1,4 +1,8 @@
-"""Resource groups of `KizunaClient` (docs/api.md §15). Paths follow docs/api.md exactly."""
+"""Resource groups of `KizunaClient` (docs/api.md §15). Paths follow docs/api.md exactly.
+
+Each group calls the transport it is given (kizuna_sdk.transport.BaseClient); kizuna_sdk.client
+attaches them to `KizunaClient`.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from .client import KizunaClient, Paginator
+    from .transport import BaseClient, Paginator
 
 
 def seg(value: Any) -> str:
@@ -50,7 +54,7 @@ def body(**fields: Any) -> dict[str, Any]:
 
 
 class _Group:
-    def __init__(self, client: KizunaClient) -> None:
+    def __init__(self, client: BaseClient) -> None:
         self._client = client
 
     def _repo(self, org: str, repo: str) -> str:

@@ -12,7 +12,7 @@ from .errors import KizunaConnectionError, KizunaError, error_from_response, par
 from .models import Event
 
 if TYPE_CHECKING:
-    from .client import KizunaClient
+    from .transport import BaseClient
 
 # Errors a reconnect cannot fix: raise them instead of looping.
 _FATAL = {400, 401, 403, 404, 405, 410, 422}
@@ -48,7 +48,7 @@ def parse_frames(lines: Iterator[str]) -> Iterator[dict]:
 
 
 def stream_events(
-    client: KizunaClient, path: str, *, last_event_id: int | str | None = None,
+    client: BaseClient, path: str, *, last_event_id: int | str | None = None,
     max_reconnects: int | None = None, read_timeout: float = 45.0,
 ) -> Iterator[Event]:
     retry_seconds = DEFAULT_RETRY_SECONDS

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kizuna.accounts import services
+from kizuna.accounts.actors import actor_for_user
 from kizuna.accounts.models import Token, User
 from kizuna.api.errors import ValidationFailed
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         try:
             _, raw = services.token_create(
                 kind=Token.Kind.PERSONAL, name=name, user=user, created_by=user,
-                actor=services.actor_for_user(user), scopes=[s.strip() for s in scopes.split(",") if s.strip()],
+                actor=actor_for_user(user), scopes=[s.strip() for s in scopes.split(",") if s.strip()],
                 expires_at=expires_at,
             )
         except ValidationFailed as exc:

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kizuna.accounts import services
+from kizuna.accounts.actors import actor_for_user
 from kizuna.accounts import tokens as token_format
 from kizuna.accounts.models import Namespace, Token, User
 
@@ -67,14 +68,14 @@ class Command(BaseCommand):
             org = services.org_create(creator=user, login="demo-org", name="Demo organisation")
         if not Repository.objects.filter(namespace=org, name="hello").exists():
             repo_services.repo_create(
-                actor=services.actor_for_user(user), namespace=org, name="hello",
+                actor=actor_for_user(user), namespace=org, name="hello",
                 description="A public demo repository", visibility="public", auto_init=True,
             )
         raw = _kept_token(user)
         if raw is None:
             _, raw = services.token_create(
                 kind=Token.Kind.PERSONAL, name=TOKEN_NAME, user=user, created_by=user,
-                actor=services.actor_for_user(user), scopes=["read", "write", "admin"],
+                actor=actor_for_user(user), scopes=["read", "write", "admin"],
             )
             _keep(raw)  # should the transaction roll back, the next run finds no such token and makes one
         if quiet_token:

@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from kizuna.events.delivery import deliver_due
+from kizuna.events.tasks import deliver_due
 
 
 class Command(BaseCommand):
