@@ -4,7 +4,7 @@ Issues and comments are created through the API; numbers, states and counters ar
 
 from django.contrib import admin
 
-from kizuna.admin import ServiceAdmin, staff_actor
+from kizuna.admin import ReadOnlyInline, ServiceAdmin, staff_actor
 from kizuna.api.errors import ValidationFailed
 
 from . import services
@@ -80,21 +80,11 @@ def _same_repository(issue: Issue, field: str, rows) -> None:
         raise ValidationFailed({field: ["must belong to the issue's repository"]})
 
 
-class CommentInline(admin.TabularInline):
+class CommentInline(ReadOnlyInline):
     """Shown for reading; a comment is edited or deleted on its own page (through the services)."""
 
     model = Comment
-    extra = 0
     fields = ("author", "body", "created_at")
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Issue)

@@ -109,3 +109,21 @@ class ReadOnlyAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Related rows shown for reading on their parent's page; each is changed on its own page (through
+    the services). Subclasses name `model` and `fields`."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from kizuna.admin import ReadOnlyAdmin, staff_actor
+from kizuna.admin import ReadOnlyAdmin, ReadOnlyInline, staff_actor
 
 from . import services
 from .models import Job, Pipeline, Trigger
@@ -24,19 +24,9 @@ def _cancel_each(modeladmin, request, pipelines):
                         lambda pipeline: services.pipeline_cancel(pipeline=pipeline, actor=actor))
 
 
-class JobInline(admin.TabularInline):
+class JobInline(ReadOnlyInline):
     model = Job
-    extra = 0
     fields = ["name", "status", "agent", "attempt", "exit_code", "started_at", "finished_at"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Pipeline)

@@ -9,7 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
+from kizuna.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, staff_actor
 from kizuna.api.errors import ValidationFailed
 
 from . import services
@@ -60,21 +60,11 @@ class UserAdmin(DjangoUserAdmin):
             actor_for_user(obj)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     """For reading: memberships change on their own page, through member_set / member_remove."""
 
     model = Membership
     fields = ("user", "role", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Namespace)
