@@ -6,9 +6,8 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents"
 
     def ready(self):
-        from kizuna.events.log import EVENT_LISTENERS
+        from kizuna.events.signals import event_emitted
 
         from .tasks import reputation_listener
 
-        if reputation_listener not in EVENT_LISTENERS:
-            EVENT_LISTENERS.append(reputation_listener)
+        event_emitted.connect(reputation_listener, dispatch_uid="agents.reputation")

@@ -23,8 +23,8 @@ def recompute_reputation_for_event(event_id: int) -> list[str]:
 OUTCOME_EVENT_TYPES = {"pull_request.merged", "pull_request.closed", "pipeline.status_changed"}
 
 
-def reputation_listener(event: Event) -> None:
-    """An EVENT_LISTENERS hook: after an outcome event commits, recompute the concerned agents in the background.
+def reputation_listener(*, event: Event, **signal) -> None:
+    """A receiver of kizuna.events.signals.event_emitted: after an outcome event commits, recompute the concerned agents in the background.
 
     No query runs inside the change's transaction; a failed enqueue is logged, never raised.
     """

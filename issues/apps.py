@@ -5,9 +5,8 @@ class IssuesConfig(AppConfig):
     name = "issues"
 
     def ready(self):
-        from repos.services import REPOSITORY_CREATED_HOOKS
+        from repos.signals import repository_created
 
         from .services import create_default_labels
 
-        if create_default_labels not in REPOSITORY_CREATED_HOOKS:
-            REPOSITORY_CREATED_HOOKS.append(create_default_labels)
+        repository_created.connect(create_default_labels, dispatch_uid="issues.default_labels")

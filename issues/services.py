@@ -507,8 +507,8 @@ def label_delete(*, label: Label, actor: Actor) -> None:
     label.delete()
 
 
-def create_default_labels(repo: Repository, actor: Actor) -> None:
-    """REPOSITORY_CREATED_HOOKS entry: the seven default labels of docs/api.md §8 (no events: part of the repo's creation)."""
+def create_default_labels(*, repo: Repository, actor: Actor, **signal) -> None:
+    """repos.signals.repository_created receiver: the seven default labels of docs/api.md §8 (no events: part of the repo's creation)."""
     Label.objects.bulk_create([Label(repository=repo, name=n, color=c, description=d) for n, c, d in DEFAULT_LABELS])
 
 

@@ -5,12 +5,10 @@ class PipelinesConfig(AppConfig):
     name = "pipelines"
 
     def ready(self):
-        from pulls.services import PULL_REQUEST_HOOKS
-        from repos.services import PUSH_HOOKS
+        from pulls.signals import pull_request_changed
+        from repos.signals import ref_updated
 
         from .services import on_pull_request_hook, on_push_hook
 
-        if on_push_hook not in PUSH_HOOKS:
-            PUSH_HOOKS.append(on_push_hook)
-        if on_pull_request_hook not in PULL_REQUEST_HOOKS:
-            PULL_REQUEST_HOOKS.append(on_pull_request_hook)
+        ref_updated.connect(on_push_hook, dispatch_uid="pipelines.on_push")
+        pull_request_changed.connect(on_pull_request_hook, dispatch_uid="pipelines.on_pull_request")

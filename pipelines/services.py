@@ -488,15 +488,15 @@ def _trigger_if_wanted(*, repo, actor: Actor, ref: str, sha: str, event: str) ->
     return _create(repo=repo, actor=actor, ref=ref, sha=sha, spec=spec, variables={}, trigger=event)
 
 
-def on_push_hook(*, repo, ref: str, before: str, after: str, actor: Actor, event=None) -> None:
-    """repos.services.PUSH_HOOKS entry: a push to a branch or tag starts a pipeline when `on` has push."""
+def on_push_hook(*, repo, ref: str, before: str, after: str, actor: Actor, event=None, **signal) -> None:
+    """repos.signals.ref_updated receiver: a push to a branch or tag starts a pipeline when `on` has push."""
     if after == ZERO_SHA or not ref.startswith(("refs/heads/", "refs/tags/")):
         return
     _trigger_if_wanted(repo=repo, actor=actor, ref=_short_ref(ref), sha=after, event=Trigger.PUSH)
 
 
-def on_pull_request_hook(*, pr, actor: Actor, action: str) -> None:
-    """pulls.services.PULL_REQUEST_HOOKS: a PR opened or its head moved."""
+def on_pull_request_hook(*, pr, actor: Actor, action: str, **signal) -> None:
+    """pulls.signals.pull_request_changed receiver: a PR opened or its head moved."""
     trigger_for_pull_request(pr.issue, actor=actor, head_sha=pr.head_sha, head_ref=pr.head_ref, repo=pr.repository)
 
 

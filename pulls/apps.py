@@ -6,9 +6,8 @@ class PullsConfig(AppConfig):
     verbose_name = "Pull requests"
 
     def ready(self):
-        from repos.services import PUSH_HOOKS
+        from repos.signals import ref_updated
 
         from .services import on_ref_updated
 
-        if on_ref_updated not in PUSH_HOOKS:
-            PUSH_HOOKS.append(on_ref_updated)
+        ref_updated.connect(on_ref_updated, dispatch_uid="pulls.on_ref_updated")

@@ -18,17 +18,8 @@ from repos.models import Repository
 from repos.refs import is_valid_branch_name
 from repos.services import next_number, on_push
 
-from . import codeowners
+from . import codeowners, signals
 from .models import BranchProtection, PullRequest, Review, ReviewRequest
-
-# Called inside the transaction when a pull request opens or its head moves:
-# hook(pr=, actor=, action="opened" | "synchronize"). Pipelines register here (PipelinesConfig.ready).
-PULL_REQUEST_HOOKS = []
-
-
-def _run_pull_request_hooks(pr: PullRequest, actor: Actor, action: str) -> None:
-    for hook in PULL_REQUEST_HOOKS:
-        hook(pr=pr, actor=actor, action=action)
 
 logger = logging.getLogger("kizuna.pulls")
 
@@ -118,7 +109,7 @@ def pull_create(*, repo: Repository, actor: Actor, title: str, head: str, base: 
         Repository.objects.filter(pk=repo.pk).update(open_pulls_count=F("open_pulls_count") + 1)
         _emit("pull_request.opened", pr, actor)
         _request_code_owners(repo, pr, actor)
-        _run_pull_request_hooks(pr, actor, "opened")
+        signals.pull_request_changed.send(sender=PullRequest, pr=pr, actor=actor, action="opened")
     return pr
 
 
@@ -290,7 +281,7 @@ def pull_merge(*, pull: PullRequest, actor: Actor, principal, token=None, merge_
 
 
 def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor: Actor, event=None, **_kw) -> None:
-    """PUSH_HOOKS entry: keep head/base shas, stats and mergeability of open PRs on the moved branch."""
+    """repos.signals.ref_updated receiver: keep head/base shas, stats and mergeability of open PRs on the moved branch."""
     if not ref.startswith("refs/heads/"):
         return
     branch = ref[len("refs/heads/"):]
@@ -322,7 +313,7 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
             Issue.objects.filter(pk=pr.issue_id).update(updated_at=now)
             _emit("pull_request.synchronize", pr, actor, before=before_head, after=after)
             _dismiss_stale(repo, pr, actor, now)
-            _run_pull_request_hooks(pr, actor, "synchronize")
+            signals.pull_request_changed.send(sender=PullRequest, pr=pr, actor=actor, action="synchronize")
 
 
 # --- reviews (docs/api.md §16) -------------------------------------------------------------------------------

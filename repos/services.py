@@ -8,7 +8,7 @@ from kizuna.accounts.models import Actor, Namespace
 from kizuna.api.errors import ValidationFailed
 from kizuna.events.log import emit_event
 
-from . import git
+from . import git, signals
 from .models import Repository
 
 # The labels every new repository starts with (docs/api.md §8).
@@ -22,8 +22,6 @@ DEFAULT_LABELS = [
     ("invalid", "e4e669", "This doesn't seem right"),
 ]
 
-# Hooks other apps register to run inside repo_create's transaction (e.g. default labels).
-REPOSITORY_CREATED_HOOKS = []
 
 
 def repository_payload(repo: Repository) -> dict:
@@ -66,8 +64,7 @@ def repo_create(
                 git.commit_initial_readme(repo.pk, branch=default_branch, repo_name=name, description=description or "", actor=actor)
                 repo.pushed_at = timezone.now()
                 repo.save(update_fields=["pushed_at"])
-            for hook in REPOSITORY_CREATED_HOOKS:
-                hook(repo, actor)
+            signals.repository_created.send(sender=Repository, repo=repo, actor=actor)
             emit_event(type="repository.created", actor=actor, repository=repo, payload={"repository": repository_payload(repo)})
     except BaseException:
         if repo is not None and repo.pk is not None:
@@ -139,14 +136,9 @@ def next_pipeline_number(repo: Repository) -> int:
     return Repository.objects.filter(pk=repo.pk).values_list("last_pipeline_number", flat=True).get()
 
 
-# Called after every ref update (a push over HTTP, or a merge): hook(repo=, ref=, before=, after=, actor=, event=).
-# Pull requests (synchronize, mergeability), pipelines and others register here in AppConfig.ready().
-PUSH_HOOKS = []
-
-
 @transaction.atomic
 def on_push(*, repo: Repository, ref: str, before: str, after: str, actor: Actor, commits: list[dict] | None = None):
-    """Record one updated ref: `pushed_at`, a `push` event, then every registered hook, in one transaction.
+    """Record one updated ref: `pushed_at`, a `push` event, then `signals.ref_updated`, in one transaction.
 
     `commits` is the list of new commits `[{id, message, author: {name, email, date}}]` (the git layer
     computes it); `before`/`after` are 40-hex shas with forty zeros for a created/deleted ref.
@@ -158,6 +150,6 @@ def on_push(*, repo: Repository, ref: str, before: str, after: str, actor: Actor
         type="push", actor=actor, repository=repo,
         payload={"ref": ref, "before": before, "after": after, "commits": commits or []},
     )
-    for hook in PUSH_HOOKS:
-        hook(repo=repo, ref=ref, before=before, after=after, actor=actor, event=event)
+    signals.ref_updated.send(sender=Repository, repo=repo, ref=ref, before=before, after=after, actor=actor,
+                             event=event)
     return event

@@ -10,10 +10,9 @@ class EventsConfig(AppConfig):
         from django.conf import settings
 
         from . import services
-        from .log import EVENT_LISTENERS
+        from .signals import event_emitted
         from .streams.hub import publish_on_commit
 
-        if services.create_deliveries_for_event not in EVENT_LISTENERS:
-            EVENT_LISTENERS.append(services.create_deliveries_for_event)
-        if getattr(settings, "REDIS_URL", "") and publish_on_commit not in EVENT_LISTENERS:
-            EVENT_LISTENERS.append(publish_on_commit)
+        event_emitted.connect(services.create_deliveries_for_event, dispatch_uid="events.deliveries")
+        if settings.REDIS_URL:
+            event_emitted.connect(publish_on_commit, dispatch_uid="events.streams.wake")

@@ -1,13 +1,11 @@
-"""Appending to the event log: `emit_event` and the listeners it runs.
+"""Appending to the event log: `emit_event`, which sends `signals.event_emitted`.
 
-Every write service calls `emit_event` inside its transaction. Listeners in EVENT_LISTENERS run in
-that same transaction: the webhook listener (services.create_deliveries_for_event) writes the
+Every write service calls `emit_event` inside its transaction, and the signal's receivers run in
+that same transaction: the webhook receiver (services.create_deliveries_for_event) writes the
 delivery rows there (so a crash after commit loses nothing), and schedules the delivery task and the
-SSE notification with `on_commit`. Apps register listeners in AppConfig.ready(), so this module
-imports none of them and every module that emits events may import it.
+SSE wake-up with `on_commit`. Apps connect receivers in AppConfig.ready(), so this module imports
+none of them and every module that emits events may import it.
 """
-
-from collections.abc import Callable
 
 from django.db import connection
 
@@ -15,10 +13,7 @@ from kizuna.accounts.actors import operator_actor_of
 from kizuna.accounts.models import Actor
 
 from .models import Event
-
-# Called with each new event inside the same transaction (webhook delivery rows, SSE fan-out on
-# commit). Apps register here in AppConfig.ready(); the list is fixed after start-up.
-EVENT_LISTENERS: list[Callable[[Event], None]] = []
+from .signals import event_emitted
 
 
 def emit_event(
@@ -46,6 +41,5 @@ def emit_event(
         subject=subject,
         on_behalf_of=on_behalf_of,
     )
-    for listener in EVENT_LISTENERS:
-        listener(event)
+    event_emitted.send(sender=Event, event=event)
     return event

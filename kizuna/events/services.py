@@ -1,6 +1,6 @@
 """Every write to webhooks, and the delivery rows of each event.
 
-`create_deliveries_for_event` is an EVENT_LISTENERS hook (kizuna/events/log.py): it writes the
+`create_deliveries_for_event` receives kizuna.events.signals.event_emitted (sent by kizuna/events/log.py): it writes the
 delivery rows inside the event's transaction (so a crash after commit loses nothing) and enqueues
 the delivery task with `on_commit` (kizuna/events/tasks.py). Turning a hook off is
 kizuna/events/delivery.py's `webhook_deactivate`: delivery does it when a hook keeps failing.
@@ -44,8 +44,8 @@ def _enqueue_on_commit(delivery_ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
-def create_deliveries_for_event(event: Event) -> list[WebhookDelivery]:
-    """The EVENT_LISTENERS hook: one pending delivery per active hook that wants this event.
+def create_deliveries_for_event(*, event: Event, **signal) -> list[WebhookDelivery]:
+    """The event_emitted receiver: one pending delivery per active hook that wants this event.
 
     Repository events go to the repository's hooks and its organisation's hooks; events without a
     repository (member.*, organization.*) go to the organisation's hooks.

@@ -111,12 +111,17 @@ def test_failure_in_a_created_hook_rolls_back_row_event_and_directory(world, mon
     from kizuna.accounts.actors import actor_for_user
     from repos import services
 
-    def hook(repo, actor):
+    from repos.signals import repository_created
+
+    def hook(**kwargs):
         raise ValueError("hook failed")
 
-    monkeypatch.setattr(services, "REPOSITORY_CREATED_HOOKS", [hook])
-    with pytest.raises(ValueError):
-        services.repo_create(actor=actor_for_user(world.writer), namespace=world.org, name="hooked")
+    repository_created.connect(hook, dispatch_uid="test-failing-hook")
+    try:
+        with pytest.raises(ValueError):
+            services.repo_create(actor=actor_for_user(world.writer), namespace=world.org, name="hooked")
+    finally:
+        repository_created.disconnect(dispatch_uid="test-failing-hook")
     assert not Repository.objects.filter(name="hooked").exists()
     assert len(list(settings.KIZUNA_GIT_ROOT.iterdir())) == 2
 

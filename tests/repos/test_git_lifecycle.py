@@ -25,7 +25,7 @@ def test_create_makes_a_bare_repository_and_auto_init_commits_a_readme(world, ma
 
 
 @pytest.mark.parametrize("failing", ["init_bare", "commit_initial_readme", "hook", "event"])
-def test_a_failure_at_any_step_leaves_no_row_and_no_directory(world, settings, monkeypatch, failing):
+def test_a_failure_at_any_step_leaves_no_row_and_no_directory(world, settings, monkeypatch, request, failing):
     before_rows = Repository.objects.count()
     before_dirs = git_dirs(settings)
 
@@ -37,7 +37,10 @@ def test_a_failure_at_any_step_leaves_no_row_and_no_directory(world, settings, m
     elif failing == "commit_initial_readme":
         monkeypatch.setattr(git, "commit_initial_readme", boom)
     elif failing == "hook":
-        monkeypatch.setattr(services, "REPOSITORY_CREATED_HOOKS", [*services.REPOSITORY_CREATED_HOOKS, boom])
+        from repos.signals import repository_created
+
+        repository_created.connect(boom, dispatch_uid="test-boom")
+        request.addfinalizer(lambda: repository_created.disconnect(dispatch_uid="test-boom"))
     else:
         monkeypatch.setattr(services, "emit_event", boom)
     with pytest.raises(RuntimeError):

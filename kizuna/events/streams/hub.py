@@ -192,6 +192,6 @@ async def get_hub() -> Hub:
     return hub
 
 
-def publish_on_commit(event: Event) -> None:
-    """EVENT_LISTENERS hook (only with Redis): wake every hub once the event is committed."""
+def publish_on_commit(*, event: Event, **signal) -> None:
+    """An event_emitted receiver (only with Redis): wake every hub once the event is committed."""
     pubsub.publish_on_commit(EVENTS_CHANNEL, str(event.pk))
