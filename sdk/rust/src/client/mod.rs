@@ -126,15 +126,14 @@ impl Client {
         };
         let path = if path.starts_with('/') { path.to_string() } else { format!("/{}", path) };
         let mut req = Req::new(&format!("{} {}", method, path.split('?').next().unwrap_or("")), method, path);
-        req.query = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        req.query = owned_query(query);
         req.body = body.cloned();
         self.send(req)?.json_value()
     }
 
     /// A lazy iterator over every item of the list endpoint at `path` (relative to `/api/v1`).
     pub fn paginate<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Pages<T> {
-        let q = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Pages::new(self.clone(), &format!("GET {}", path), path.to_string(), q)
+        Pages::new(self.clone(), &format!("GET {}", path), path.to_string(), owned_query(query))
     }
 
     pub(crate) fn full_url(&self, path: &str) -> String {
@@ -176,6 +175,11 @@ impl Client {
         self.send(req)?.decode()
     }
 
+    /// A POST without a body: an action on a resource (`…/ready`, `…/cancel`, `…/ping`).
+    pub(crate) fn post<T: DeserializeOwned>(&self, op: &str, path: String) -> Result<T, Error> {
+        self.send(Req::new(op, "POST", path))?.decode()
+    }
+
     pub(crate) fn delete(&self, op: &str, path: String) -> Result<(), Error> {
         self.send(Req::new(op, "DELETE", path)).map(|_| ())
     }
@@ -183,6 +187,10 @@ impl Client {
     pub(crate) fn pages<T: DeserializeOwned>(&self, op: &str, path: String, query: Vec<(String, String)>) -> Pages<T> {
         Pages::new(self.clone(), op, path, query)
     }
+}
+
+fn owned_query(query: &[(&str, &str)]) -> Vec<(String, String)> {
+    query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 impl fmt::Debug for Client {

@@ -68,43 +68,32 @@ impl<T: DeserializeOwned> Pages<T> {
             }
         };
         self.started = true;
+        let result = self.fetch(path);
+        if result.is_err() {
+            self.done = true;
+        }
+        Some(result)
+    }
+
+    /// One page at `path`: its items, its `X-Total-Count`, and the link to the next one.
+    fn fetch(&mut self, path: String) -> Result<Vec<T>, Error> {
         let query = std::mem::take(&mut self.query);
-        let result = self.client.send(Req::new(&self.op, "GET", path).query(query));
-        let resp = match result {
-            Ok(r) => r,
-            Err(e) => {
-                self.done = true;
-                return Some(Err(e));
-            }
-        };
+        let resp = self.client.send(Req::new(&self.op, "GET", path).query(query))?;
         if let Some(total) = resp.header("X-Total-Count").and_then(|t| t.trim().parse().ok()) {
             self.total_count = Some(total);
         }
-        match resp.json_value() {
-            Ok(Value::Array(_)) => {}
-            Ok(other) => {
-                self.done = true;
-                let kind = match other {
-                    Value::Object(_) => "an object",
-                    Value::Null => "nothing",
-                    _ => "a scalar",
-                };
-                return Some(Err(Error::InvalidResponse { status: resp.status, message: format!("expected a JSON array from {}, got {}", resp.what, kind) }));
-            }
-            Err(e) => {
-                self.done = true;
-                return Some(Err(e));
-            }
-        }
-        let items: Vec<T> = match resp.decode() {
-            Ok(items) => items,
-            Err(e) => {
-                self.done = true;
-                return Some(Err(e));
-            }
+        let kind = match resp.json_value()? {
+            Value::Array(_) => None,
+            Value::Object(_) => Some("an object"),
+            Value::Null => Some("nothing"),
+            _ => Some("a scalar"),
         };
+        if let Some(kind) = kind {
+            return Err(Error::InvalidResponse { status: resp.status, message: format!("expected a JSON array from {}, got {}", resp.what, kind) });
+        }
+        let items: Vec<T> = resp.decode()?;
         self.next = resp.header("Link").and_then(|l| link_rel(l, "next")).map(|url| self.client.relative(&url));
-        Some(Ok(items))
+        Ok(items)
     }
 }
 

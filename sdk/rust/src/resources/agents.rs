@@ -85,7 +85,7 @@ impl<'a> Agents<'a> {
     }
     /// A new token; the old one stops working at once.
     pub fn rotate_token(&self, agent_id: &str) -> Result<AgentToken, Error> {
-        self.c.call::<_, ()>("agents.rotate_token", "POST", format!("/agents/{}/tokens", seg(agent_id)), None)
+        self.c.post("agents.rotate_token", format!("/agents/{}/tokens", seg(agent_id)))
     }
     /// The agent's audit trail, newest first.
     pub fn events(&self, agent_id: &str) -> Pages<Event> {

@@ -107,13 +107,15 @@ impl<'a> Issues<'a> {
     }
     /// Adds labels; returns the issue's labels.
     pub fn add_labels(&self, org: &str, repo: &str, number: u64, labels: &[&str]) -> Result<Vec<Label>, Error> {
-        let body = serde_json::json!({ "labels": labels });
-        self.c.call("issues.add_labels", "POST", format!("{}/issues/{}/labels", repo_path(org, repo), number), Some(&body))
+        self.send_labels("issues.add_labels", "POST", org, repo, number, labels)
     }
     /// Replaces the labels; returns the issue's labels.
     pub fn set_labels(&self, org: &str, repo: &str, number: u64, labels: &[&str]) -> Result<Vec<Label>, Error> {
+        self.send_labels("issues.set_labels", "PUT", org, repo, number, labels)
+    }
+    fn send_labels(&self, op: &str, method: &'static str, org: &str, repo: &str, number: u64, labels: &[&str]) -> Result<Vec<Label>, Error> {
         let body = serde_json::json!({ "labels": labels });
-        self.c.call("issues.set_labels", "PUT", format!("{}/issues/{}/labels", repo_path(org, repo), number), Some(&body))
+        self.c.call(op, method, format!("{}/issues/{}/labels", repo_path(org, repo), number), Some(&body))
     }
     /// Removes one label; returns the remaining labels.
     pub fn remove_label(&self, org: &str, repo: &str, number: u64, name: &str) -> Result<Vec<Label>, Error> {

@@ -56,7 +56,7 @@ impl<'a> Pipelines<'a> {
     }
     /// Cancels a pipeline (409 `CONFLICT` once it has finished).
     pub fn cancel(&self, org: &str, repo: &str, pipeline_id: u64) -> Result<Option<Pipeline>, Error> {
-        self.c.call::<_, ()>("pipelines.cancel", "POST", format!("{}/pipelines/{}/cancel", repo_path(org, repo), pipeline_id), None)
+        self.c.post("pipelines.cancel", format!("{}/pipelines/{}/cancel", repo_path(org, repo), pipeline_id))
     }
     /// A job's log as text.
     pub fn log(&self, org: &str, repo: &str, pipeline_id: u64, job_id: u64) -> Result<String, Error> {

@@ -105,7 +105,7 @@ impl<'a> Pulls<'a> {
     }
     /// Draft → ready for review.
     pub fn ready(&self, org: &str, repo: &str, number: u64) -> Result<PullRequest, Error> {
-        self.c.call::<_, ()>("pulls.ready", "POST", format!("{}/pulls/{}/ready", repo_path(org, repo), number), None)
+        self.c.post("pulls.ready", format!("{}/pulls/{}/ready", repo_path(org, repo), number))
     }
     pub fn merge(&self, org: &str, repo: &str, number: u64, request: &MergeRequest) -> Result<MergeResult, Error> {
         self.c.call("pulls.merge", "POST", format!("{}/pulls/{}/merge", repo_path(org, repo), number), Some(request))

@@ -77,7 +77,7 @@ impl<'a> Webhooks<'a> {
     }
     /// Sends a `ping`; returns the delivery it queued.
     pub fn ping(&self, org: &str, repo: Option<&str>, hook_id: u64) -> Result<Delivery, Error> {
-        self.c.call::<_, ()>("webhooks.ping", "POST", format!("{}/{}/ping", self.base(org, repo), hook_id), None)
+        self.c.post("webhooks.ping", format!("{}/{}/ping", self.base(org, repo), hook_id))
     }
     pub fn deliveries(&self, org: &str, repo: Option<&str>, hook_id: u64) -> Pages<Delivery> {
         self.c.pages("webhooks.deliveries", format!("{}/{}/deliveries", self.base(org, repo), hook_id), Vec::new())
@@ -88,6 +88,6 @@ impl<'a> Webhooks<'a> {
     }
     /// Delivers again; returns the new delivery.
     pub fn redeliver(&self, org: &str, repo: Option<&str>, hook_id: u64, delivery_id: u64) -> Result<Delivery, Error> {
-        self.c.call::<_, ()>("webhooks.redeliver", "POST", format!("{}/{}/deliveries/{}/redeliver", self.base(org, repo), hook_id, delivery_id), None)
+        self.c.post("webhooks.redeliver", format!("{}/{}/deliveries/{}/redeliver", self.base(org, repo), hook_id, delivery_id))
     }
 }
