@@ -1,4 +1,4 @@
-//! The resource groups of a [`Client`] (docs/api.md §15), and their request structs.
+//! The resource groups of a [`Client`](crate::Client) (docs/api.md §15), and their request structs.
 //!
 //! Request structs implement `Default`, and fields left `None` (or empty) are not sent:
 //! `IssueRequest { title: "Bug report".into(), ..Default::default() }`. In update structs a
