@@ -215,6 +215,19 @@ fn a_failing_page_is_yielded_once_and_ends_the_iteration() {
 }
 
 #[test]
+fn a_page_that_is_not_a_list_is_an_invalid_response_once() {
+    let s = stub(Box::new(|_, _, _| json(200, &[("X-Total-Count", "1")], r#"{"name": "r"}"#)));
+    let (c, _) = client_with_sleeps(&s.url);
+    let mut pages = c.repos().list("o");
+    let err = pages.next().unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.message().contains("expected a JSON array") && err.message().contains("got an object"), "{}", err);
+    assert_eq!(pages.total_count(), Some(1));
+    assert!(pages.next().is_none());
+    assert_eq!(s.seen.lock().unwrap().len(), 1);
+}
+
+#[test]
 fn an_unreachable_server_is_a_connection_error() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let c = Client::new(&format!("http://127.0.0.1:{}", port), "");
