@@ -1,95 +1,140 @@
 package kizuna
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"math"
+	"context"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 )
 
-// SignatureTolerance is the clock skew allowed for webhook-timestamp (±5 minutes).
-const SignatureTolerance = 5 * time.Minute
-
-// VerifySignature reports whether a webhook delivery's signatures match secret. body must be the raw
-// request body, byte for byte. Every scheme present in header is checked and must match:
-// X-Kizuna-Signature (sha256=<hex HMAC-SHA256 of the body>) and the Standard Webhooks trio
-// (webhook-id, webhook-timestamp within ±5 minutes, webhook-signature with one or more
-// space-separated "v1,<base64>" entries, any of which may match). No signature at all → false.
-func VerifySignature(secret string, body []byte, header http.Header) bool {
-	return verifyAt(secret, body, header, time.Now())
+// Webhook is a repository's or an organisation's hook; the secret is write-only (HasSecret).
+type Webhook struct {
+	ID            int64      `json:"id"`
+	Type          string     `json:"type"`
+	URL           string     `json:"url"`
+	ContentType   string     `json:"content_type"`
+	HasSecret     bool       `json:"has_secret"`
+	Events        []string   `json:"events"`
+	Active        bool       `json:"active"`
+	Repository    *string    `json:"repository"`
+	Organization  *string    `json:"organization"`
+	LastSuccessAt *Timestamp `json:"last_success_at"`
+	DeactivatedAt *Timestamp `json:"deactivated_at"`
+	CreatedAt     *Timestamp `json:"created_at,omitempty"`
+	UpdatedAt     *Timestamp `json:"updated_at,omitempty"`
 }
 
-func verifyAt(secret string, body []byte, header http.Header, now time.Time) bool {
-	checked := false
-	if values, ok := headerValues(header, "X-Kizuna-Signature"); ok {
-		if len(values) == 0 || !hmac.Equal([]byte(SignKizuna(secret, body)), []byte(strings.TrimSpace(values[0]))) {
-			return false
-		}
-		checked = true
-	}
-	if values, ok := headerValues(header, "webhook-signature"); ok {
-		id := firstValue(header, "webhook-id")
-		stamp := strings.TrimSpace(firstValue(header, "webhook-timestamp"))
-		ts, err := strconv.ParseInt(stamp, 10, 64)
-		if id == "" || err != nil || stamp == "" || stamp[0] == '+' || stamp[0] == '-' {
-			return false
-		}
-		if math.Abs(float64(now.Unix()-ts)) > SignatureTolerance.Seconds() {
-			return false
-		}
-		expected := []byte(SignStandard(secret, id, ts, body))
-		matched := false
-		for _, value := range values {
-			for _, entry := range strings.Fields(value) {
-				if strings.HasPrefix(entry, "v1,") && hmac.Equal(expected, []byte(entry)) {
-					matched = true
-				}
-			}
-		}
-		if !matched {
-			return false
-		}
-		checked = true
-	}
-	return checked
+// DeliveryRequest is what a delivery sent: its headers and its raw body.
+type DeliveryRequest struct {
+	Headers map[string]string      `json:"headers"`
+	Payload map[string]interface{} `json:"payload"`
+	Body    string                 `json:"body"`
 }
 
-// SignKizuna is the X-Kizuna-Signature value for body: "sha256=<hex HMAC-SHA256>".
-func SignKizuna(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+// DeliveryResponse is what the receiver answered (the first 64 KiB).
+type DeliveryResponse struct {
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
 }
 
-// SignStandard is one Standard Webhooks webhook-signature entry: "v1,<base64 HMAC-SHA256 of id.timestamp.body>".
-func SignStandard(secret, id string, timestamp int64, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+// Delivery is one webhook delivery; Error, Request and Response are set by Webhooks.GetDelivery only.
+type Delivery struct {
+	ID            int64             `json:"id"`
+	GUID          string            `json:"guid"`
+	Event         string            `json:"event"`
+	Action        *string           `json:"action"`
+	Redelivery    bool              `json:"redelivery"`
+	State         string            `json:"state"`
+	Attempt       int               `json:"attempt"`
+	StatusCode    *int              `json:"status_code"`
+	Success       *bool             `json:"success"`
+	DurationMS    *int64            `json:"duration_ms"`
+	DeliveredAt   *Timestamp        `json:"delivered_at"`
+	NextAttemptAt *Timestamp        `json:"next_attempt_at"`
+	CreatedAt     *Timestamp        `json:"created_at,omitempty"`
+	Error         *string           `json:"error,omitempty"`
+	Request       *DeliveryRequest  `json:"request,omitempty"`
+	Response      *DeliveryResponse `json:"response,omitempty"`
 }
 
-// headerValues finds a header whatever the case of its key (http.Header built by hand may not be canonical).
-func headerValues(h http.Header, name string) ([]string, bool) {
-	if values, ok := h[http.CanonicalHeaderKey(name)]; ok {
-		return values, true
-	}
-	for key, values := range h {
-		if strings.EqualFold(key, name) {
-			return values, true
-		}
-	}
-	return nil, false
+// WebhookRequest creates (URL and Events required) or updates a webhook.
+type WebhookRequest struct {
+	URL         string   `json:"url,omitempty"`
+	ContentType string   `json:"content_type,omitempty"`
+	Secret      *string  `json:"secret,omitempty"`
+	Events      []string `json:"events,omitempty"`
+	Active      *bool    `json:"active,omitempty"`
 }
 
-func firstValue(h http.Header, name string) string {
-	if values, ok := headerValues(h, name); ok && len(values) > 0 {
-		return values[0]
+// WebhooksService: repository hooks (org, repo) and organisation hooks (org, "").
+type WebhooksService struct{ service }
+
+func hookBase(org, repo string) string {
+	if repo == "" {
+		return "/orgs/" + seg(org) + "/webhooks"
 	}
-	return ""
+	return repoPath(org, repo) + "/webhooks"
+}
+
+func hookPath(org, repo string, id int64) string {
+	return hookBase(org, repo) + "/" + strconv.FormatInt(id, 10)
+}
+
+// List returns one page of hooks (repo "" = the organisation's).
+func (s *WebhooksService) List(ctx context.Context, org, repo string, opts *ListOptions) ([]*Webhook, *Response, error) {
+	return listPage[Webhook](ctx, s.client, hookBase(org, repo), opts)
+}
+
+// ListAll returns every hook.
+func (s *WebhooksService) ListAll(ctx context.Context, org, repo string, opts *ListOptions) ([]*Webhook, error) {
+	return listAll[Webhook](ctx, s.client, hookBase(org, repo), opts)
+}
+
+// Create makes a hook (ContentType defaults to "json").
+func (s *WebhooksService) Create(ctx context.Context, org, repo string, req *WebhookRequest) (*Webhook, *Response, error) {
+	if req != nil && req.ContentType == "" {
+		copied := *req
+		copied.ContentType = "json"
+		req = &copied
+	}
+	return one[Webhook](ctx, s.client, http.MethodPost, hookBase(org, repo), req)
+}
+
+// Get returns a hook.
+func (s *WebhooksService) Get(ctx context.Context, org, repo string, id int64) (*Webhook, *Response, error) {
+	return one[Webhook](ctx, s.client, http.MethodGet, hookPath(org, repo, id), nil)
+}
+
+// Update changes a hook.
+func (s *WebhooksService) Update(ctx context.Context, org, repo string, id int64, req *WebhookRequest) (*Webhook, *Response, error) {
+	return one[Webhook](ctx, s.client, http.MethodPatch, hookPath(org, repo, id), req)
+}
+
+// Delete deletes a hook.
+func (s *WebhooksService) Delete(ctx context.Context, org, repo string, id int64) (*Response, error) {
+	return none(ctx, s.client, http.MethodDelete, hookPath(org, repo, id))
+}
+
+// Ping sends a ping delivery (202).
+func (s *WebhooksService) Ping(ctx context.Context, org, repo string, id int64) (*Response, error) {
+	return none(ctx, s.client, http.MethodPost, hookPath(org, repo, id)+"/ping")
+}
+
+// Deliveries returns one page of a hook's deliveries.
+func (s *WebhooksService) Deliveries(ctx context.Context, org, repo string, id int64, opts *ListOptions) ([]*Delivery, *Response, error) {
+	return listPage[Delivery](ctx, s.client, hookPath(org, repo, id)+"/deliveries", opts)
+}
+
+// DeliveriesAll returns every delivery of a hook.
+func (s *WebhooksService) DeliveriesAll(ctx context.Context, org, repo string, id int64, opts *ListOptions) ([]*Delivery, error) {
+	return listAll[Delivery](ctx, s.client, hookPath(org, repo, id)+"/deliveries", opts)
+}
+
+// GetDelivery returns one delivery with the request it sent and the answer it got.
+func (s *WebhooksService) GetDelivery(ctx context.Context, org, repo string, id, deliveryID int64) (*Delivery, *Response, error) {
+	return one[Delivery](ctx, s.client, http.MethodGet, hookPath(org, repo, id)+"/deliveries/"+strconv.FormatInt(deliveryID, 10), nil)
+}
+
+// Redeliver sends a delivery again (202).
+func (s *WebhooksService) Redeliver(ctx context.Context, org, repo string, id, deliveryID int64) (*Response, error) {
+	return none(ctx, s.client, http.MethodPost, hookPath(org, repo, id)+"/deliveries/"+strconv.FormatInt(deliveryID, 10)+"/redeliver")
 }

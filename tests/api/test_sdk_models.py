@@ -1,7 +1,7 @@
 """The SDKs' model types cannot drift from /api/v1/schema (docs/api.md §15).
 
 Each SDK's types — Python (`kizuna_sdk.models`), TypeScript (`sdk/js/index.d.ts`), Go
-(`sdk/go/models.go`) and Rust (`sdk/rust/src`, when present) — are read from their source and
+(`sdk/go/*.go`) and Rust (`sdk/rust/src`, when present) — are read from their source and
 compared, field for field, with the schema component they mirror: a field missing on either side
 fails. Every SDK must define every type of CORE.
 """
@@ -129,12 +129,16 @@ def typescript_types() -> dict[str, set[str]]:
 
 
 def go_types() -> dict[str, set[str]]:
-    source = (ROOT / "sdk" / "go" / "models.go").read_text()
     out = {}
-    for match in re.finditer(r"^type (\w+) struct \{", source, flags=re.M):
-        if match.group(1) in MAP:
-            body = _block(source, match.end() - 1)
-            out[match.group(1)] = set(re.findall(r'json:"(\w+)', body))
+    # the types sit next to their services (repos.go, pulls.go, …); one package, one set of names
+    for path in sorted((ROOT / "sdk" / "go").glob("*.go")):
+        if path.name.endswith("_test.go"):
+            continue
+        source = path.read_text()
+        for match in re.finditer(r"^type (\w+) struct \{", source, flags=re.M):
+            if match.group(1) in MAP:
+                body = _block(source, match.end() - 1)
+                out[match.group(1)] = set(re.findall(r'json:"(\w+)', body))
     return out
 
 

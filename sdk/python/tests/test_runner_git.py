@@ -7,7 +7,7 @@ import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from kizuna_sdk import runner
+from kizuna_sdk.runner import job as runner_job
 
 TOKEN = "kzj_secretsecretsecret"
 
@@ -40,14 +40,14 @@ def test_token_never_in_argv_and_steps_never_see_it(monkeypatch, tmp_path):
         calls.append((args, env))
         return 0, "ok"
 
-    monkeypatch.setattr(runner, "Heartbeat", _Quiet)
-    monkeypatch.setattr(runner, "LogStreamer", _Quiet)
-    monkeypatch.setattr(runner, "_run_process", fake_run)
+    monkeypatch.setattr(runner_job, "Heartbeat", _Quiet)
+    monkeypatch.setattr(runner_job, "LogStreamer", _Quiet)
+    monkeypatch.setattr(runner_job, "_run_process", fake_run)
     job = {"id": 7, "name": "test", "sha": "a" * 40, "ref": "main", "job_token": TOKEN,
            "clone_url": "http://forge.test/o/r.git", "repository": {"id": 1, "full_name": "o/r"},
            "steps": [{"run": "env"}], "env": {}, "variables": {}, "timeout": 60, "lease_seconds": 60}
     api = _Api()
-    assert runner.run_job(api, job, tmp_path) == "success" and api.finished == ("success", 0)
+    assert runner_job.run_job(api, job, tmp_path) == "success" and api.finished == ("success", 0)
     (clone, clone_env), (checkout, _), (step, step_env) = calls
     assert clone[:2] == ["git", "clone"] and "http://forge.test/o/r.git" in clone and checkout[:2] == ["git", "checkout"]
     auth = base64.b64encode(f"x:{TOKEN}".encode()).decode()
@@ -77,7 +77,7 @@ def test_git_sends_the_header_to_the_clone_url_only(tmp_path):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        env = runner._git_env({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, f"{base}/o/r.git", TOKEN)
+        env = runner_job._git_env({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, f"{base}/o/r.git", TOKEN)
         for repo in ("o/r.git", "o/other.git"):
             proc = subprocess.run(["git", "clone", "-q", f"{base}/{repo}", str(tmp_path / repo)], env=env,
                                   capture_output=True, text=True, timeout=30)
