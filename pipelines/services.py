@@ -28,6 +28,7 @@ from kizuna.events.log import emit_event
 from repos import git
 from repos.services import next_pipeline_number
 
+from . import conditions
 from . import definition as pipeline_definition
 from .models import FINAL, Job, JobLogChunk, Pipeline, Status, Trigger
 
@@ -139,7 +140,7 @@ def _advance(pipeline: Pipeline, actor: Actor) -> None:
             if any(s in (Status.FAILED, Status.CANCELED, Status.SKIPPED) for s in needs):
                 skip = True
             elif all(s == Status.SUCCESS for s in needs):
-                skip = not pipeline_definition.evaluate(
+                skip = not conditions.evaluate(
                     job.condition, ref=pipeline.ref, event=pipeline.trigger, variables=pipeline.variables or {}
                 )
             else:
