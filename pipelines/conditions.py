@@ -74,17 +74,17 @@ class _Parser:
     def expr(self, depth):
         if depth > 50:
             raise ConditionError("nested too deeply")
-        node = self.conj(depth)
-        while self.peek() == ("op", "||"):
-            self.take()
-            node = ("or", node, self.conj(depth))
-        return node
+        return self.chain("||", "or", self.conj, depth)
 
     def conj(self, depth):
-        node = self.unary(depth)
-        while self.peek() == ("op", "&&"):
+        return self.chain("&&", "and", self.unary, depth)
+
+    def chain(self, op, tag, operand, depth):
+        """`operand (op operand)*`, grouped from the left: a || b || c is (a || b) || c."""
+        node = operand(depth)
+        while self.peek() == ("op", op):
             self.take()
-            node = ("and", node, self.unary(depth))
+            node = (tag, node, operand(depth))
         return node
 
     def unary(self, depth):
