@@ -49,7 +49,7 @@ def claim_throughput(jobs: int, claimers: int) -> float:
     django.setup()
     from agents.models import Agent
     from kizuna.accounts import services as accounts
-    from pipelines import services
+    from pipelines.services import jobs as job_protocol
     from pipelines.models import Job, Pipeline
     from repos.models import Repository
 
@@ -78,7 +78,7 @@ def claim_throughput(jobs: int, claimers: int) -> float:
     def work(i):
         barrier.wait()
         try:
-            while services._claim_once(agents[i]) is not None:
+            while job_protocol._claim_once(agents[i]) is not None:
                 counts[i] += 1
         except Exception as exc:  # e.g. SQLite's "database is locked" under many writers
             errors.append(type(exc).__name__)

@@ -1,7 +1,7 @@
 """Wake-ups over Redis pub/sub (`KIZUNA_REDIS_URL`): the one place that speaks it.
 
 Two users: the SSE hubs (kizuna/events/streams/hub.py: a committed event wakes every process's hub)
-and long-polling job claims (pipelines/services.py: a queued job wakes waiting claimers). A message
+and long-polling job claims (pipelines/services/jobs.py: a queued job wakes waiting claimers). A message
 only says "look now"; both read what changed from the database and poll as well, so a lost message
 costs a poll interval and Redis being down (or not configured) degrades to polling, never to an error.
 """

@@ -7,6 +7,7 @@ from django.db import connection
 from kizuna import pubsub
 from kizuna.accounts.actors import actor_for_user
 from pipelines import services
+from pipelines.services import jobs as job_protocol
 from pipelines.models import Job, Pipeline, Status
 
 from .conftest import commit_files
@@ -38,7 +39,7 @@ def test_1000_jobs_16_claimers_each_claimed_exactly_once(world, make_agent):
         try:
             start.wait()
             while True:
-                result = services._claim_once(agents[index])
+                result = job_protocol._claim_once(agents[index])
                 if result is None:
                     return
                 claimed[index].append(result[0].pk)
@@ -76,7 +77,7 @@ def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_
             services.pipeline_trigger(repo=ci_repo, actor=actor_for_user(world.writer))
 
     settings.REDIS_URL = ""  # the polling path, also where Redis is configured
-    monkeypatch.setattr(services.time, "sleep", fake_sleep)
+    monkeypatch.setattr(job_protocol.time, "sleep", fake_sleep)
     claimed = services.job_claim(agent=runner_agent[0], wait=30)
     assert claimed is not None and claimed[0].name == "test"
     assert sleeps[:2] == [0.05, 0.1]  # backoff, not a busy loop
@@ -87,8 +88,8 @@ def test_long_poll_gets_a_job_that_arrives_while_waiting(world, ci_repo, runner_
 def test_long_poll_gives_up_after_wait(runner_agent, monkeypatch, settings):
     clock = [0.0]
     settings.REDIS_URL = ""
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(services.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    monkeypatch.setattr(job_protocol.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(job_protocol.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
     assert services.job_claim(agent=runner_agent[0], wait=3) is None
     assert clock[0] == pytest.approx(3.0)
 
@@ -113,8 +114,8 @@ def test_redis_wakeup_ends_the_wait(runner_agent, monkeypatch, settings):
         woken.append(result)
         return result
 
-    monkeypatch.setattr(services, "_claim_once", fake_claim)
+    monkeypatch.setattr(job_protocol, "_claim_once", fake_claim)
     monkeypatch.setattr(pubsub.Subscription, "wait", spy_wait)
-    monkeypatch.setattr(services.time, "sleep", lambda s: pytest.fail("polled instead of waiting on pub/sub"))
+    monkeypatch.setattr(job_protocol.time, "sleep", lambda s: pytest.fail("polled instead of waiting on pub/sub"))
     assert services.job_claim(agent=runner_agent[0], wait=30) == ("job", "token")
     assert woken == [True] and len(calls) == 2

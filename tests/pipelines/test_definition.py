@@ -1,6 +1,7 @@
 import pytest
 
-from pipelines.definition import ConditionError, DefinitionError, evaluate, parse, parse_condition
+from pipelines.conditions import ConditionError, evaluate, parse_condition
+from pipelines.definition import DefinitionError, parse
 
 
 def errors_of(text):

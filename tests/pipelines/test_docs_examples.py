@@ -1,12 +1,12 @@
 """The pipeline files the README and docs/pipelines.md show are real: each parses through
-pipelines/definition.py, and their `if` conditions mean what the prose says."""
+pipelines/definition.py, and their `if` conditions mean what the prose says (pipelines/conditions.py)."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from pipelines import definition
+from pipelines import conditions, definition
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,9 +30,9 @@ def test_readme_shows_a_complete_pipeline_file():
     assert announce.needs == ["check"] and announce.timeout == 60
     assert spec.env == {"GREETING_FILE": "hello.txt"} and spec.variables == {"AUDIENCE": "world"}
     variables = spec.variables
-    assert definition.evaluate(announce.condition, ref="main", event="push", variables=variables)
-    assert not definition.evaluate(announce.condition, ref="greeting", event="push", variables=variables)
-    assert not definition.evaluate(announce.condition, ref="main", event="push", variables={"AUDIENCE": ""})
+    assert conditions.evaluate(announce.condition, ref="main", event="push", variables=variables)
+    assert not conditions.evaluate(announce.condition, ref="greeting", event="push", variables=variables)
+    assert not conditions.evaluate(announce.condition, ref="main", event="push", variables={"AUDIENCE": ""})
 
 
 def test_docs_pipelines_example_parses():
@@ -43,16 +43,16 @@ def test_docs_pipelines_example_parses():
     assert [job.name for job in spec.ordered_jobs()] == ["lint", "test", "deploy"]
     deploy = spec.jobs["deploy"].condition
     variables = spec.variables
-    assert definition.evaluate(deploy, ref="main", event="push", variables=variables)
-    assert not definition.evaluate(deploy, ref="main", event="pull_request", variables=variables)
-    assert not definition.evaluate(deploy, ref="dev", event="api", variables=variables)
+    assert conditions.evaluate(deploy, ref="main", event="push", variables=variables)
+    assert not conditions.evaluate(deploy, ref="main", event="pull_request", variables=variables)
+    assert not conditions.evaluate(deploy, ref="dev", event="api", variables=variables)
 
 
 @pytest.mark.parametrize("condition", ["ref == 'main'", "event == 'push' && ref != 'main'",
                                        "!(vars.SKIP_SLOW == 'yes')"])
 def test_docs_pipelines_if_examples_parse(condition):
     assert f"`{condition}`" in (ROOT / "docs" / "pipelines.md").read_text()
-    definition.parse_condition(condition)
+    conditions.parse_condition(condition)
 
 
 def test_definition_docstring_and_docs_agree_on_the_keys():

@@ -1,0 +1,170 @@
+"""The agent job protocol (docs/api.md §11): claim with its long-poll, leases and their sweep, heartbeat
+and completion, and the job token a claim mints (rollup.revoke_job_token revokes it when the job stops)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kizuna import pubsub
+from kizuna.accounts.actors import actor_for_agent
+from kizuna.accounts.models import Token
+from kizuna.accounts.services import token_create
+from kizuna.api.errors import Conflict, NotFound, ValidationFailed
+from kizuna.policy import job_repos_q
+
+from ..models import Job, Status
+from .rollup import advance, job_event, lock_pipeline, refresh_pipeline, revoke_job_token
+
+MAX_ATTEMPTS = 3
+MAX_WAIT_SECONDS = 30
+
+
+def lease_seconds() -> int:
+    return int(settings.KIZUNA_JOB_LEASE_SECONDS)
+
+
+def _claimable(agent):
+    return Job.objects.filter(status=Status.PENDING, runnable=True).filter(job_repos_q(agent, "repository__"))
+
+
+def _claim_once(agent) -> tuple[Job, str] | None:
+    """Take the oldest claimable job, exactly once across every process; None when there is none."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=lease_seconds())
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            job = _claimable(agent).order_by("id").select_for_update(skip_locked=True, of=("self",)).first()
+            if job is None:
+                return None
+            Job.objects.filter(pk=job.pk).update(status=Status.RUNNING, agent=agent, started_at=now, lease_expires_at=lease)
+        else:
+            # SQLite (and any backend without SKIP LOCKED): a conditional UPDATE decides who wins.
+            job = None
+            for candidate in _claimable(agent).order_by("id").values_list("pk", flat=True)[:20]:
+                won = Job.objects.filter(pk=candidate, status=Status.PENDING, runnable=True).update(
+                    status=Status.RUNNING, agent=agent, started_at=now, lease_expires_at=lease)
+                if won:
+                    job = Job(pk=candidate)
+                    break
+            if job is None:
+                return None
+        job = Job.objects.select_related("pipeline__repository__namespace", "pipeline__triggered_by", "agent").get(pk=job.pk)
+        token, raw = token_create(
+            kind=Token.Kind.JOB, name=f"job-{job.pk}", actor=None, repository=job.pipeline.repository, job_id=job.pk,
+            expires_at=now + timedelta(seconds=job.timeout + lease_seconds() + 300), emit=False,
+        )
+        Job.objects.filter(pk=job.pk).update(job_token=token)
+        job.job_token = token
+        job_event(job, job.pipeline, actor_for_agent(agent))
+    if job.pipeline.status == Status.PENDING:  # a claim can only move a pipeline from pending to running
+        job.pipeline = refresh_pipeline(job.pipeline_id, actor_for_agent(agent))
+    return job, raw
+
+
+def job_claim(*, agent, wait: int = 0) -> tuple[Job, str] | None:
+    """Claim a job, long-polling up to `wait` seconds.
+
+    Each attempt is a short transaction; between attempts the caller waits with a growing backoff
+    (50 ms up to 1 s) — no transaction is held and no loop spins. With Redis configured the wait also
+    ends as soon as a job is queued anywhere (pub/sub on JOBS_CHANNEL).
+    """
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    wakeups = pubsub.subscribe(JOBS_CHANNEL) if wait > 0 else pubsub.Subscription()
+    try:
+        while True:
+            sweep_expired_leases()
+            claimed = _claim_once(agent)
+            remaining = deadline - time.monotonic()
+            if claimed is not None or remaining <= 0:
+                return claimed
+            wakeups.wait(min(delay, remaining))
+            delay = min(delay * 2, 1.0)
+    finally:
+        wakeups.close()
+
+
+JOBS_CHANNEL = "kizuna:pipelines:jobs"  # Redis: "a job was queued"
+
+
+def notify_jobs_available() -> None:
+    """After commit: wake long-polling claimers (Redis pub/sub when configured; otherwise they poll)."""
+    pubsub.publish(JOBS_CHANNEL, b"1")
+
+
+def sweep_expired_leases(now=None) -> int:
+    """Re-queue running jobs whose lease ran out (attempt + 1); fail them after MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    expired = list(Job.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now).values_list("pk", "pipeline_id")[:100])
+    count = 0
+    for job_id, pipeline_id in expired:
+        with transaction.atomic():
+            pipeline = lock_pipeline(pipeline_id)
+            job = Job.objects.select_for_update(of=("self",)).select_related("agent").filter(
+                pk=job_id, status=Status.RUNNING, lease_expires_at__lt=now).first()
+            if job is None:
+                continue
+            actor = actor_for_agent(job.agent) if job.agent_id else pipeline.triggered_by
+            revoke_job_token(job)
+            if job.attempt >= MAX_ATTEMPTS:
+                job.status, job.finished_at, job.lease_expires_at = Status.FAILED, now, None
+                Job.objects.filter(pk=job.pk).update(status=Status.FAILED, finished_at=now, lease_expires_at=None)
+            else:
+                job.status, job.attempt, job.lease_expires_at = Status.PENDING, job.attempt + 1, None
+                Job.objects.filter(pk=job.pk).update(
+                    status=Status.PENDING, attempt=job.attempt, agent=None, lease_expires_at=None, started_at=None,
+                    job_token=None, exit_code=None)
+                transaction.on_commit(notify_jobs_available)
+            job_event(job, pipeline, actor)
+            if job.status == Status.PENDING:
+                job.agent = None
+            advance(pipeline, actor)
+            count += 1
+    return count
+
+
+def held_job(agent, job_id: int, *, lock: bool = False) -> Job:
+    qs = Job.objects.select_related("pipeline__repository__namespace", "pipeline__triggered_by", "agent")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    job = qs.filter(pk=job_id, agent=agent).first()
+    if job is None:
+        raise NotFound("No such job held by this agent")
+    return job
+
+
+def job_heartbeat(*, agent, job_id: int) -> str:
+    """Extend the lease of a running job; the answer's status tells the agent to stop when not running."""
+    lease = timezone.now() + timedelta(seconds=lease_seconds())
+    updated = Job.objects.filter(pk=job_id, agent=agent, status=Status.RUNNING).update(lease_expires_at=lease)
+    if updated:
+        return Status.RUNNING
+    return held_job(agent, job_id).status
+
+
+def job_finish(*, agent, job_id: int, status: str, exit_code: int | None) -> Job:
+    if status not in (Status.SUCCESS, Status.FAILED):
+        raise ValidationFailed({"status": ["must be 'success' or 'failed'"]})
+    with transaction.atomic():
+        pipeline_id = Job.objects.filter(pk=job_id, agent=agent).values_list("pipeline_id", flat=True).first()
+        if pipeline_id is None:
+            raise NotFound("No such job held by this agent")
+        pipeline = lock_pipeline(pipeline_id)
+        job = held_job(agent, job_id, lock=True)
+        if job.status != Status.RUNNING:
+            raise Conflict(f"Job already finished ({job.status})", details={"status": job.status})
+        now = timezone.now()
+        job.status, job.exit_code, job.finished_at, job.lease_expires_at = status, exit_code, now, None
+        Job.objects.filter(pk=job.pk).update(status=status, exit_code=exit_code, finished_at=now, lease_expires_at=None)
+        revoke_job_token(job)
+        actor = actor_for_agent(agent)
+        job_event(job, pipeline, actor)
+        advance(pipeline, actor)
+        transaction.on_commit(notify_jobs_available)
+        job.pipeline = pipeline
+        return job
