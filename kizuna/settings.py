@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Sign-in throttling (django-axes): refuses a locked-out sign-in before the password is checked.
     "axes.middleware.AxesMiddleware",
+    # Last and synchronous only: under ASGI the chain runs as one block in the request's thread
+    # instead of hopping to a thread per middleware and phase (kizuna/api/middleware.py).
+    "kizuna.api.middleware.SynchronousChainMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

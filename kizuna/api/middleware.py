@@ -269,3 +269,26 @@ def deprecation_headers(response, touched) -> None:
     if notes:
         links = ", ".join(f'<{url}>; rel="deprecation"; type="text/html"' for url in notes)
         response["Link"] = f"{response['Link']}, {links}" if response.has_header("Link") else links
+
+
+
+class SynchronousChainMiddleware:
+    """The last entry of MIDDLEWARE, synchronous only, so that under ASGI (`make run`, the event
+    streams) Django runs the whole middleware chain as one synchronous block in the request's thread.
+
+    Django adapts each middleware to the mode of the handler below it. Every other middleware here is
+    async-capable through MiddlewareMixin, whose asynchronous path runs each process_request and
+    process_response in a thread of its own (`sync_to_async`): with an async handler at the bottom, a
+    request crossed between the event loop and a thread about 24 times. With this one at the bottom
+    the chain is synchronous end to end: one crossing in, one back for an asynchronous view (a
+    stream's connect: ~1.35× the connects per second, docs/benchmarks.md "Events"). Under WSGI
+    nothing changes: the chain was synchronous already."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
