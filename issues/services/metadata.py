@@ -99,18 +99,25 @@ def _sorted_labels(issue: Issue) -> list[Label]:
     return list(issue.labels.order_by(Lower("name"), "pk"))
 
 
-# --- labels on an issue (shared with pull requests) -----------------------------------------------
-def apply_labels(issue: Issue, actor: Actor, new: list[Label], *, replace: bool, event_prefix: str) -> list[Label]:
-    current = {label.pk: label for label in issue.labels.all()}
-    wanted = {label.pk: label for label in new}
-    added = [label for pk, label in wanted.items() if pk not in current]
-    removed = [label for pk, label in current.items() if pk not in wanted] if replace else []
+def _sync_related(issue: Issue, related, new: list, *, replace: bool) -> tuple[list, list]:
+    """Give the issue's many-to-many `related` the rows of `new` (with `replace`, only those);
+    returns (added, removed) and touches the issue when anything changed."""
+    current = {row.pk: row for row in related.all()}
+    wanted = {row.pk: row for row in new}
+    added = [row for pk, row in wanted.items() if pk not in current]
+    removed = [row for pk, row in current.items() if pk not in wanted] if replace else []
     if removed:
-        issue.labels.remove(*removed)
+        related.remove(*removed)
     if added:
-        issue.labels.add(*added)
+        related.add(*added)
     if added or removed:
         _touch(issue)
+    return added, removed
+
+
+# --- labels on an issue (shared with pull requests) -----------------------------------------------
+def apply_labels(issue: Issue, actor: Actor, new: list[Label], *, replace: bool, event_prefix: str) -> list[Label]:
+    added, removed = _sync_related(issue, issue.labels, new, replace=replace)
     for label in removed:
         emit_event(type=f"{event_prefix}.unlabeled", actor=actor, repository=issue.repository,
                    payload={event_prefix: issue_payload(issue), "label": label_payload(label)})
@@ -151,16 +158,7 @@ def issue_remove_label(*, issue: Issue, actor: Actor, name: str, event_prefix: s
 
 # --- assignees and milestone ----------------------------------------------------------------------
 def apply_assignees(issue: Issue, actor: Actor, new: list[Actor], *, event_prefix: str) -> list[Actor]:
-    current = {a.pk: a for a in issue.assignees.all()}
-    wanted = {a.pk: a for a in new}
-    removed = [a for pk, a in current.items() if pk not in wanted]
-    added = [a for pk, a in wanted.items() if pk not in current]
-    if removed:
-        issue.assignees.remove(*removed)
-    if added:
-        issue.assignees.add(*added)
-    if added or removed:
-        _touch(issue)
+    added, removed = _sync_related(issue, issue.assignees, new, replace=True)
     for assignee in removed:
         emit_event(type=f"{event_prefix}.unassigned", actor=actor, repository=issue.repository, subject=assignee,
                    payload={event_prefix: issue_payload(issue), "assignee": assignee.as_json()})
