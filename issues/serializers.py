@@ -284,7 +284,7 @@ class IssueWriteSerializer(serializers.Serializer):
         help_text="With `state: closed` (or on a closed issue): `completed` (default) or `not_planned`. With "
                   "`state: open` (or on an open issue): `reopened` or null. Anything else is a 422.")
 
-    # The pairing of `state` and `state_reason` that the server enforces (issues.services._apply_state),
+    # The pairing of `state` and `state_reason` that the server enforces (issues.services.issues._apply_state),
     # for a body that names both; without `state` the issue's current state decides.
     request_schema = {"allOf": [
         {"if": {"required": ["state"], "properties": {"state": {"const": Issue.State.OPEN.value}}},

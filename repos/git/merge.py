@@ -1,4 +1,4 @@
-"""Pull request merges (for pulls/services.py): computed in memory with libgit2 and written into the
+"""Pull request merges (for pulls/services/merge.py): computed in memory with libgit2 and written into the
 object store, no working tree. No ref moves here: the branch then moves with `refs.update_ref_cas`,
 which fails if anyone moved it in between."""
 

@@ -98,16 +98,16 @@ def test_merge_judges_the_base_the_pr_has_under_the_lock(pr_world, api, make_age
     head = created.json()["head"]["sha"]
     main_before = repo_git.branch_sha(w.repo.pk, "main")
 
-    from pulls import services
     from pulls.models import PullRequest
+    from pulls.services import merge
 
-    original = services._lock
+    original = merge._lock
 
     def retarget_then_lock(pull):  # the agent retargets its PR between the view's answer and the lock
         PullRequest.objects.filter(pk=pull.pk).update(base_ref="main")
         return original(pull)
 
-    with mock.patch.object(services, "_lock", retarget_then_lock):
+    with mock.patch.object(merge, "_lock", retarget_then_lock):
         response = api(token).post(f"/repos/w-org/pub/pulls/{number}/merge", {"sha": head})
     assert response.status_code == 403, response.content
     assert response.json()["error"]["details"] == {"required_trust_level": 4, "trust_level": 3}

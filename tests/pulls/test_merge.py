@@ -245,7 +245,7 @@ def test_base_that_keeps_moving_gives_409_and_never_overwrites(w, monkeypatch):
 
 
 def test_failure_after_the_ref_moved_puts_it_back(w, monkeypatch):
-    from pulls import services
+    from pulls.services import merge
 
     pr = open_pr(w)
     base = repo_git.branch_sha(w.repo.pk, "main")
@@ -253,7 +253,7 @@ def test_failure_after_the_ref_moved_puts_it_back(w, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("hook failed")
 
-    monkeypatch.setattr(services, "on_push", boom)
+    monkeypatch.setattr(merge, "on_push", boom)
     w.api.client.raise_request_exception = False
     response = w.api.post(f"{BASE}/{pr['number']}/merge", {})
     assert response.status_code == 500 and response.json()["error"]["code"] == "INTERNAL_ERROR"

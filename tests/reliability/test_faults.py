@@ -143,7 +143,7 @@ def test_interrupted_change_leaves_nothing(api, world, monkeypatch):
     def crash(*args, **kwargs):
         raise SystemExit("killed")  # not an Exception: nothing upstream may swallow it
 
-    monkeypatch.setattr("issues.services.emit_event", crash)
+    monkeypatch.setattr("issues.services.issues.emit_event", crash)
     with pytest.raises(SystemExit):
         api(world.tokens["writer"]).post("/repos/w-org/pub/issues", {"title": "half"})
     assert Issue.objects.count() == count_issues and Event.objects.count() == count_events
