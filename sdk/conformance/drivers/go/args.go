@@ -136,6 +136,21 @@ func (a *args) body(into interface{}) error {
 	return nil
 }
 
+// bodyOf checks that the required arguments are given, then decodes every remaining argument into
+// a new request struct T (body).
+func bodyOf[T any](a *args, required ...string) (*T, error) {
+	for _, name := range required {
+		if !a.has(name) {
+			return nil, fail("missing argument %q", name)
+		}
+	}
+	var req T
+	if err := a.body(&req); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
 func (a *args) done() error {
 	if len(a.v) > 0 {
 		var names []string

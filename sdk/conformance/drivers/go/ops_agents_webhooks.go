@@ -27,14 +27,11 @@ var agentWebhookOps = map[string]op{
 		return c.Agents.ListAll(ctx, &o)
 	},
 	"agents.register": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
-		if !a.has("name") || !a.has("model_family") || !a.has("model_version") {
-			return nil, fail("agents.register needs name, model_family and model_version")
-		}
-		var req kizuna.AgentRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.AgentRequest](a, "name", "model_family", "model_version")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Agents.Register(ctx, &req))
+		return one(c.Agents.Register(ctx, req))
 	},
 	"agents.get": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		id, err := a.str("agent_id")
@@ -48,11 +45,11 @@ var agentWebhookOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.AgentRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.AgentRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Agents.Update(ctx, id, &req))
+		return one(c.Agents.Update(ctx, id, req))
 	},
 	"agents.rotate_token": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		id, err := a.str("agent_id")
@@ -84,14 +81,11 @@ var agentWebhookOps = map[string]op{
 		if err = firstErr(err, err2); err != nil {
 			return nil, err
 		}
-		if !a.has("url") || !a.has("events") {
-			return nil, fail("webhooks.create needs url and events")
-		}
-		var req kizuna.WebhookRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.WebhookRequest](a, "url", "events")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Webhooks.Create(ctx, org, repo, &req))
+		return one(c.Webhooks.Create(ctx, org, repo, req))
 	},
 	"webhooks.get": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, id, err := hookArgs(a)
@@ -105,11 +99,11 @@ var agentWebhookOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.WebhookRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.WebhookRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Webhooks.Update(ctx, org, repo, id, &req))
+		return one(c.Webhooks.Update(ctx, org, repo, id, req))
 	},
 	"webhooks.delete": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, id, err := hookArgs(a)

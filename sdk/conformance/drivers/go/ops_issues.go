@@ -47,14 +47,11 @@ var issueOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		if !a.has("title") {
-			return nil, fail("missing argument \"title\"")
-		}
-		var req kizuna.IssueRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.IssueRequest](a, "title")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Issues.Create(ctx, org, repo, &req))
+		return one(c.Issues.Create(ctx, org, repo, req))
 	},
 	"issues.update": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, n, err := orgRepoNumber(a)
@@ -141,14 +138,11 @@ var issueOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		if !a.has("name") || !a.has("color") {
-			return nil, fail("labels.create needs name and color")
-		}
-		var req kizuna.LabelRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.LabelRequest](a, "name", "color")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Labels.Create(ctx, org, repo, &req))
+		return one(c.Labels.Create(ctx, org, repo, req))
 	},
 	"labels.update": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, err := orgRepo(a)
@@ -156,11 +150,11 @@ var issueOps = map[string]op{
 		if err = firstErr(err, err2); err != nil {
 			return nil, err
 		}
-		var req kizuna.LabelRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.LabelRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Labels.Update(ctx, org, repo, name, &req))
+		return one(c.Labels.Update(ctx, org, repo, name, req))
 	},
 	"labels.delete": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, err := orgRepo(a)
@@ -191,25 +185,22 @@ var issueOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		if !a.has("title") {
-			return nil, fail("missing argument \"title\"")
-		}
-		var req kizuna.MilestoneRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.MilestoneRequest](a, "title")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Milestones.Create(ctx, org, repo, &req))
+		return one(c.Milestones.Create(ctx, org, repo, req))
 	},
 	"milestones.update": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, n, err := orgRepoNumber(a)
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.MilestoneRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.MilestoneRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Milestones.Update(ctx, org, repo, n, &req))
+		return one(c.Milestones.Update(ctx, org, repo, n, req))
 	},
 	"milestones.delete": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, n, err := orgRepoNumber(a)

@@ -16,14 +16,11 @@ var orgRepoOps = map[string]op{
 		return one(c.Orgs.Get(ctx, org))
 	},
 	"orgs.create": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
-		var req kizuna.OrgRequest
-		if !a.has("login") {
-			return nil, fail("missing argument \"login\"")
-		}
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.OrgRequest](a, "login")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Orgs.Create(ctx, &req))
+		return one(c.Orgs.Create(ctx, req))
 	},
 	"orgs.members": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, err := a.str("org")
@@ -73,25 +70,22 @@ var orgRepoOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		if !a.has("name") {
-			return nil, fail("missing argument \"name\"")
-		}
-		var req kizuna.RepoRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.RepoRequest](a, "name")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Repos.Create(ctx, org, &req))
+		return one(c.Repos.Create(ctx, org, req))
 	},
 	"repos.update": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, err := orgRepo(a)
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.RepoRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.RepoRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Repos.Update(ctx, org, repo, &req))
+		return one(c.Repos.Update(ctx, org, repo, req))
 	},
 	"repos.delete": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, err := orgRepo(a)

@@ -34,25 +34,22 @@ var pullPipelineOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		if !a.has("title") || !a.has("head") {
-			return nil, fail("pulls.create needs title and head")
-		}
-		var req kizuna.PullRequestRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.PullRequestRequest](a, "title", "head")
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Pulls.Create(ctx, org, repo, &req))
+		return one(c.Pulls.Create(ctx, org, repo, req))
 	},
 	"pulls.update": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, n, err := orgRepoNumber(a)
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.PullRequestRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.PullRequestRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Pulls.Update(ctx, org, repo, n, &req))
+		return one(c.Pulls.Update(ctx, org, repo, n, req))
 	},
 	"pulls.ready": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, n, err := orgRepoNumber(a)
@@ -66,11 +63,11 @@ var pullPipelineOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.MergeRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.MergeRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Pulls.Merge(ctx, org, repo, n, &req))
+		return one(c.Pulls.Merge(ctx, org, repo, n, req))
 	},
 	"pulls.comments": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, n, err := orgRepoNumber(a)
@@ -103,11 +100,11 @@ var pullPipelineOps = map[string]op{
 		if err != nil {
 			return nil, err
 		}
-		var req kizuna.PipelineRequest
-		if err := a.body(&req); err != nil {
+		req, err := bodyOf[kizuna.PipelineRequest](a)
+		if err != nil {
 			return nil, err
 		}
-		return one(c.Pipelines.Trigger(ctx, org, repo, &req))
+		return one(c.Pipelines.Trigger(ctx, org, repo, req))
 	},
 	"pipelines.get": func(ctx context.Context, c *kizuna.Client, a *args) (interface{}, error) {
 		org, repo, err := orgRepo(a)
