@@ -19,10 +19,13 @@ def secret_key_is_not_the_published_default(app_configs, **kwargs):
     return []
 
 
-def refuse_to_start_if_insecure() -> None:
-    """Called by kizuna.wsgi and kizuna.asgi: gunicorn and uvicorn run no system checks of their own,
-    so the security checks' errors stop the server there too."""
+def refuse_to_start_on_serious_errors() -> None:
+    """Called by kizuna.wsgi and kizuna.asgi: gunicorn and uvicorn run no system checks of their own, so
+    the errors that must keep a server from serving stop it there too: the security checks' (kizuna.E001,
+    the published SECRET_KEY outside DEBUG) and the version rules' (docs/api.md §18: nothing past its
+    sunset is served)."""
     errors = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.is_serious()]
+    errors += versions_are_sound(None)
     if errors:
         raise ImproperlyConfigured("; ".join(f"{m.id}: {m.msg} {m.hint or ''}".strip() for m in errors))
 
@@ -118,12 +121,3 @@ def versions_are_sound(app_configs, **kwargs):
                                        "as the version's schema shows it.", id="kizuna.E106"))
     return errors
 
-
-def refuse_unsound_versions() -> None:
-    """Called by kizuna/wsgi.py and kizuna/asgi.py: gunicorn and uvicorn do not run Django's system
-    checks, and a server must not start serving what the version rules forbid."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    errors = versions_are_sound(None)
-    if errors:
-        raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kizuna.api.checks import refuse_to_start_if_insecure, secret_key_is_not_the_published_default
+from kizuna.api.checks import refuse_to_start_on_serious_errors, secret_key_is_not_the_published_default
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,13 +20,13 @@ def test_the_check_refuses_the_default_key_outside_debug(settings):
     [error] = secret_key_is_not_the_published_default(None)
     assert error.id == "kizuna.E001" and error.is_serious()
     with pytest.raises(ImproperlyConfigured, match="kizuna.E001"):
-        refuse_to_start_if_insecure()
+        refuse_to_start_on_serious_errors()
     settings.DEBUG = True
     assert secret_key_is_not_the_published_default(None) == []
     settings.DEBUG = False
     settings.SECRET_KEY = "x" * 50
     assert secret_key_is_not_the_published_default(None) == []
-    refuse_to_start_if_insecure()
+    refuse_to_start_on_serious_errors()
 
 
 def _env(**extra):

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from kizuna import versions
-from kizuna.api.checks import refuse_unsound_versions, versions_are_sound
+from kizuna.api.checks import refuse_to_start_on_serious_errors, versions_are_sound
 from kizuna.versions import Change, Deprecation, Registry, Version
 
 pytestmark = pytest.mark.django_db
@@ -309,7 +309,7 @@ def ids(errors):
 
 def test_the_shipped_registry_passes_the_check():
     assert versions_are_sound(None) == []
-    refuse_unsound_versions()
+    refuse_to_start_on_serious_errors()
 
 
 def test_a_sunset_less_than_12_months_after_the_deprecation_is_refused():
@@ -318,7 +318,7 @@ def test_a_sunset_less_than_12_months_after_the_deprecation_is_refused():
     with versions.override(registry(short)):
         assert ids(versions_are_sound(None)) == ["kizuna.E101"]
         with pytest.raises(Exception, match="E101"):
-            refuse_unsound_versions()
+            refuse_to_start_on_serious_errors()
     with versions.override(registry(exact)):
         assert versions_are_sound(None) == []
     v1 = Version("v1", urlconf="kizuna.urls_v1", released_at=RELEASED, deprecated_at=dt.date(2027, 3, 1),
