@@ -5,6 +5,7 @@ from kizuna.api.fields import ActorField, ActorSerializer, StrictCharField, Stri
 from kizuna.api.serializers import KizunaModelSerializer
 
 from .models import Job, Pipeline, Status
+from .services.jobs import MAX_WAIT_SECONDS
 
 
 class JobSerializer(KizunaModelSerializer):
@@ -56,7 +57,7 @@ class PipelineTriggerSerializer(serializers.Serializer):
 
 
 class ClaimSerializer(serializers.Serializer):
-    wait = StrictIntegerField(required=False, min_value=0, max_value=30, default=0)
+    wait = StrictIntegerField(required=False, min_value=0, max_value=MAX_WAIT_SECONDS, default=0)
 
 
 class FinishSerializer(serializers.Serializer):
