@@ -91,6 +91,10 @@ print(json.dumps({"path": str(git.repo_path(repo.pk)), "token": token}))
 def start_server(kind: str, env: dict, probe: str):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # uvicorn wraps an inherited --fd as AF_UNIX, so asyncio skips the TCP_NODELAY it sets on every TCP
+    # connection it accepts itself (`--host/--port`, as deployed): each response's body then waits ~40 ms
+    # behind Nagle for the client's delayed ACK of the headers. Accepted sockets inherit the option.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
