@@ -11,13 +11,13 @@ it by concern:
   commits.py       history pages, commit metadata, the commits a push brought
   diff.py          a commit's changed files, a pull request's stats and changed paths
   merge.py         pull request merges written into the object store
-  http_backend.py  `git http-backend` for the smart HTTP view (repos/smart_http/)
+  http_backend.py  git's side of the smart HTTP view (repos/smart_http/): upload-pack / receive-pack
 """
 
 from .commands import GIT_TIMEOUT_SECONDS, GitError, run_git
 from .commits import commit_dict, commits_info, count_commits, push_commits, rev_list
 from .diff import COMMIT_FILES_LIMIT, commit_detail, pull_changed_paths, pull_compare
-from .http_backend import HttpBackend
+from .http_backend import NO_CACHE_HEADERS, HttpBackend, advertisement_preamble, content_type
 from .merge import MergeConflict, pull_merge_commit, pull_mergeable
 from .refs import (
     ZERO_SHA,
@@ -34,8 +34,8 @@ from .store import commit_initial_readme, committer_signature, delete, init_bare
 from .trees import PathNotFound, read_blob_at, read_path, safe_path
 
 __all__ = [
-    "COMMIT_FILES_LIMIT", "GIT_TIMEOUT_SECONDS", "ZERO_SHA", "GitError", "HttpBackend", "MergeConflict", "PathNotFound",
-    "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
+    "COMMIT_FILES_LIMIT", "GIT_TIMEOUT_SECONDS", "NO_CACHE_HEADERS", "ZERO_SHA", "GitError", "HttpBackend",
+    "MergeConflict", "PathNotFound", "advertisement_preamble", "content_type", "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
     "committer_signature", "count_commits", "delete", "has_commits", "init_bare", "is_zero", "list_branches",
     "open_repository", "pull_changed_paths", "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits",
     "read_blob_at", "read_path", "repo_path", "resolve_ref", "rev_list", "run_git", "safe_path", "set_head",

@@ -1,44 +1,67 @@
-"""`git http-backend` as a CGI, for the smart HTTP view (repos/smart_http/): git's side of a clone,
-fetch or push. The caller decides who may do what and passes the hooks that enforce its push rules."""
+"""Git's side of a smart HTTP call (the view in repos/smart_http/ decides who may do what): `git
+upload-pack` or `git receive-pack` run directly with `--stateless-rpc`, as `git http-backend` would run
+them, without the CGI wrapper in between (one process less per request; gitprotocol-http(5)). The caller
+passes the hooks that enforce its push rules."""
 
+import os
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
-
-from django.conf import settings
 
 from .store import repo_path
 
 HTTP_BACKEND_TIMEOUT_SECONDS = 3600
 CHUNK = 64 * 1024
+SERVICES = ("upload-pack", "receive-pack")
+# What `git http-backend` sends with every smart answer: never cached by anything in between.
+NO_CACHE_HEADERS = (("Expires", "Fri, 01 Jan 1980 00:00:00 GMT"), ("Pragma", "no-cache"),
+                    ("Cache-Control", "no-cache, max-age=0, must-revalidate"))
+
+
+def pkt_line(text: str) -> bytes:
+    data = text.encode()
+    return b"%04x%s" % (len(data) + 4, data)
+
+
+def protocol_version(git_protocol: str) -> int:
+    """The version a server speaks for a Git-Protocol header, as git's own determination: the highest
+    `version=N` among its colon-separated keys, 0 without one."""
+    version = 0
+    for item in git_protocol.split(":"):
+        key, _, value = item.partition("=")
+        if key == "version" and value.isdigit():
+            version = max(version, int(value))
+    return version
+
+
+def content_type(service: str, advertise: bool) -> str:
+    return f"application/x-git-{service}-" + ("advertisement" if advertise else "result")
+
+
+def advertisement_preamble(service: str, git_protocol: str) -> bytes:
+    """What precedes git's own ref advertisement in an `info/refs` answer: the service line and a
+    flush-pkt, except under protocol v2 (where git http-backend leaves them out too)."""
+    if protocol_version(git_protocol) == 2:
+        return b""
+    return pkt_line(f"# service=git-{service}\n") + b"0000"
 
 
 class HttpBackend:
-    """One `git http-backend` run: the request body is copied to its stdin by a thread while the caller
-    reads the CGI headers and then streams the body from stdout. A watchdog kills it after `timeout`."""
+    """One `git <service> --stateless-rpc` run: the request body is copied to its stdin by a thread while
+    the caller streams the answer from stdout. A watchdog kills it after `timeout`."""
 
-    def __init__(self, *, repo_id: int, service_path: str, method: str, query: str, content_type: str,
-                 body_chunks, remote_user: str = "", remote_addr: str = "", git_protocol: str = "",
-                 hooks_dir: Path, allow_push: bool = False, push_policy_file: str = "", push_log_file: str = "",
-                 timeout: int = HTTP_BACKEND_TIMEOUT_SECONDS):
-        import os
-        import tempfile
-        import threading
-
+    def __init__(self, *, repo_id: int, service: str, advertise: bool, body_chunks, remote_user: str = "",
+                 remote_addr: str = "", git_protocol: str = "", hooks_dir: Path, push_policy_file: str = "",
+                 push_log_file: str = "", timeout: int = HTTP_BACKEND_TIMEOUT_SECONDS):
+        if service not in SERVICES:
+            raise ValueError(f"unknown git service {service!r}")
         config = [("core.hooksPath", str(hooks_dir)), ("receive.fsckObjects", "true"),
-                  ("http.receivepack", "true" if allow_push else "false"), ("http.getanyfile", "false"),
                   ("uploadpack.allowFilter", "true")]
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "GIT_PROJECT_ROOT": str(Path(settings.KIZUNA_GIT_ROOT).resolve()),
-            "GIT_HTTP_EXPORT_ALL": "1",
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CONFIG_GLOBAL": os.devnull,
-            "PATH_INFO": f"/{repo_id}.git/{service_path}",
-            "REQUEST_METHOD": method,
-            "QUERY_STRING": query,
-            "CONTENT_TYPE": content_type,
-            "REMOTE_USER": remote_user,
-            "REMOTE_ADDR": remote_addr,
             "GIT_CONFIG_COUNT": str(len(config)),
             "KIZUNA_PUSH_POLICY": push_policy_file,
             "KIZUNA_PUSH_LOG": push_log_file,
@@ -48,16 +71,24 @@ class HttpBackend:
             env[f"GIT_CONFIG_VALUE_{i}"] = value
         if git_protocol:
             env["GIT_PROTOCOL"] = git_protocol
+        if service == "receive-pack":  # the identity http-backend gives a push (reflogs)
+            user = remote_user or "anonymous"
+            env["GIT_COMMITTER_NAME"] = user
+            env["GIT_COMMITTER_EMAIL"] = f"{user}@http.{remote_addr or '(none)'}"
+        path = repo_path(repo_id)
+        argv = ["git", service, "--stateless-rpc"] + (["--http-backend-info-refs"] if advertise else []) + ["."]
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(["git", "http-backend"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, env=env, cwd=str(repo_path(repo_id)))
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE if not advertise else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self.stderr, env=env, cwd=str(path))
         self.timed_out = False
         self.write_error: BaseException | None = None
         self._watchdog = threading.Timer(timeout, self._kill)
         self._watchdog.daemon = True
         self._watchdog.start()
-        self._writer = threading.Thread(target=self._feed, args=(body_chunks,), daemon=True)
-        self._writer.start()
+        self._writer = None
+        if not advertise:
+            self._writer = threading.Thread(target=self._feed, args=(body_chunks,), daemon=True)
+            self._writer.start()
 
     def _kill(self):
         self.timed_out = True
@@ -81,32 +112,6 @@ class HttpBackend:
             except OSError:
                 pass
 
-    def read_headers(self) -> tuple[int, list[tuple[str, str]]]:
-        """Parse the CGI header block: (status, [(name, value)])."""
-        raw = b""
-        while b"\r\n\r\n" not in raw and b"\n\n" not in raw:
-            chunk = self.proc.stdout.readline()
-            if not chunk:
-                break
-            raw += chunk
-            if chunk in (b"\r\n", b"\n"):
-                break
-        status, headers = 200, []
-        for line in raw.decode("latin-1").splitlines():
-            if not line.strip():
-                continue
-            name, _, value = line.partition(":")
-            if name.lower() == "status":
-                try:
-                    status = int(value.strip().split()[0])
-                except (ValueError, IndexError):
-                    status = 500
-            else:
-                headers.append((name.strip(), value.strip()))
-        if not raw:
-            status = 500
-        return status, headers
-
     def read(self) -> bytes:
         return self.proc.stdout.read1(CHUNK)
 
@@ -117,7 +122,8 @@ class HttpBackend:
                 pass
         except (OSError, ValueError):
             pass
-        self._writer.join(timeout=HTTP_BACKEND_TIMEOUT_SECONDS)
+        if self._writer is not None:
+            self._writer.join(timeout=HTTP_BACKEND_TIMEOUT_SECONDS)
         try:
             code = self.proc.wait(timeout=HTTP_BACKEND_TIMEOUT_SECONDS)
         finally:

@@ -1,7 +1,8 @@
 """Git's smart HTTP protocol at `<server>/<org>/<repo>.git/…` (docs/api.md §7, §3, §10).
 
-`git http-backend` does the protocol; this view authenticates (Basic auth, token as the password),
-applies the permission rules, streams the request body into git and git's answer back out, and
+git does the protocol (`git upload-pack` / `git receive-pack --stateless-rpc`, run directly as
+`git http-backend` would run them: repos/git/http_backend.py); this view authenticates (Basic auth,
+token as the password), applies the permission rules, streams the request body into git and git's answer back out, and
 after a push calls `repos.services.on_push` once per updated ref.
 
 Push rules are decided here, per ref, before git sees the pack: the receive-pack command list (the
@@ -162,33 +163,31 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         open(os.path.join(policy_dir, "log"), "w").close()
 
     protocol = request.META.get("HTTP_GIT_PROTOCOL", "")
-    backend = git.HttpBackend(
-        repo_id=repo.pk,
-        service_path=path_service,
-        method=request.method,
-        query=f"service={rpc}" if is_info else "",
-        content_type=request.META.get("CONTENT_TYPE", ""),
-        body_chunks=chunks,
-        remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
-        remote_addr=client_ip(request) or "",
-        git_protocol=protocol if _GIT_PROTOCOL.match(protocol) else "",
-        hooks_dir=HOOKS_DIR,
-        allow_push=push and not anonymous,
-        push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
-        push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
-    )
+    protocol = protocol if _GIT_PROTOCOL.match(protocol) else ""
+    service = rpc[len("git-"):]
     try:
-        status, headers = backend.read_headers()
+        backend = git.HttpBackend(
+            repo_id=repo.pk,
+            service=service,
+            advertise=is_info,
+            body_chunks=chunks,
+            remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
+            remote_addr=client_ip(request) or "",
+            git_protocol=protocol,
+            hooks_dir=HOOKS_DIR,
+            push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
+            push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
+        )
     except BaseException:
-        backend.close()
         _cleanup(policy_dir)
         raise
+    preamble = git.advertisement_preamble(service, protocol) if is_info else b""
 
     def after():
         try:
             code = backend.finish()
             if code != 0 or backend.timed_out:
-                logger.warning("git http-backend exited %s for repo %s: %s", code, repo.pk, backend.error_output()[-2000:])
+                logger.warning("git %s exited %s for repo %s: %s", service, code, repo.pk, backend.error_output()[-2000:])
             if policy_dir:
                 _record_pushes(repo, principal, os.path.join(policy_dir, "log"))
         finally:
@@ -200,6 +199,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             import asyncio
 
             try:
+                if preamble:
+                    yield preamble
                 while True:
                     chunk = await asyncio.to_thread(backend.read)
                     if not chunk:
@@ -217,6 +218,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
     else:
         def stream():
             try:
+                if preamble:
+                    yield preamble
                 while True:
                     chunk = backend.read()
                     if not chunk:
@@ -226,10 +229,9 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                 after()
 
         content = stream()
-    response = StreamingHttpResponse(content, status=status)
-    for name, value in headers:
-        if name.lower() in ("content-type", "cache-control", "expires", "pragma"):
-            response[name] = value
+    response = StreamingHttpResponse(content, content_type=git.content_type(service, advertise=is_info))
+    for name, value in git.NO_CACHE_HEADERS:
+        response[name] = value
     return response
 
 
