@@ -34,10 +34,10 @@ from .store import commit_initial_readme, committer_signature, delete, init_bare
 from .trees import PathNotFound, read_blob_at, read_path, safe_path
 
 __all__ = [
-    "COMMIT_FILES_LIMIT", "GIT_TIMEOUT_SECONDS", "NO_CACHE_HEADERS", "ZERO_SHA", "GitError", "HttpBackend",
-    "MergeConflict", "PathNotFound", "advertisement_preamble", "content_type", "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
-    "committer_signature", "count_commits", "delete", "has_commits", "init_bare", "is_zero", "list_branches",
-    "open_repository", "pull_changed_paths", "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits",
-    "read_blob_at", "read_path", "repo_path", "resolve_ref", "rev_list", "run_git", "safe_path", "set_head",
-    "update_ref_cas",
+    "COMMIT_FILES_LIMIT", "GIT_TIMEOUT_SECONDS", "NO_CACHE_HEADERS", "ZERO_SHA", "advertisement_preamble",
+    "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
+    "committer_signature", "content_type", "count_commits", "delete", "GitError", "has_commits", "HttpBackend",
+    "init_bare", "is_zero", "list_branches", "MergeConflict", "open_repository", "PathNotFound", "pull_changed_paths",
+    "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits", "read_blob_at", "read_path", "repo_path",
+    "resolve_ref", "rev_list", "run_git", "safe_path", "set_head", "update_ref_cas",
 ]

@@ -320,3 +320,22 @@ def test_dumb_protocol_and_bad_methods_are_refused(seeded, git_client):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(git_client.base_url + "/w-org/pub2.git/git-upload-pack")
     assert err.value.code == 405
+
+
+@pytest.mark.parametrize("protocol", ["", "version=2"])
+def test_ref_advertisement_is_framed_as_git_http_backend_frames_it(seeded, git_client, protocol):
+    """Kizuna runs upload-pack itself (no `git http-backend`): the service line and flush-pkt precede
+    the refs except under protocol v2, with http-backend's content type and no-cache headers."""
+    world, _ = seeded
+    request = urllib.request.Request(git_client.base_url + "/w-org/pub2.git/info/refs?service=git-upload-pack",
+                                     headers={"Git-Protocol": protocol} if protocol else {})
+    with urllib.request.urlopen(request) as response:
+        body = response.read()
+        assert response.headers["Content-Type"] == "application/x-git-upload-pack-advertisement"
+        assert response.headers["Cache-Control"] == "no-cache, max-age=0, must-revalidate"
+        assert response.headers["Pragma"] == "no-cache"
+    if protocol:
+        assert body.startswith(b"000eversion 2\n")
+    else:
+        assert body.startswith(b"001e# service=git-upload-pack\n0000")
+        assert ref_sha(world.pub2, "main").encode() + b" HEAD\x00" in body
