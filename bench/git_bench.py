@@ -16,7 +16,9 @@ kizuna.wsgi) on 127.0.0.1 and a free port. Measured, median of --runs:
   with its event) vs the same push to the file:// twin, and to a file:// twin with
   receive.fsckObjects on (what Kizuna's receive does).
 
-Ratios are HTTP time / file:// time. Everything started here is stopped before exit.
+A third target in every run is the floor (bench/git_floor.py): the same git over HTTP behind a bare
+Python http.server, with no authentication, policy, hooks or database. Ratios are HTTP time / file://
+time; Kizuna / floor is what Kizuna itself adds. Everything started here is stopped before exit.
 """
 
 import argparse
@@ -32,6 +34,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from git_floor import start_floor
 
 # Outside KIZUNA_DEBUG the published default SECRET_KEY refuses to start (kizuna.E001).
 os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
@@ -130,7 +134,7 @@ def main():
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="kizuna-git-bench-"))
-    server = None
+    server = floor = None
     try:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kizuna.settings", "KIZUNA_GIT_ROOT": str(tmp / "git"),
                "KIZUNA_DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}"}
@@ -154,13 +158,20 @@ def main():
         git("clone", "-q", "--mirror", str(src), str(twin_fsck), env=genv)
         git("config", "receive.fsckObjects", "true", cwd=twin_fsck, env=genv)
 
+        # The floor: the same git over HTTP with nothing of Kizuna's (bench/git_floor.py).
+        floor_repo = tmp / "floor" / "big.git"
+        git("clone", "-q", "--mirror", str(src), str(floor_repo), env=genv)
+        floor, floor_base = start_floor(tmp / "floor")
+        floor_url = floor_base.replace("http://", "http://x:y@") + "/big.git"
+
         server, url = start_server(args.server, env, "/benchorg/big.git/info/refs?service=git-upload-pack")
         http_url = url.replace("http://", f"http://x:{info['token']}@") + "/benchorg/big.git"
         file_url = f"file://{twin}"
 
-        results = {"clone": {"http": [], "file": []}, "push": {"http": [], "file": [], "file_fsck": []}}
+        results = {"clone": {"http": [], "floor": [], "file": []},
+                   "push": {"http": [], "floor": [], "file": [], "file_fsck": []}}
         for run in range(args.runs):
-            for name, target in (("http", http_url), ("file", file_url)):
+            for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url)):
                 dest = tmp / f"clone-{name}-{run}"
                 results["clone"][name].append(timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv)))
                 shutil.rmtree(dest)
@@ -171,7 +182,8 @@ def main():
             git("fast-import", "--quiet", cwd=work, env=genv,
                 input=fast_import_stream(args.push_commits, branch=f"new{run}", parent=tip, seed=f"run{run}",
                                          start_ts=1_800_000_000 + run * 10_000))
-            for name, target in (("http", http_url), ("file", file_url), ("file_fsck", f"file://{twin_fsck}")):
+            for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url),
+                                 ("file_fsck", f"file://{twin_fsck}")):
                 results["push"][name].append(
                     timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv)))
             shutil.rmtree(work)
@@ -179,23 +191,22 @@ def main():
             git("update-ref", "refs/heads/main", tip, cwd=info["path"], env=genv)
             git("update-ref", "refs/heads/main", tip, cwd=twin, env=genv)
             git("update-ref", "refs/heads/main", tip, cwd=twin_fsck, env=genv)
+            git("update-ref", "refs/heads/main", tip, cwd=floor_repo, env=genv)
 
-        rows = []
-        for op in ("clone", "push"):
-            h, f = statistics.median(results[op]["http"]), statistics.median(results[op]["file"])
-            rows.append((op, h, f, h / f))
         print(f"git hosting benchmark: {args.commits} commits cloned, {args.push_commits} pushed, "
-              f"median of {args.runs} runs, server={args.server}, db={'postgres' if 'postgres' in env['KIZUNA_DATABASE_URL'] else 'sqlite'}")
-        print("| operation | Kizuna HTTP (s) | file:// (s) | ratio |")
-        print("|---|---|---|---|")
-        for op, h, f, ratio in rows:
-            label = f"clone {args.commits} commits" if op == "clone" else f"push {args.push_commits} commits"
-            print(f"| {label} | {h:.3f} | {f:.3f} | {ratio:.2f}x |")
-        fsck = statistics.median(results["push"]["file_fsck"])
-        h = statistics.median(results["push"]["http"])
-        print(f"| push {args.push_commits} commits vs file:// with receive.fsckObjects | {h:.3f} | {fsck:.3f} | {h / fsck:.2f}x |")
+              f"median of {args.runs} runs, server={args.server}, db={'postgres' if 'postgres' in env['KIZUNA_DATABASE_URL'] else 'sqlite'}, "
+              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print("| operation | Kizuna HTTP (s) | floor HTTP (s) | file:// (s) | ratio | floor / file:// | Kizuna / floor |")
+        print("|---|---|---|---|---|---|---|")
+        for op, label, base in (("clone", f"clone {args.commits} commits", "file"),
+                                ("push", f"push {args.push_commits} commits", "file"),
+                                ("push", f"push {args.push_commits} commits vs file:// with receive.fsckObjects", "file_fsck")):
+            h, fl, f = (statistics.median(results[op][k]) for k in ("http", "floor", base))
+            print(f"| {label} | {h:.3f} | {fl:.3f} | {f:.3f} | {h / f:.2f}x | {fl / f:.2f}x | {h / fl:.2f}x |")
         print(json.dumps({"raw": results}))
     finally:
+        if floor is not None:
+            floor.shutdown()
         if server is not None:
             server.terminate()
             try:
