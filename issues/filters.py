@@ -25,9 +25,9 @@ from kizuna.api.fields import is_digits
 from kizuna.api.filters import SortedFilterSet
 
 from . import reads
-from .models import Issue, Milestone
+from .models import Issue, IssueLabel, Milestone
 
-LabelLink = Issue.labels.through
+LabelLink = IssueLabel
 AssigneeLink = Issue.assignees.through
 # Each label is one EXISTS in the list's SQL and one shape of its compiled statements: bounded.
 MAX_FILTER_LABELS = 30
@@ -171,6 +171,24 @@ class IssueFilter(IssueFieldsFilterSet):
         if not self.form.cleaned_data.get("state"):
             queryset = queryset.filter(state=Issue.State.OPEN)  # the default
         return super().filter_queryset(queryset)  # sorts on NOT NULL columns: index-friendly ordering
+
+    def label_links_matching(self):
+        """The matching issues' ids read off the label links alone (`SELECT issue_id`), for the count,
+        when only labels and the state filter (sort and direction order, they do not filter); None
+        otherwise. The first label's links are one range of IssueLabel's (label, is_pull_request,
+        issue_state, issue) index; any further label is an EXISTS probe per link, as in the page.
+        Every other filter is on the issue row: its count stays the issue table's (docs/benchmarks.md)."""
+        resolved = self.resolved
+        if "labels" not in resolved or set(resolved) - {"labels", "state", "sort", "direction"}:
+            return None
+        links = LabelLink.objects.filter(label_id=self.param("labels", 0), is_pull_request=False)
+        state = resolved.get("state", Issue.State.OPEN)
+        if state != "all":
+            links = links.filter(issue_state=state)
+        for index in range(1, len(resolved["labels"])):
+            links = links.filter(Exists(LabelLink.objects.filter(issue_id=OuterRef("issue_id"),
+                                                                 label_id=self.param("labels", index))))
+        return links.values("issue_id")
 
     # -- resolvers ------------------------------------------------------------------------------
     def resolve_assignee(self, name, value):

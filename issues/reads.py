@@ -46,8 +46,13 @@ def issue_list(repository, filterset, columns: tuple[str, ...]):
     def build():
         return filterset.filter_queryset(issues_of(repository))
 
+    def build_count():
+        # Labels and state alone: counted off the label links' index (IssueLabel), not the issues.
+        links = filterset.label_links_matching()
+        return links if links is not None else build().order_by().values("pk")
+
     page = statement(("issues.page", shape, columns), lambda: build().values_list(*columns), values)
-    count = statement(("issues.count", shape), lambda: build().order_by().values("pk"), values)
+    count = statement(("issues.count", shape), build_count, values)
     return page, count, values
 
 
