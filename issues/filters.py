@@ -130,10 +130,22 @@ class IssueFieldsFilterSet(RepoFilterSet):
                           "description": "Comma-separated label names (at least one), at most 30"})
     def filter_labels(self, queryset, name, value):
         issue_id = OuterRef(f"{self.ISSUE}pk")
-        for index in range(len(self.resolved[name])):
+        indexes = range(len(self.resolved[name]))
+        state = self.label_links_state()
+        if state is not None:
+            # The first label's links drive the page: joined (one link per issue and label, so no
+            # duplicate row), filtered and, with sort_path, ordered by their index.
+            queryset = queryset.filter(issuelabel__label_id=self.param(name, 0), issuelabel__is_pull_request=False,
+                                       issuelabel__issue_state=state)
+            indexes = indexes[1:]
+        for index in indexes:
             carries = LabelLink.objects.filter(issue_id=issue_id, label_id=self.param(name, index))
             queryset = queryset.filter(Exists(carries))
         return queryset
+
+    def label_links_state(self) -> str | None:
+        """The state whose label links can drive the list's page (IssueFilter); None: EXISTS probes."""
+        return None
 
     def filter_author(self, queryset, name, value):
         return queryset.filter(**{f"{self.ISSUE}author_id": self.param(name)})
@@ -172,6 +184,25 @@ class IssueFilter(IssueFieldsFilterSet):
             queryset = queryset.filter(state=Issue.State.OPEN)  # the default
         return super().filter_queryset(queryset)  # sorts on NOT NULL columns: index-friendly ordering
 
+    def only_labels_and_state(self) -> bool:
+        """Whether labels filter and nothing but the state joins them (sort and direction only order)."""
+        resolved = self.resolved
+        return "labels" in resolved and not set(resolved) - {"labels", "state", "sort", "direction"}
+
+    def label_links_state(self) -> str | None:
+        """Labels and one state (open or closed) alone, sorted by creation: the page is read off the first
+        label's links in the order of their (label, is_pull_request, issue_state, issue_created_at, issue)
+        index and stops after a page, at any size. The planner cannot find that order through an EXISTS:
+        it estimates the share of issues carrying a label from the whole table, not the repository, and at
+        10k-100k issues sorted or scanned every open issue (docs/benchmarks.md "Issues")."""
+        state = self.resolved.get("state", Issue.State.OPEN)
+        sort = self.resolved.get("sort", self.DEFAULT_SORT)
+        return state if self.only_labels_and_state() and state != "all" and sort == "created" else None
+
+    def sort_path(self, sort: str) -> str:
+        # The link's copy of created_at, equal to the issue's: the order of the index that drives the page.
+        return "issuelabel__issue_created_at" if self.label_links_state() else super().sort_path(sort)
+
     def label_links_matching(self):
         """The matching issues' ids read off the label links alone (`SELECT issue_id`), for the count,
         when only labels and the state filter (sort and direction order, they do not filter); None
@@ -179,7 +210,7 @@ class IssueFilter(IssueFieldsFilterSet):
         issue_state, issue) index; any further label is an EXISTS probe per link, as in the page.
         Every other filter is on the issue row: its count stays the issue table's (docs/benchmarks.md)."""
         resolved = self.resolved
-        if "labels" not in resolved or set(resolved) - {"labels", "state", "sort", "direction"}:
+        if not self.only_labels_and_state():
             return None
         links = LabelLink.objects.filter(label_id=self.param("labels", 0), is_pull_request=False)
         state = resolved.get("state", Issue.State.OPEN)

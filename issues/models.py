@@ -105,9 +105,9 @@ class Issue(models.Model):
 
 
 class IssueLabel(models.Model):
-    """The link of `Issue.labels`, carrying copies of its issue's `state` and `is_pull_request`: the issue
-    list's count for a label and a state (docs/benchmarks.md "Issues") then reads one index range
-    instead of probing the issues. No default: every link is written with its issue's values
+    """The link of `Issue.labels`, carrying copies of its issue's `state`, `is_pull_request` and
+    `created_at`: the issue list filtered by labels and a state (docs/benchmarks.md "Issues") then reads
+    its page and its count off one index range instead of probing the issues. No default: every link is written with its issue's values
     (`issues.services.label_link_fields`), and issues.services rewrites the copy in the transaction
     that changes an issue's state (`copy_state_to_label_links`), pull requests' included."""
 
@@ -115,11 +115,14 @@ class IssueLabel(models.Model):
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
     issue_state = models.CharField(max_length=6, choices=Issue.State.choices)
     is_pull_request = models.BooleanField()
+    issue_created_at = models.DateTimeField()  # never changes after the issue is opened
 
     class Meta:
         db_table = "issues_issue_labels"  # the table the auto-created link had (migration 0003)
         unique_together = [("issue", "label")]
-        indexes = [models.Index(fields=["label", "is_pull_request", "issue_state", "issue"], name="issue_label_state_idx")]
+        # The count reads a prefix of it; the default sort (created) reads the page in its order.
+        indexes = [models.Index(fields=["label", "is_pull_request", "issue_state", "issue_created_at", "issue"],
+                                name="issue_label_state_idx")]
 
     def __str__(self):
         return f"{self.label_id} on {self.issue_id}"

@@ -1,8 +1,10 @@
 """The label link becomes an explicit model (IssueLabel) on the same table, carrying copies of its issue's
-`state` and `is_pull_request` with an index answering "how many open issues carry this label" alone
+`state`, `is_pull_request` and `created_at`, with an index answering "the newest / how many open issues
+carry this label" alone
 (docs/benchmarks.md "Issues"). Existing links are back-filled from their issues."""
 
 import django.db.models.deletion
+import django.utils.timezone
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
@@ -12,7 +14,8 @@ def back_fill(apps, schema_editor):
     IssueLabel = apps.get_model("issues", "IssueLabel")
     of_issue = Issue.objects.filter(pk=OuterRef("issue_id"))
     IssueLabel.objects.update(issue_state=Subquery(of_issue.values("state")[:1]),
-                              is_pull_request=Subquery(of_issue.values("is_pull_request")[:1]))
+                              is_pull_request=Subquery(of_issue.values("is_pull_request")[:1]),
+                              issue_created_at=Subquery(of_issue.values("created_at")[:1]))
 
 
 class Migration(migrations.Migration):
@@ -54,9 +57,16 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False),
             preserve_default=False,
         ),
+        migrations.AddField(
+            model_name="issuelabel",
+            name="issue_created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now),
+            preserve_default=False,
+        ),
         migrations.RunPython(back_fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="issuelabel",
-            index=models.Index(fields=["label", "is_pull_request", "issue_state", "issue"], name="issue_label_state_idx"),
+            index=models.Index(fields=["label", "is_pull_request", "issue_state", "issue_created_at", "issue"],
+                               name="issue_label_state_idx"),
         ),
     ]

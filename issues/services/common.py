@@ -49,7 +49,7 @@ def _lock_issue(issue: Issue) -> Issue:
 # --- the label links' copy of their issue (IssueLabel) ---------------------------------------------
 def label_link_fields(issue: Issue) -> dict:
     """What a new label link of `issue` copies from it (`through_defaults` of every `labels.add`)."""
-    return {"issue_state": issue.state, "is_pull_request": issue.is_pull_request}
+    return {"issue_state": issue.state, "is_pull_request": issue.is_pull_request, "issue_created_at": issue.created_at}
 
 
 def copy_state_to_label_links(issue: Issue) -> None:

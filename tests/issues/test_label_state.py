@@ -76,7 +76,7 @@ def test_the_migration_back_fills_existing_links(world, make_issue, make_pull_ro
     make_issue(world.public, world.writer, labels=["bug", "feature"])
     pr = make_pull_row(world.public, world.writer)
     services.issue_set_labels(issue=pr, actor=actor_for_user(world.writer), names=["bug"], event_prefix="pull_request")
-    IssueLabel.objects.update(issue_state="open", is_pull_request=False)  # what the added columns start as
+    IssueLabel.objects.update(issue_state="open", is_pull_request=False, issue_created_at="2000-01-01T00:00:00Z")
     assert label_link_drift() != []
     importlib.import_module("issues.migrations.0003_issue_label_state").back_fill(apps, None)
     assert label_link_drift() == []
@@ -104,6 +104,11 @@ def test_labels_and_state_are_counted_off_the_label_links(world, api, make_issue
     counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
     assert len(counts) == 1 and "issues_issue_labels" in counts[0]
     assert '"issues_issue"' not in counts[0] and "issues_issue." not in counts[0], counts[0]
+    (page,) = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"] and '"issues_issue"."number"' in q["sql"]]
+    if params.get("state") != "all" and "sort" not in params:  # read in the order of the first label's links
+        assert 'INNER JOIN "issues_issue_labels"' in page and 'ORDER BY "issues_issue_labels"."issue_created_at"' in page
+    else:
+        assert 'INNER JOIN "issues_issue_labels"' not in page
     # repository, label names, page, count, and for a page with rows its labels and its assignees
     assert len(ctx.captured_queries) == (6 if total else 4), [q["sql"] for q in ctx.captured_queries]
 
