@@ -114,16 +114,18 @@ def floor_page(request, repo_id, repo_name, last_number, ns_login):
         cur.execute("SELECT LOWER(name), id FROM issues_label WHERE repository_id = %s AND LOWER(name) IN (%s)",
                     [repo_id, LABEL])
         label_id = cur.fetchone()[1]
-        where = ("i.repository_id = %s AND NOT i.is_pull_request AND i.state = 'open' AND EXISTS "
-                 "(SELECT 1 FROM issues_issue_labels l WHERE l.issue_id = i.id AND l.label_id = %s)")
+        # As the API (issues.filters.IssueFilter.label_links_state): read in the order of the label's links,
+        # which carry their issue's state and created_at, and only join their label's repository's issues.
         cur.execute(
             "SELECT i.id, i.number, i.title, i.body, i.state, i.state_reason, i.comments_count, i.created_at, "
             "i.updated_at, i.closed_at, a.id, a.login, a.type, a.user_id, a.agent_id, a.deploy_token_id, "
             "c.id, c.login, c.type, c.user_id, c.agent_id, c.deploy_token_id, m.number, m.title, m.state, m.due_on "
-            "FROM issues_issue i JOIN accounts_actor a ON a.id = i.author_id "
+            "FROM issues_issue i JOIN issues_issue_labels il ON il.issue_id = i.id "
+            "JOIN accounts_actor a ON a.id = i.author_id "
             "LEFT JOIN accounts_actor c ON c.id = i.closed_by_id LEFT JOIN issues_milestone m ON m.id = i.milestone_id "
-            f"WHERE {where} ORDER BY i.created_at DESC, i.id DESC LIMIT %s OFFSET %s",
-            [repo_id, label_id, PER_PAGE + 1, offset])
+            "WHERE NOT i.is_pull_request AND i.state = 'open' AND il.label_id = %s AND NOT il.is_pull_request "
+            "AND il.issue_state = 'open' ORDER BY il.issue_created_at DESC, i.id DESC LIMIT %s OFFSET %s",
+            [label_id, PER_PAGE + 1, offset])
         rows = cur.fetchall()
         has_next = len(rows) > PER_PAGE
         rows = rows[:PER_PAGE]

@@ -206,7 +206,8 @@ class IssueFilter(IssueFieldsFilterSet):
     def label_links_matching(self):
         """The matching issues' ids read off the label links alone (`SELECT issue_id`), for the count,
         when only labels and the state filter (sort and direction order, they do not filter); None
-        otherwise. The first label's links are one range of IssueLabel's (label, is_pull_request,
+        otherwise. As the page (reads.issues_of), it relies on a label's links joining only its repository's
+        issues. The first label's links are one range of IssueLabel's (label, is_pull_request,
         issue_state, issue) index; any further label is an EXISTS probe per link, as in the page.
         Every other filter is on the issue row: its count stays the issue table's (docs/benchmarks.md)."""
         resolved = self.resolved
