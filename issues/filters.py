@@ -208,7 +208,7 @@ class IssueFilter(IssueFieldsFilterSet):
         when only labels and the state filter (sort and direction order, they do not filter); None
         otherwise. As the page (reads.issues_of), it relies on a label's links joining only its repository's
         issues. The first label's links are one range of IssueLabel's (label, is_pull_request,
-        issue_state, issue) index; any further label is an EXISTS probe per link, as in the page.
+        issue_state, issue_created_at, issue) index (read alone: index-only); any further label is an EXISTS probe per link, as in the page.
         Every other filter is on the issue row: its count stays the issue table's (docs/benchmarks.md)."""
         resolved = self.resolved
         if not self.only_labels_and_state():
