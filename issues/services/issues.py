@@ -12,7 +12,13 @@ from repos.models import Repository
 from repos.services import next_number
 
 from ..models import Issue
-from .common import _lock_issue, copy_state_to_label_links, issue_payload, label_link_fields, milestone_payload
+from .common import (
+    _lock_issue,
+    copy_state_to_label_links,
+    issue_payload,
+    label_link_fields,
+    milestone_payload,
+)
 from .metadata import (
     apply_assignees,
     apply_labels,

@@ -14,7 +14,13 @@ from kizuna.events.log import emit_event
 from repos.models import Repository
 
 from ..models import Issue, Label, Milestone
-from .common import _lock_issue, issue_payload, label_link_fields, label_payload, milestone_payload
+from .common import (
+    _lock_issue,
+    issue_payload,
+    label_link_fields,
+    label_payload,
+    milestone_payload,
+)
 
 MAX_ASSIGNEES = 10
 
