@@ -2,7 +2,9 @@
 request's title and body pulls.services), so it is validated as on the API and leaves its event.
 Issues and comments are created through the API; numbers, states and counters are read-only."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import ManyToManyRawIdWidget
 
 from kizuna.admin import ReadOnlyInline, ServiceAdmin, staff_actor
 from kizuna.api.errors import ValidationFailed
@@ -87,14 +89,29 @@ class CommentInline(ReadOnlyInline):
     fields = ("author", "body", "created_at")
 
 
+class IssueAdminForm(forms.ModelForm):
+    # Issue.labels has its own link model (IssueLabel, carrying the issue's state): the admin builds no
+    # field for such a relation, so the form declares it (the same raw-id widget); save_model writes it
+    # through issues.services.
+    labels = forms.ModelMultipleChoiceField(
+        Label.objects.all(), required=False,
+        widget=ManyToManyRawIdWidget(Issue._meta.get_field("labels").remote_field, admin.site),
+    )
+
+    class Meta:
+        model = Issue
+        fields = ()
+
+
 @admin.register(Issue)
 class IssueAdmin(ServiceAdmin):
     list_display = ("number", "title", "repository", "state", "is_pull_request", "author", "created_at")
     list_filter = ("state", "is_pull_request", "state_reason")
     list_select_related = ("repository__namespace", "author")
     search_fields = ("title", "=number", "repository__name", "author__login")
-    raw_id_fields = ("milestone", "labels", "assignees")
-    fields = ("repository", "number", "is_pull_request", "title", "body", "labels", "assignees", "milestone", "author",
+    form = IssueAdminForm
+    raw_id_fields = ("milestone", "assignees")
+    fields = ("repository", "number", "is_pull_request", "title", "body", "assignees", "milestone", "author",
               "state", "state_reason", "closed_at", "closed_by", "comments_count", "created_at", "updated_at")
     # State moves with the actions (issue_close / issue_reopen keep open_issues_count right).
     readonly_fields = ("repository", "number", "is_pull_request", "author", "state", "state_reason", "closed_at",
@@ -102,6 +119,12 @@ class IssueAdmin(ServiceAdmin):
     date_hierarchy = "created_at"
     inlines = [CommentInline]
     actions = ["close_issues", "reopen_issues"]
+
+    def get_fields(self, request, obj=None):
+        # `labels` is the form's declared field (IssueAdminForm): the admin's checks refuse it in `fields`.
+        fields = list(super().get_fields(request, obj))
+        fields.insert(fields.index("assignees"), "labels")
+        return fields
 
     def has_add_permission(self, request):
         return False  # issues are opened through the API (numbers, events, webhooks)

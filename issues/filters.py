@@ -25,9 +25,9 @@ from kizuna.api.fields import is_digits
 from kizuna.api.filters import SortedFilterSet
 
 from . import reads
-from .models import Issue, Milestone
+from .models import Issue, IssueLabel, Milestone
 
-LabelLink = Issue.labels.through
+LabelLink = IssueLabel
 AssigneeLink = Issue.assignees.through
 # Each label is one EXISTS in the list's SQL and one shape of its compiled statements: bounded.
 MAX_FILTER_LABELS = 30
@@ -130,10 +130,22 @@ class IssueFieldsFilterSet(RepoFilterSet):
                           "description": "Comma-separated label names (at least one), at most 30"})
     def filter_labels(self, queryset, name, value):
         issue_id = OuterRef(f"{self.ISSUE}pk")
-        for index in range(len(self.resolved[name])):
+        indexes = range(len(self.resolved[name]))
+        state = self.label_links_state()
+        if state is not None:
+            # The first label's links drive the page: joined (one link per issue and label, so no
+            # duplicate row), filtered and, with sort_path, ordered by their index.
+            queryset = queryset.filter(issuelabel__label_id=self.param(name, 0), issuelabel__is_pull_request=False,
+                                       issuelabel__issue_state=state)
+            indexes = indexes[1:]
+        for index in indexes:
             carries = LabelLink.objects.filter(issue_id=issue_id, label_id=self.param(name, index))
             queryset = queryset.filter(Exists(carries))
         return queryset
+
+    def label_links_state(self) -> str | None:
+        """The state whose label links can drive the list's page (IssueFilter); None: EXISTS probes."""
+        return None
 
     def filter_author(self, queryset, name, value):
         return queryset.filter(**{f"{self.ISSUE}author_id": self.param(name)})
@@ -171,6 +183,44 @@ class IssueFilter(IssueFieldsFilterSet):
         if not self.form.cleaned_data.get("state"):
             queryset = queryset.filter(state=Issue.State.OPEN)  # the default
         return super().filter_queryset(queryset)  # sorts on NOT NULL columns: index-friendly ordering
+
+    def only_labels_and_state(self) -> bool:
+        """Whether labels filter and nothing but the state joins them (sort and direction only order)."""
+        resolved = self.resolved
+        return "labels" in resolved and not set(resolved) - {"labels", "state", "sort", "direction"}
+
+    def label_links_state(self) -> str | None:
+        """Labels and one state (open or closed) alone, sorted by creation: the page is read off the first
+        label's links in the order of their (label, is_pull_request, issue_state, issue_created_at, issue)
+        index and stops after a page, at any size. The planner cannot find that order through an EXISTS:
+        it estimates the share of issues carrying a label from the whole table, not the repository, and at
+        10k-100k issues sorted or scanned every open issue (docs/benchmarks.md "Issues")."""
+        state = self.resolved.get("state", Issue.State.OPEN)
+        sort = self.resolved.get("sort", self.DEFAULT_SORT)
+        return state if self.only_labels_and_state() and state != "all" and sort == "created" else None
+
+    def sort_path(self, sort: str) -> str:
+        # The link's copy of created_at, equal to the issue's: the order of the index that drives the page.
+        return "issuelabel__issue_created_at" if self.label_links_state() else super().sort_path(sort)
+
+    def label_links_matching(self):
+        """The matching issues' ids read off the label links alone (`SELECT issue_id`), for the count,
+        when only labels and the state filter (sort and direction order, they do not filter); None
+        otherwise. As the page (reads.issues_of), it relies on a label's links joining only its repository's
+        issues. The first label's links are one range of IssueLabel's (label, is_pull_request,
+        issue_state, issue_created_at, issue) index (read alone: index-only); any further label is an EXISTS probe per link, as in the page.
+        Every other filter is on the issue row: its count stays the issue table's (docs/benchmarks.md)."""
+        resolved = self.resolved
+        if not self.only_labels_and_state():
+            return None
+        links = LabelLink.objects.filter(label_id=self.param("labels", 0), is_pull_request=False)
+        state = resolved.get("state", Issue.State.OPEN)
+        if state != "all":
+            links = links.filter(issue_state=state)
+        for index in range(1, len(resolved["labels"])):
+            links = links.filter(Exists(LabelLink.objects.filter(issue_id=OuterRef("issue_id"),
+                                                                 label_id=self.param("labels", index))))
+        return links.values("issue_id")
 
     # -- resolvers ------------------------------------------------------------------------------
     def resolve_assignee(self, name, value):

@@ -71,7 +71,7 @@ class Issue(models.Model):
     state_reason = models.CharField(max_length=12, choices=StateReason.choices, null=True, blank=True)
     author = models.ForeignKey("accounts.Actor", on_delete=models.PROTECT, related_name="+")
     milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
-    labels = models.ManyToManyField(Label, blank=True, related_name="issues")
+    labels = models.ManyToManyField(Label, blank=True, related_name="issues", through="IssueLabel")
     assignees = models.ManyToManyField("accounts.Actor", blank=True, related_name="assigned_issues")
     comments_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -102,6 +102,30 @@ class Issue(models.Model):
         """The path under /api/v1 (a pull request's is the pull request's); `repository` saves the lookup."""
         kind = "pulls" if self.is_pull_request else "issues"
         return f"/repos/{(repository or self.repository).full_name}/{kind}/{self.number}"
+
+
+class IssueLabel(models.Model):
+    """The link of `Issue.labels`, carrying copies of its issue's `state`, `is_pull_request` and
+    `created_at`: the issue list filtered by labels and a state (docs/benchmarks.md "Issues") then reads
+    its page and its count off one index range instead of probing the issues. No default: every link is written with its issue's values
+    (`issues.services.label_link_fields`), and issues.services rewrites the copy in the transaction
+    that changes an issue's state (`copy_state_to_label_links`), pull requests' included."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE)
+    issue_state = models.CharField(max_length=6, choices=Issue.State.choices)
+    is_pull_request = models.BooleanField()
+    issue_created_at = models.DateTimeField()  # never changes after the issue is opened
+
+    class Meta:
+        db_table = "issues_issue_labels"  # the table the auto-created link had (migration 0003)
+        unique_together = [("issue", "label")]
+        # The count reads a prefix of it; the default sort (created) reads the page in its order.
+        indexes = [models.Index(fields=["label", "is_pull_request", "issue_state", "issue_created_at", "issue"],
+                                name="issue_label_state_idx")]
+
+    def __str__(self):
+        return f"{self.label_id} on {self.issue_id}"
 
 
 class Comment(models.Model):

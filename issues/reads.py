@@ -26,13 +26,20 @@ def actor_columns(prefix: str) -> tuple[str, ...]:
             f"{prefix}__deploy_token_id")
 
 
-def issues_of(repository):
+def issues_of(repository, *, via_label_links: bool = False):
     """The repository's issues (pull requests excluded) with author, closer and milestone joined; the
-    repository as a `param`, so the list compiles its statements from this queryset."""
-    return (
-        Issue.objects.filter(repository_id=param("repository", repository.pk), is_pull_request=False)
-        .select_related("author", "closed_by", "milestone")
-    )
+    repository as a `param`, so the list compiles its statements from this queryset.
+
+    `via_label_links`: the list reaches its issues through the links of a label of this repository
+    (IssueFilter.label_links_state), which only ever join the label's repository's issues (issues.services
+    writes them so; tests/issues/test_label_state.py checks it), as the count already relies on. The
+    repository filter is then left out: PostgreSQL would multiply its selectivity (issues of this
+    repository among all) into the join's and, expecting a handful of rows, hash and sort every issue of
+    the repository instead of reading the links' index in order (docs/benchmarks.md "Issues")."""
+    issues = Issue.objects.filter(is_pull_request=False)
+    if not via_label_links:
+        issues = issues.filter(repository_id=param("repository", repository.pk))
+    return issues.select_related("author", "closed_by", "milestone")
 
 
 def issue_list(repository, filterset, columns: tuple[str, ...]):
@@ -44,10 +51,15 @@ def issue_list(repository, filterset, columns: tuple[str, ...]):
     values["repository"] = repository.pk
 
     def build():
-        return filterset.filter_queryset(issues_of(repository))
+        return filterset.filter_queryset(issues_of(repository, via_label_links=bool(filterset.label_links_state())))
+
+    def build_count():
+        # Labels and state alone: counted off the label links' index (IssueLabel), not the issues.
+        links = filterset.label_links_matching()
+        return links if links is not None else build().order_by().values("pk")
 
     page = statement(("issues.page", shape, columns), lambda: build().values_list(*columns), values)
-    count = statement(("issues.count", shape), lambda: build().order_by().values("pk"), values)
+    count = statement(("issues.count", shape), build_count, values)
     return page, count, values
 
 

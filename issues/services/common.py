@@ -1,8 +1,9 @@
-"""What several modules of issues.services share: the events' payloads and the issue row lock."""
+"""What several modules of issues.services share: the events' payloads, the issue row lock and the label
+links' copy of their issue's state."""
 
 from kizuna.api.fields import api_path
 
-from ..models import Comment, Issue, Label, Milestone
+from ..models import Comment, Issue, IssueLabel, Label, Milestone
 
 
 def label_payload(label: Label) -> dict:
@@ -43,3 +44,17 @@ def _lock_issue(issue: Issue) -> Issue:
         if cache is not None and getattr(locked, f"{name}_id") == cache.pk:
             Issue._meta.get_field(name).set_cached_value(locked, cache)
     return locked
+
+
+# --- the label links' copy of their issue (IssueLabel) ---------------------------------------------
+def label_link_fields(issue: Issue) -> dict:
+    """What a new label link of `issue` copies from it (`through_defaults` of every `labels.add`)."""
+    return {"issue_state": issue.state, "is_pull_request": issue.is_pull_request, "issue_created_at": issue.created_at}
+
+
+def copy_state_to_label_links(issue: Issue) -> None:
+    """Rewrite the copy of the issue's state on its label links: called, in the same transaction, by
+    every write that changes an issue's state (issue_update here, closing, merging and reopening a pull
+    request in pulls.services). tests/issues/test_label_state.py compares the copy with the truth after
+    each of them."""
+    IssueLabel.objects.filter(issue_id=issue.pk).update(issue_state=issue.state)

@@ -12,7 +12,13 @@ from repos.models import Repository
 from repos.services import next_number
 
 from ..models import Issue
-from .common import _lock_issue, issue_payload, milestone_payload
+from .common import (
+    _lock_issue,
+    copy_state_to_label_links,
+    issue_payload,
+    label_link_fields,
+    milestone_payload,
+)
 from .metadata import (
     apply_assignees,
     apply_labels,
@@ -66,7 +72,7 @@ def issue_create(
     )
     issue.repository = repo
     if label_rows:
-        issue.labels.add(*label_rows)
+        issue.labels.add(*label_rows, through_defaults=label_link_fields(issue))
     if assignee_rows:
         issue.assignees.add(*assignee_rows)
     _adjust_open_count(issue, +1)
@@ -140,6 +146,8 @@ def issue_update(*, issue: Issue, actor: Actor, event_prefix: str = "issue", **c
     if edits or state_event:
         issue.updated_at = timezone.now()
         issue.save(update_fields=["title", "body", "state", "state_reason", "closed_at", "closed_by", "updated_at"])
+    if state_event in ("closed", "reopened"):
+        copy_state_to_label_links(issue)
     if edits:
         emit_event(type=f"{event_prefix}.edited", actor=actor, repository=repo,
                    payload={event_prefix: issue_payload(issue), "changes": edits})

@@ -14,7 +14,13 @@ from kizuna.events.log import emit_event
 from repos.models import Repository
 
 from ..models import Issue, Label, Milestone
-from .common import _lock_issue, issue_payload, label_payload, milestone_payload
+from .common import (
+    _lock_issue,
+    issue_payload,
+    label_link_fields,
+    label_payload,
+    milestone_payload,
+)
 
 MAX_ASSIGNEES = 10
 
@@ -99,9 +105,9 @@ def _sorted_labels(issue: Issue) -> list[Label]:
     return list(issue.labels.order_by(Lower("name"), "pk"))
 
 
-def _sync_related(issue: Issue, related, new: list, *, replace: bool) -> tuple[list, list]:
-    """Give the issue's many-to-many `related` the rows of `new` (with `replace`, only those);
-    returns (added, removed) and touches the issue when anything changed."""
+def _sync_related(issue: Issue, related, new: list, *, replace: bool, through_defaults=None) -> tuple[list, list]:
+    """Give the issue's many-to-many `related` the rows of `new` (with `replace`, only those), new links
+    written with `through_defaults`; returns (added, removed) and touches the issue when anything changed."""
     current = {row.pk: row for row in related.all()}
     wanted = {row.pk: row for row in new}
     added = [row for pk, row in wanted.items() if pk not in current]
@@ -109,7 +115,7 @@ def _sync_related(issue: Issue, related, new: list, *, replace: bool) -> tuple[l
     if removed:
         related.remove(*removed)
     if added:
-        related.add(*added)
+        related.add(*added, through_defaults=through_defaults)
     if added or removed:
         _touch(issue)
     return added, removed
@@ -117,7 +123,7 @@ def _sync_related(issue: Issue, related, new: list, *, replace: bool) -> tuple[l
 
 # --- labels on an issue (shared with pull requests) -----------------------------------------------
 def apply_labels(issue: Issue, actor: Actor, new: list[Label], *, replace: bool, event_prefix: str) -> list[Label]:
-    added, removed = _sync_related(issue, issue.labels, new, replace=replace)
+    added, removed = _sync_related(issue, issue.labels, new, replace=replace, through_defaults=label_link_fields(issue))
     for label in removed:
         emit_event(type=f"{event_prefix}.unlabeled", actor=actor, repository=issue.repository,
                    payload={event_prefix: issue_payload(issue), "label": label_payload(label)})

@@ -59,11 +59,15 @@ class SortedFilterSet(KizunaFilterSet):
     def _noop(self, queryset, name, value):
         return queryset
 
+    def sort_path(self, sort: str) -> str:
+        """The field `sort` orders by (a subclass may read an equal copy elsewhere, e.g. off a join)."""
+        return self.SORTS[sort]
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         sort = self.form.cleaned_data.get("sort") or self.DEFAULT_SORT
         direction = self.form.cleaned_data.get("direction") or self.DEFAULT_DIRECTIONS.get(sort, "desc")
-        field = self.SORTS[sort]
+        field = self.sort_path(sort)
         if not _nullable(queryset.model, field):
             # Plain ordering: PostgreSQL reads it straight off a b-tree index; NULLS LAST/FIRST would
             # make it sort every matching row first.

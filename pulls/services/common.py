@@ -2,6 +2,7 @@
 
 from django.db.models import F
 
+from issues import services as issue_services
 from issues.models import Issue
 from kizuna.accounts.models import Actor
 from kizuna.api.fields import api_path
@@ -38,4 +39,5 @@ def _close(pr: PullRequest, actor: Actor, now) -> None:
     issue.state = Issue.State.CLOSED
     issue.closed_at = now
     issue.closed_by = actor
+    issue_services.copy_state_to_label_links(issue)
     Repository.objects.filter(pk=pr.repository_id, open_pulls_count__gt=0).update(open_pulls_count=F("open_pulls_count") - 1)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from issues import services as issue_services
 from issues.models import Issue
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
@@ -122,6 +123,7 @@ def pull_update(*, pull: PullRequest, actor: Actor, title: str | None = None, bo
                 _check_no_duplicate(repo, pr.head_ref, pr.base_ref, exclude_pk=pr.pk)
                 pr.head_sha, pr.base_sha = head_sha, base_sha
                 issue.state, issue.closed_at, issue.closed_by = Issue.State.OPEN, None, None
+                issue_services.copy_state_to_label_links(issue)
                 Repository.objects.filter(pk=repo.pk).update(open_pulls_count=F("open_pulls_count") + 1)
                 transition = "pull_request.reopened"
                 refresh = True

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from issues import services
-from issues.models import Issue
+from issues.models import Issue, IssueLabel
 from kizuna.accounts.actors import actor_for_agent, actor_for_user
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,9 @@ def data(world, make_agent, make_issue, make_pull_row):
     for number in (1, 2, 3, 4):
         Issue.objects.filter(repository=world.public, number=number).update(
             created_at=base + timedelta(days=number), updated_at=base + timedelta(days=4 + updated[number]))
+        # The label links' copy of created_at (IssueLabel), which the labels+state list is read in order of.
+        IssueLabel.objects.filter(issue__repository=world.public, issue__number=number).update(
+            issue_created_at=base + timedelta(days=number))
     return base
 
 
