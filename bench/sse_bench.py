@@ -98,6 +98,78 @@ async def sse_client(port, path, token, ready: asyncio.Event, counters: dict, la
         writer.close()
 
 
+async def connect_burst(port, path, token, n: int, rate: float) -> float:
+    """Open n streams (10 at a time, `rate` per second at most); the seconds until every one has its
+    first frame. Then close them all and give the server a moment to let go of them."""
+    counters = {"open": 0, "want": n, "failed": 0}
+    ready, stop = asyncio.Event(), asyncio.Event()
+    t0 = time.monotonic()
+    clients = []
+    for i in range(n):
+        clients.append(asyncio.create_task(sse_client(port, path, token, ready, counters, [], stop)))
+        if i % 10 == 9:
+            await asyncio.sleep(10 / rate)
+    await asyncio.wait_for(ready.wait(), 300)
+    seconds = time.monotonic() - t0
+    stop.set()
+    for task in clients:
+        task.cancel()
+    await asyncio.gather(*clients, return_exceptions=True)
+    await asyncio.sleep(1.0)
+    if counters["failed"]:
+        raise SystemExit(f"{counters['failed']} of {n} connections to {path} were refused")
+    return seconds
+
+
+def floor_urlpatterns():
+    """The floor for a connect: the same uvicorn and Django, an async view that starts an event stream
+    the same way, and nothing else: no middleware, no authentication, no database."""
+    from django.http import StreamingHttpResponse
+    from django.urls import path
+
+    async def frames():
+        yield "retry: 3000\n\n"
+        await asyncio.Event().wait()  # open until the client leaves
+
+    async def floor_stream(request, org, repo):
+        response = StreamingHttpResponse(frames(), content_type="text/event-stream; charset=utf-8")
+        response["Cache-Control"] = "no-cache"
+        return response
+
+    return [path("api/v1/repos/<str:org>/<str:repo>/events/stream", floor_stream)]
+
+
+if os.environ.get("KIZUNA_BENCH_SSE_FLOOR"):  # imported by uvicorn as sse_bench:floor_application
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
+    import django
+    from django.conf import settings as _settings
+
+    django.setup()
+    _settings.MIDDLEWARE = []
+    _settings.ROOT_URLCONF = __name__
+    urlpatterns = floor_urlpatterns()
+    from django.core.asgi import get_asgi_application
+
+    floor_application = get_asgi_application()
+
+
+def start_uvicorn(app: str, port: int, env: dict, app_dir: Path = ROOT) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--app-dir", str(app_dir), "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--backlog", "4096", "--timeout-keep-alive", "30"],
+        cwd=ROOT, env={**os.environ, **env}, preexec_fn=raise_fd_limit,
+    )
+
+
+async def wait_listening(port: int) -> None:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+
+
 async def api_load(port, path, token, seconds: float, concurrency: int) -> float:
     import httpx
 
@@ -137,20 +209,27 @@ async def main(args):
 
     actor = await sync_to_async(actor_for_user)(user)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kizuna.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--backlog", "4096", "--timeout-keep-alive", "30"],
-        cwd=ROOT, env={**os.environ, **env}, preexec_fn=raise_fd_limit,
-    )
+    server = start_uvicorn("kizuna.asgi:application", port, env)
+    floor_server = None
+    connects = {"kizuna": [], "floor": []}
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                await asyncio.sleep(0.1)
+        await wait_listening(port)
         api_path = f"/api/v1/repos/{org.login}/bench"
         stream_path = f"/api/v1/repos/{org.login}/bench/events/stream"
+        if args.floor_rounds:
+            floor_port = free_port()
+            floor_server = start_uvicorn("sse_bench:floor_application", floor_port,
+                                         {**env, "KIZUNA_BENCH_SSE_FLOOR": "1"}, app_dir=ROOT / "bench")
+            await wait_listening(floor_port)
+            await connect_burst(floor_port, stream_path, token, 50, args.connect_rate)  # warm-up, both
+            await connect_burst(port, stream_path, token, 50, args.connect_rate)
+            for _ in range(args.floor_rounds):  # A B A B
+                for name, p in (("floor", floor_port), ("kizuna", port)):
+                    seconds = await connect_burst(p, stream_path, token, args.clients, args.connect_rate)
+                    connects[name].append(round(args.clients / seconds, 1))
+            floor_server.terminate()
+            floor_server.wait(10)
+            floor_server = None
         await api_load(port, api_path, token, 1.0, args.concurrency)  # warm-up
         without = await api_load(port, api_path, token, args.seconds, args.concurrency)
 
@@ -186,8 +265,10 @@ async def main(args):
             task.cancel()
         await asyncio.gather(*clients, return_exceptions=True)
     finally:
-        server.terminate()
-        server.wait(10)
+        for proc in (server, floor_server):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(10)
 
     lat = sorted(latencies)
     q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [float("nan")] * 99
@@ -201,6 +282,10 @@ async def main(args):
         "api_rps_without_streams": round(without, 1), "api_rps_with_streams": round(with_streams, 1),
         "ratio": round(with_streams / without, 3) if without else None,
     }
+    if args.floor_rounds:
+        kizuna, floor = statistics.median(connects["kizuna"]), statistics.median(connects["floor"])
+        result.update({"connects_per_s_kizuna": connects["kizuna"], "connects_per_s_floor": connects["floor"],
+                       "connect_ratio_to_floor": round(kizuna / floor, 3)})
     print(json.dumps(result, indent=2))
     return result
 
@@ -213,4 +298,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each API throughput run")
     parser.add_argument("--connect-rate", type=float, default=100.0, help="new SSE connections per second")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent API requests")
+    parser.add_argument("--floor-rounds", type=int, default=0,
+                        help="first time --clients connects to Kizuna and to a bare Django stream view (the floor), A B A B")
     asyncio.run(main(parser.parse_args()))

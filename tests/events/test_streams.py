@@ -416,3 +416,28 @@ def test_head_answers_like_get_without_a_stream(world):
     assert response.content == b""
     private = Client().head(f"/api/v1/repos/{world.org.login}/{world.private.name}/events/stream")
     assert private.status_code == 404
+
+
+def test_a_connect_looks_the_token_up_once_and_each_recheck_afresh(world, app, settings, monkeypatch):
+    """The stream's connect reuses the lookup its rate limiter made in the same request (a second
+    one cost a quarter of a connect); re-checks must not, or a revoked token would keep streaming."""
+    from kizuna.api import authentication
+
+    settings.KIZUNA_SSE_ACCESS_RECHECK_SECONDS = 0.2
+    calls = []
+    real = authentication.lookup_token
+    monkeypatch.setattr(authentication, "lookup_token", lambda raw: calls.append(raw) or real(raw))
+
+    async def scenario():
+        s = await Stream(app, "/api/v1/repos/w-org/priv/events/stream", auth(world.tokens["reader"])).open()
+        await s.read()
+        at_connect = len(calls)
+        await asyncio.sleep(0.6)  # a few timer re-checks
+        await s.read(timeout=0.5)
+        await s.close()
+        return s.status, at_connect, len(calls)
+
+    status, at_connect, total = run(scenario())
+    assert status == 200
+    assert at_connect == 1
+    assert total > at_connect

@@ -1,5 +1,5 @@
 """Who may open a stream and keep reading it. kizuna.policy.events decides; this authenticates the
-caller (afresh on every call: a revoked token or changed password ends the stream) and asks it."""
+caller (afresh on every re-check: a revoked token or changed password ends the stream) and asks it."""
 
 import logging
 
@@ -13,15 +13,16 @@ from . import pool
 logger = logging.getLogger("kizuna.events.streams")
 
 
-def authenticate(request):
-    """(principal, token) from a bearer token (checked afresh each call) or the session."""
-    from kizuna.api.authentication import bearer_token, lookup_token
+def authenticate(request, *, fresh: bool):
+    """(principal, token) from a bearer token or the session. `fresh`: look the token up again (a
+    re-check); otherwise the lookup this request's rate limiter made moments ago is used."""
+    from kizuna.api.authentication import bearer_token, lookup_token, resolve_credentials
 
     raw = bearer_token(request)
     if raw is not None:
         if not raw:
             raise exceptions.AuthenticationFailed("Bad credentials")
-        principal, token = lookup_token(raw)
+        principal, token = lookup_token(raw) if fresh else resolve_credentials(request)
         policy.check_scope(token, "read")
         return principal, token
     from django.contrib.auth import get_user
@@ -33,9 +34,9 @@ def authenticate(request):
     return (user if user.is_authenticated and user.is_active else AnonymousUser()), None
 
 
-def authorize(request, *, org=None, repo=None) -> policy.EventViewer:
+def authorize(request, *, org=None, repo=None, fresh: bool = True) -> policy.EventViewer:
     """Raise the envelope's errors (401/403/404) unless the caller may open this stream."""
-    principal, token = authenticate(request)
+    principal, token = authenticate(request, fresh=fresh)
     policy.forget_roles(principal)
     repository = get_repository(org, repo) if org is not None else None
     return policy.stream_viewer(principal, token, repo=repository)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from kizuna import policy, pubsub
+from kizuna.statements import statement
 
 from ..models import Event
 from ..payloads import event_json, with_root
@@ -85,9 +86,10 @@ def start_cursor() -> int:
 
 
 def max_event_id() -> int:
-    from django.db.models import Max
-
-    return Event.objects.aggregate(m=Max("pk"))["m"] or 0
+    """The newest event's id (0 when there is none): where a fresh stream starts. Every connect asks,
+    so the statement is compiled once (kizuna.statements); it reads the primary key's index backwards."""
+    rows = statement(("events.max_event_id",), lambda: Event.objects.order_by("-pk").values_list("pk")[:1], {}).rows({})
+    return rows[0][0] if rows else 0
 
 
 def event_exists(pk: int) -> bool:

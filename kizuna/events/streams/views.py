@@ -79,17 +79,23 @@ def _release(key: str) -> None:
 STREAM_METHODS = ("GET", "HEAD")
 
 
+def open_stream(request, *, org=None, repo=None) -> tuple[policy.EventViewer, int]:
+    """(viewer, where to resume) for a connect, in one trip off the event loop. The token was looked
+    up by this request's rate limiter moments ago; the stream's re-checks look it up afresh."""
+    viewer = authorize(request, org=org, repo=repo, fresh=False)
+    last_id = parse_last_event_id(request)
+    if last_id is not None and not event_exists(last_id):
+        raise ValidationFailed({"Last-Event-ID": ["is not an event id"]})
+    return viewer, (last_id if last_id is not None else max_event_id())
+
+
 async def stream(request, *, org=None, repo=None):
     if request.method not in STREAM_METHODS:
         response = error_response(request, exceptions.MethodNotAllowed(request.method))
         response["Allow"] = ", ".join(STREAM_METHODS)
         return response
     try:
-        viewer = await pool.db(authorize)(request, org=org, repo=repo)
-        last_id = parse_last_event_id(request)
-        if last_id is not None and not await pool.db(event_exists)(last_id):
-            raise ValidationFailed({"Last-Event-ID": ["is not an event id"]})
-        cursor = last_id if last_id is not None else await pool.db(max_event_id)()
+        viewer, cursor = await pool.db(open_stream)(request, org=org, repo=repo)
         key = caller_key(viewer, request)
         cap = settings.KIZUNA_SSE_MAX_STREAMS_PER_CALLER
         if cap and open_streams.get(key, 0) >= cap:
