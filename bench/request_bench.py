@@ -18,7 +18,10 @@ two Django handlers from the same process, the same settings and the same databa
 wrk (C, one thread, `--connections` connections) loads each URL for `--seconds`, in `--rounds`
 interleaved rounds (floor, user, repo, issues, floor, user, …) so load drift on a shared machine hits
 all alike; the medians are reported with each URL's ratio to the floor. The floor's path is served
-only by this module's dispatcher, never by the product's URLconf.
+only by this module's dispatcher, never by the product's URLconf. `--compare-with CHECKOUT` serves a
+second checkout (e.g. a `git worktree` of the commit before a change, with this file copied into its
+bench/) beside this one on the same database, and interleaves the two URL by URL: before and after in
+one run.
 
 --profile KIND runs KIND's request in-process through django.test.Client (same settings, same
 middleware) under cProfile and prints the top of the profile.
@@ -123,47 +126,65 @@ def _check(base, token):
                 assert response.headers["X-RateLimit-Used"], kind
 
 
-def run_http(token, workers, seconds, rounds, connections):
-    if shutil.which("wrk") is None:
-        sys.exit("needs wrk (Debian: apt-get install wrk)")
+def _serve(root: Path, workers: int):
+    """gunicorn serving this module from checkout `root` (its own Kizuna code) on a free port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "KIZUNA_BENCH_SERVE": "1"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "request_bench:application", "--pythonpath", str(ROOT / "bench"),
+        [sys.executable, "-m", "gunicorn", "request_bench:application", "--pythonpath", str(root / "bench"),
          "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env)
-    results = {kind: [] for kind in KINDS}
+        cwd=root, env=env)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def run_http(token, workers, seconds, rounds, connections, roots):
+    """wrk over every URL of every server (`roots`: label → checkout), interleaved round by round."""
+    if shutil.which("wrk") is None:
+        sys.exit("needs wrk (Debian: apt-get install wrk)")
+    servers = {label: _serve(root, workers) for label, root in roots.items()}
+    results = {label: {kind: [] for kind in KINDS} for label in roots}
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        _check(base, token)
-        for kind in KINDS:  # warm every worker's connection and caches
-            _wrk(base + URLS[kind], 1, connections, token if kind != "floor" else None)
+        for label, (_, base) in servers.items():
+            _check(base, token)
+            for kind in KINDS:  # warm every worker's connection and caches
+                _wrk(base + URLS[kind], 1, connections, token if kind != "floor" else None)
         for _ in range(rounds):
             for kind in KINDS:
-                results[kind].append(_wrk(base + URLS[kind], seconds, connections, token if kind != "floor" else None))
+                for label, (_, base) in servers.items():
+                    results[label][kind].append(_wrk(base + URLS[kind], seconds, connections, token if kind != "floor" else None))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
     return results
 
 
 def report(results, args):
-    rps = {kind: statistics.median(r[0] for r in results[kind]) for kind in KINDS}
-    p50 = {kind: statistics.median(r[1] for r in results[kind]) for kind in KINDS}
     print(f"\ngunicorn {args.workers} sync workers · wrk -t1 -c{args.connections} · {args.rounds} interleaved rounds "
           f"of {args.seconds} s · medians")
-    print(f"| request | URL | req/s | p50 ms | / floor |\n|---|---|---:|---:|---:|")
+    labels = list(results)
+    print("| request | URL | " + " | ".join(f"{label} req/s | {label} p50 ms | {label} / floor" for label in labels) + " |")
+    print("|---|---|" + "---:|---:|---:|" * len(labels))
+    rps = {label: {kind: statistics.median(r[0] for r in results[label][kind]) for kind in KINDS} for label in labels}
     for kind in KINDS:
-        print(f"| {kind} | `GET {URLS[kind]}` | {rps[kind]:.0f} | {p50[kind]:.2f} | {rps[kind] / rps['floor']:.2f} |")
-    print("rounds (req/s): " + " · ".join(f"{k} " + "/".join(f"{r[0]:.0f}" for r in results[k]) for k in KINDS))
+        cells = []
+        for label in labels:
+            p50 = statistics.median(r[1] for r in results[label][kind])
+            cells.append(f"{rps[label][kind]:.0f} | {p50:.2f} | {rps[label][kind] / rps[label]['floor']:.2f}")
+        print(f"| {kind} | `GET {URLS[kind]}` | " + " | ".join(cells) + " |")
+    if len(labels) == 2:
+        first, second = labels
+        print(f"{second} / {first}, URL by URL: " + " · ".join(f"{k} {rps[second][k] / rps[first][k]:.2f}" for k in KINDS))
+    for label in labels:
+        print(f"rounds, {label} (req/s): " + " · ".join(f"{k} " + "/".join(f"{r[0]:.0f}" for r in results[label][k]) for k in KINDS))
 
 
 # --- in-process profile ----------------------------------------------------------------------------
@@ -192,6 +213,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default: 2, the cores)")
+    parser.add_argument("--compare-with", type=Path, metavar="CHECKOUT",
+                        help="also serve another checkout of Kizuna (with this file in its bench/) and interleave "
+                             "its runs with this one's: before/after in one run")
     parser.add_argument("--profile", choices=KINDS[1:], help="profile one request kind in-process instead")
     parser.add_argument("--requests", type=int, default=2000, help="requests profiled with --profile")
     parser.add_argument("--top", type=int, default=60, help="profile lines printed")
@@ -207,7 +231,10 @@ def main():
         profile(args.profile, token, args.requests, args.top)
         return
     connection.close()
-    report(run_http(token, args.workers, args.seconds, args.rounds, args.connections), args)
+    roots = {"this": ROOT}
+    if args.compare_with:
+        roots = {args.compare_with.resolve().name: args.compare_with.resolve(), **roots}
+    report(run_http(token, args.workers, args.seconds, args.rounds, args.connections, roots), args)
 
 
 if os.environ.get("KIZUNA_BENCH_SERVE"):  # imported by gunicorn: the product and the floor in one process
