@@ -3,8 +3,12 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
+
+from kizuna.statements import Param, statement
 
 LOGIN_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"
 login_validator = RegexValidator(LOGIN_RE, "1-39 letters, digits or single hyphens, not starting or ending with a hyphen")
@@ -129,6 +133,19 @@ def actor_json(pk, login, type, user_id, agent_id, deploy_token_id) -> dict:
 
 
 class TokenQuerySet(models.QuerySet):
+    def by_digest(self, kind: str, digest: str, related: tuple[str, ...] = ()):
+        """The token of `kind` with `digest`, with the `related` relations joined; None if there is none.
+        Every token-authenticated request starts here: the statement is compiled once per kind
+        (kizuna.statements), not on every request."""
+        values = {"digest": digest}
+
+        def build():  # from the plain manager, as repos' by_path
+            return self.model._base_manager.select_related(*related).filter(
+                Exact(F("digest"), Param("digest", digest)), kind=kind)[:1]  # no ORDER BY: the digest is unique
+
+        found = statement(("accounts.token", kind, related), build, values, using=self.db).instances(values)
+        return found[0] if found else None
+
     def active(self):
         now = timezone.now()
         return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))

@@ -58,12 +58,8 @@ def lookup_token(raw: str):
     kind = token_format.parse_kind(raw)
     if kind is None:  # wrong shape or checksum: rejected before any query
         raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
-    try:
-        # get(), not first(): the digest is unique, and first()'s ORDER BY is compiled on every request.
-        token = Token.objects.select_related(*RELATED_BY_KIND[kind]).get(digest=token_format.digest(raw), kind=kind)
-    except Token.DoesNotExist:
-        raise exceptions.AuthenticationFailed(BAD_CREDENTIALS) from None
-    if not token.is_active:
+    token = Token.objects.by_digest(kind, token_format.digest(raw), RELATED_BY_KIND[kind])
+    if token is None or not token.is_active:
         raise exceptions.AuthenticationFailed(BAD_CREDENTIALS)
     if kind == Token.Kind.PERSONAL:
         if token.user is None or not token.user.is_active:

@@ -1,8 +1,10 @@
 """Tiered, fixed-window rate limiting (docs/api.md §5).
 
-Counted with an atomic `add` + `incr` on the `ratelimit` cache (Redis when KIZUNA_REDIS_URL is set),
-so the count is exact under concurrency and shared by every process. DRF's own throttles keep a list
-of timestamps that races between processes, so they are not used.
+Counted atomically in the `ratelimit` cache's store, so the count is exact under concurrency and
+shared by every process: on Redis (KIZUNA_REDIS_URL set) by one Lua script per request — INCR, and
+the window's expiry on its first request — in one round trip (kizuna/api/counters.py); on any other
+cache by `add` + `incr`. DRF's own throttles keep a list of timestamps that races between processes,
+so they are not used.
 """
 
 import logging
@@ -17,6 +19,7 @@ from rest_framework import exceptions
 from kizuna import policy
 from kizuna.accounts.principals import principal_kind
 
+from . import counters
 from .authentication import bearer_token, resolve_credentials
 from .client_address import client_ip
 
@@ -116,10 +119,8 @@ def credentials_rejected(request) -> bool:
 
 def hit(key: str, limit: int) -> RateLimitState:
     bucket, window, reset = _window(key)
-    cache = caches["ratelimit"]
     try:
-        cache.add(bucket, 0, timeout=window + 60)
-        used = cache.incr(bucket)
+        used = counters.for_cache("ratelimit").hit(bucket, window + 60)
     except Exception:
         return _store_down("allowing the request", bucket, limit, reset, counted=True)
     return RateLimitState(key=bucket, limit=limit, used=used, reset=reset)
@@ -129,7 +130,7 @@ def peek(key: str, limit: int) -> RateLimitState:
     """The caller's state in the current window without counting a request (GET /rate_limit)."""
     bucket, _, reset = _window(key)
     try:
-        used = int(caches["ratelimit"].get(bucket) or 0)
+        used = counters.for_cache("ratelimit").peek(bucket)
     except Exception:
         return _store_down("cannot read the count", bucket, limit, reset, counted=False)
     return RateLimitState(key=bucket, limit=limit, used=used, reset=reset, counted=False)
@@ -140,6 +141,6 @@ def undo(state: RateLimitState) -> None:
     if state.degraded or not state.counted:
         return
     try:
-        caches["ratelimit"].decr(state.key)
+        counters.for_cache("ratelimit").undo(state.key)
     except Exception:
         logger.warning("%s on undo", store_down_message(), exc_info=True)

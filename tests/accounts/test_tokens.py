@@ -225,3 +225,26 @@ def test_deploy_token_sees_only_its_repo_and_may_not_write_elsewhere(world, api,
     assert deploy.delete("/repos/w-org/priv").status_code == 403
     names = [r["name"] for r in deploy.get("/repos/w-org").json()]
     assert sorted(names) == ["priv", "pub"] and other.name not in names
+
+
+def test_lookup_is_one_query_with_the_principal_joined(world, make_agent, make_deploy_token, django_assert_num_queries):
+    """Every kind's lookup (a statement compiled once per kind) reads the token and what its principal
+    is built from in one query; last_used_at is then written once (a fresh token)."""
+    _, agent_raw = make_agent()
+    raws = {"personal": world.tokens["reader"], "agent": agent_raw, "deploy": make_deploy_token(world.public)}
+    for kind, raw in raws.items():
+        # the first lookup writes last_used_at (and an agent's last_seen_at); the second writes nothing
+        lookup_token(raw)
+        with django_assert_num_queries(1):
+            principal, token = lookup_token(raw)
+            assert token.kind == kind
+            if kind == "personal":
+                assert principal.username == "w-reader"
+            elif kind == "agent":
+                assert principal.operator.is_active
+            else:
+                assert principal.token.repository.name == "pub"
+    from rest_framework.exceptions import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed):
+        lookup_token(token_format.generate("personal"))  # a well-formed token that does not exist

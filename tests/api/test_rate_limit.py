@@ -203,3 +203,59 @@ def test_exact_across_processes_on_redis(settings):
         allowed = sum(pool.map(hits_in_a_process, [(namespace, 23, 20)] * 3))
     assert allowed == 23
     assert throttling.hit("user:processes", 23).used == 61
+
+
+def redis_sends(monkeypatch) -> list:
+    """Every command batch written to any Redis connection (one per round trip)."""
+    import redis.connection
+
+    sent = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(b"".join(command) if isinstance(command, list) else command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
+@pytest.mark.redis
+def test_one_redis_round_trip_per_request(world, api, monkeypatch):
+    """The limiter counts a request in one round trip (a Lua script: INCR and the window's expiry),
+    and nothing else in a token-authenticated request talks to Redis."""
+    client = api(world.tokens["reader"])
+    assert client.get("/repos/w-org/pub").status_code == 200  # loads the script into Redis once
+    sent = redis_sends(monkeypatch)
+    for i in range(2):
+        response = client.get("/repos/w-org/pub")
+        assert rl(response)["used"] == i + 2
+    assert len(sent) == 2 and all(b"EVALSHA" in command for command in sent)
+    sent.clear()
+    assert client.get("/repos/w-org/pub", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert len(sent) == 2  # counted, then given back: a 304 does not count
+
+
+@pytest.mark.redis
+def test_redis_counters_built_once_per_process(settings):
+    from kizuna.api import counters
+
+    first = counters.for_cache("ratelimit")
+    assert isinstance(first, counters.RedisCounters)
+    assert counters.for_cache("ratelimit") is first
+    assert throttling.hit("user:once", 5).used == 1 and throttling.peek("user:once", 5).used == 1
+
+
+@pytest.mark.redis
+def test_redis_counter_expires_with_its_window(settings):
+    import redis as redis_py
+    from django.core.cache import caches
+
+    state = throttling.hit("user:expiry", 5)
+    raw = redis_py.Redis.from_url(settings.CACHES["ratelimit"]["LOCATION"])
+    ttl = raw.ttl(caches["ratelimit"].make_key(state.key))
+    assert settings.KIZUNA_RATE_LIMIT_WINDOW_SECONDS < ttl <= settings.KIZUNA_RATE_LIMIT_WINDOW_SECONDS + 60
+    throttling.undo(state)
+    raw.delete(caches["ratelimit"].make_key(state.key))
+    throttling.undo(state)  # the window is gone: nothing is given back, no counter without expiry is made
+    assert raw.exists(caches["ratelimit"].make_key(state.key)) == 0
