@@ -39,6 +39,8 @@ def django_env(var: Path, database_url: str | None, redis_url: str | None) -> di
         "KIZUNA_RATE_LIMIT_AUTHENTICATED": "100000000",
         "KIZUNA_RATE_LIMIT_DEFAULT": "100000000",
         "KIZUNA_LOG_LEVEL": "WARNING",
+        # Nobody heartbeats the claimed jobs: a lease shorter than the run would re-queue them mid-run.
+        "KIZUNA_JOB_LEASE_SECONDS": "3600",
         "DJANGO_SETTINGS_MODULE": "kizuna.settings",
     }
 
@@ -141,6 +143,7 @@ def trigger_to_first_log(env: dict, seed: dict, runs: int, runner_log: Path) -> 
             time.sleep(0.1)
         runner_env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "GIT_"))}  # clones over HTTP
         runner_env["KIZUNA_AGENT_TOKEN"] = seed["agents"][0]
+        runner_env["PYTHONPATH"] = str(ROOT / "sdk" / "python")  # this checkout's runner, whichever one is installed
         runner = subprocess.Popen([sys.executable, "-m", "kizuna_sdk.runner", "--url", url,
                                    "--wait", "30", "--workdir", tempfile.mkdtemp()], cwd=ROOT, env=runner_env,
                                   start_new_session=True, stderr=runner_log.open("wb"))
