@@ -5,6 +5,8 @@ inside the caller's transaction like any other write. They import nothing that e
 the event log (kizuna/events/log.py) can use them too.
 """
 
+from django.db.models import Q
+
 from .models import Actor, User
 from .principals import principal_kind
 
@@ -21,11 +23,23 @@ def actor_for_user(user: User) -> Actor:
 
 
 def actor_for_agent(agent) -> Actor:
-    try:
-        return agent.actor
-    except Actor.DoesNotExist:
-        actor, _ = Actor.objects.get_or_create(agent=agent, defaults={"type": Actor.Type.AGENT, "login": agent.name})
-        return actor
+    """The agent's Actor; its operator's (`operator_actor_of`, which every agent's event names too) comes
+    in the same query and is kept on it, so an agent's write pays one actor look-up, not three."""
+    cached = agent.__dict__.get("_kizuna_actor")
+    if cached is not None:
+        return cached
+    wanted = Q(agent_id=agent.pk)
+    if agent.operator_id is not None:
+        wanted |= Q(user_id=agent.operator_id)
+    rows = list(Actor.objects.filter(wanted))
+    cached = next((a for a in rows if a.agent_id == agent.pk), None)
+    if cached is None:
+        cached, _ = Actor.objects.get_or_create(agent=agent, defaults={"type": Actor.Type.AGENT, "login": agent.name})
+    operator = next((a for a in rows if agent.operator_id is not None and a.user_id == agent.operator_id), None)
+    if operator is not None:
+        cached.__dict__["_kizuna_operator_actor"] = operator
+    agent.__dict__["_kizuna_actor"] = cached
+    return cached
 
 
 def actor_for(principal) -> Actor:
@@ -49,5 +63,8 @@ def operator_actor_of(actor: Actor) -> Actor | None:
         return None
     from agents.models import Agent
 
-    operator = Agent.objects.select_related("operator").get(pk=actor.agent_id).operator
-    return actor_for_user(operator)
+    cached = actor.__dict__.get("_kizuna_operator_actor")
+    if cached is None:
+        operator = Agent.objects.select_related("operator").get(pk=actor.agent_id).operator
+        cached = actor.__dict__["_kizuna_operator_actor"] = actor_for_user(operator)
+    return cached

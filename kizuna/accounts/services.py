@@ -146,14 +146,27 @@ def token_create(
         scopes = ["read"]
     else:
         scopes = []
-    raw = token_format.generate(kind)
-    token = Token.objects.create(
-        kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes,
-        user=user, agent=agent, repository=repository, expires_at=expires_at,
-        created_by=created_by, job_id=job_id,
-    )
+    token, raw = _new_token(kind=kind, name=name, scopes=scopes, user=user, agent=agent, repository=repository,
+                            expires_at=expires_at, created_by=created_by, job_id=job_id)
     if emit and actor is not None:
         emit_event(type="token.created", actor=actor, repository=repository, payload={"token": token_payload(token)})
+    return token, raw
+
+
+def job_token_create(*, job_id: int, repository, expires_at: datetime) -> tuple[Token, str]:
+    """A job's token (read-only on its one repository, no event: the claim's job.status_changed says it).
+
+    For a job claim, inside the claim's transaction: a single INSERT, without token_create's savepoint
+    (nothing here is caught and retried, so a failure rolls the whole claim back anyway)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a job token is minted inside its claim's transaction")
+    return _new_token(kind=Token.Kind.JOB, name=f"job-{job_id}", scopes=["read"], repository=repository,
+                      expires_at=expires_at, job_id=job_id)
+
+
+def _new_token(*, kind: str, name: str, scopes: list[str], **fields) -> tuple[Token, str]:
+    raw = token_format.generate(kind)
+    token = Token.objects.create(kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes, **fields)
     return token, raw
 
 

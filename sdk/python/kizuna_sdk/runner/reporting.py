@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from ..client import KizunaClient
 from ..errors import KizunaError
@@ -17,7 +18,12 @@ LOG_FLUSH_SECONDS = 0.5
 
 
 class LogStreamer:
-    """Buffers output and ships it in chunks with byte offsets, from its own thread."""
+    """Buffers output and ships it in chunks with byte offsets, from its own thread.
+
+    Output after a quiet spell (the job's first line above all) goes out at once, so whoever watches
+    the log sees the job start; while output keeps coming it is batched, one upload per LOG_FLUSH_SECONDS
+    (or per LOG_CHUNK_BYTES), not one per line.
+    """
 
     def __init__(self, api: JobApi, job_id: int, offset: int = 0):
         self.api, self.job_id = api, job_id
@@ -26,13 +32,15 @@ class LogStreamer:
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.closed = False
+        self.last_flush = float("-inf")  # time.monotonic() of the last upload (none yet)
         self.thread = threading.Thread(target=self._run, name=f"log-{job_id}", daemon=True)
         self.thread.start()
 
     def write(self, data: bytes) -> None:
         with self.lock:
+            quiet = not self.buffer and time.monotonic() - self.last_flush >= LOG_FLUSH_SECONDS
             self.buffer += data
-            if len(self.buffer) >= LOG_CHUNK_BYTES:
+            if quiet or len(self.buffer) >= LOG_CHUNK_BYTES:
                 self.wake.set()
 
     def _flush(self, client: KizunaClient) -> None:
@@ -41,6 +49,7 @@ class LogStreamer:
                 chunk = bytes(self.buffer[:LOG_CHUNK_BYTES])
             if not chunk:
                 return
+            self.last_flush = time.monotonic()
             try:
                 new = self.api.append_log(client, self.job_id, self.sent, chunk)
             except LogOffsetMismatch as exc:

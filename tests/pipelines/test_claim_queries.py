@@ -1,0 +1,73 @@
+"""A claim's statements, counted: what 16 runners claiming at once pay per job (docs/benchmarks.md "Pipelines")."""
+
+import pytest
+from django.db import connection
+
+from agents.models import Agent
+from kizuna.accounts.actors import actor_for_user
+from pipelines import services
+from pipelines.models import Job, Pipeline
+from pipelines.services import jobs as job_protocol
+
+from .conftest import commit_files
+
+TWO_JOBS = """
+jobs:
+  a:
+    steps:
+      - run: echo a
+  b:
+    steps:
+      - run: echo b
+"""
+
+# In a test each of the claim's transactions is a savepoint: SAVEPOINT and RELEASE are 2 statements more.
+SAVEPOINT = 2
+# PostgreSQL: the job locked with its pipeline and repository (FOR UPDATE SKIP LOCKED), the token's
+# INSERT, one UPDATE of the job, the agent's and its operator's actors (one SELECT), the event's INSERT
+# and its webhooks' SELECT. SQLite first wins the job with a conditional UPDATE: + the candidates' SELECT
+# and that UPDATE.
+CLAIM = {"postgresql": 6, "sqlite": 8}
+# A pipeline's first claim also moves it from pending to running, in its own transaction: the pipeline
+# locked, its jobs read, its UPDATE, the pipeline.status_changed event and its webhooks' SELECT.
+PIPELINE_STARTS = 5
+
+
+def fresh(agent):
+    return Agent.objects.select_related("operator").get(pk=agent.pk)  # as the API's authentication loads it
+
+
+@pytest.fixture
+def two_jobs(world, runner_agent, monkeypatch):
+    commit_files(world.private, {".kizuna/pipeline.yml": TWO_JOBS})
+    pipeline = services.pipeline_trigger(repo=world.private, ref="main", actor=actor_for_user(world.writer))
+    monkeypatch.setattr(job_protocol, "_next_sweep", float("inf"))  # the periodic lease sweep is not due
+    return pipeline
+
+
+def test_claim_query_count(two_jobs, runner_agent, django_assert_num_queries):
+    per_claim = CLAIM[connection.vendor] + SAVEPOINT
+    agent = fresh(runner_agent[0])
+    with django_assert_num_queries(per_claim + PIPELINE_STARTS + SAVEPOINT):
+        first, _ = services.job_claim(agent=agent, wait=0)
+    agent = fresh(runner_agent[0])
+    with django_assert_num_queries(per_claim):
+        second, _ = services.job_claim(agent=agent, wait=0)
+    assert {first.name, second.name} == {"a", "b"}
+    assert Pipeline.objects.get(pk=two_jobs.pk).status == "running"
+    for job in Job.objects.filter(pipeline=two_jobs).select_related("job_token"):
+        assert job.status == "running" and job.job_token.job_id == job.pk and job.job_token.scopes == ["read"]
+
+
+def test_empty_queue_sweeps_then_claims_the_requeued_job(two_jobs, runner_agent):
+    """No sweep before each claim; a claim that finds nothing sweeps and tries once more."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.job_claim(agent=fresh(runner_agent[0]), wait=0)
+    services.job_claim(agent=fresh(runner_agent[0]), wait=0)
+    expired = Job.objects.filter(pipeline=two_jobs).order_by("id").first()
+    Job.objects.filter(pk=expired.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    claimed, _ = services.job_claim(agent=fresh(runner_agent[0]), wait=0)
+    assert claimed.pk == expired.pk and claimed.attempt == 2
