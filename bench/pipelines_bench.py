@@ -122,6 +122,9 @@ def trigger_to_first_log(env: dict, seed: dict, runs: int, runner_log: Path) -> 
     from pipelines.models import Job
 
     sock = socket.socket()
+    # uvicorn wraps an inherited --fd as AF_UNIX and never sets TCP_NODELAY on it: without this each
+    # response body waits ~40 ms behind Nagle for the client's delayed ACK (bench/git_bench.py found it).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
