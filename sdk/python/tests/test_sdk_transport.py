@@ -303,3 +303,24 @@ def test_a_body_that_stalls_times_out(stub):
     s = stub(answer)
     with pytest.raises(KizunaTimeoutError):
         make(s.url, timeout=0.3).request("GET", "/user")
+
+def test_clients_build_the_tls_context_once_with_verification_on(monkeypatch):
+    """Loading the CA bundle was most of a client's construction (~25 ms); the runner builds a client
+    per thread per job, and a job's first log upload waited for it."""
+    import ssl
+
+    from kizuna_sdk import transport
+
+    built = []  # every TLS context made, by httpx or by us
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(1) or real(*a, **k))
+    transport.shared_tls_context.cache_clear()
+    try:
+        clients = [KizunaClient(f"https://k{i}.example", "kzp_x") for i in range(3)]
+        context = transport.shared_tls_context()
+        assert len(built) == 1
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        for client in clients:
+            client.close()
+    finally:
+        transport.shared_tls_context.cache_clear()
