@@ -30,7 +30,7 @@ def protocol_version(git_protocol: str) -> int:
     version = 0
     for item in git_protocol.split(":"):
         key, _, value = item.partition("=")
-        if key == "version" and value.isdigit():
+        if key == "version" and value in ("0", "1", "2"):  # git ignores any other value
             version = max(version, int(value))
     return version
 

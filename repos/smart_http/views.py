@@ -140,6 +140,9 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         logger.error("repository %s has no git directory", repo.pk)
         raise GitHttpError(404, "Repository not found")
 
+    if not is_info and request.META.get("CONTENT_TYPE", "") != f"application/x-{rpc}-request":
+        # As git http-backend: a form (text/plain, sent cross-site without a preflight) is no git client.
+        raise GitHttpError(415, "Unsupported Media Type")
     policy_dir = None
     commands = []
     try:

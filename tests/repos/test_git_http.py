@@ -339,3 +339,27 @@ def test_ref_advertisement_is_framed_as_git_http_backend_frames_it(seeded, git_c
     else:
         assert body.startswith(b"001e# service=git-upload-pack\n0000")
         assert ref_sha(world.pub2, "main").encode() + b" HEAD\x00" in body
+
+
+def test_rpc_with_another_content_type_is_415_as_git_http_backend(seeded, git_client):
+    """git http-backend answered 415 to a POST whose Content-Type is not the service's request type;
+    Kizuna keeps that: a browser form (text/plain, no preflight) cannot drive receive-pack with cached
+    Basic credentials (a deletion needs no pack)."""
+    world, _ = seeded
+    main = ref_sha(world.priv2, "main")
+    url = git_client.base_url + "/w-org/priv2.git/git-receive-pack"
+    body = _pkt(f"{main} {'0' * 40} refs/heads/main\x00 report-status delete-refs\n".encode()) + b"0000"
+    for content_type in ("text/plain", "application/x-git-upload-pack-request"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            _post(url, body, {"Authorization": _basic(world.tokens["writer"]), "Content-Type": content_type})
+        assert err.value.code == 415
+    assert ref_sha(world.priv2, "main") == main
+
+
+@pytest.mark.parametrize("header, version", [("version=2", 2), ("version=1:version=2", 2), ("version=3", 0),
+                                             ("version=2:version=3", 2), ("version=02", 0), ("", 0)])
+def test_protocol_version_as_git_determines_it(header, version):
+    """Only the versions git knows count (git ignores others): the advertisement's framing follows git's."""
+    from repos.git.http_backend import protocol_version
+
+    assert protocol_version(header) == version
