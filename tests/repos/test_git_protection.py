@@ -82,3 +82,35 @@ def test_one_refused_ref_refuses_the_whole_push(setup, git_client):
                           check=False)
     assert proc.returncode != 0
     assert git.branch_sha(repo.pk, "other") is None
+
+
+def test_a_ref_named_twice_cannot_borrow_the_first_commands_rule(setup, git_client):
+    """git runs every command of a push, a ref named twice included, one after the other; each command is
+    checked with its own rule: a fast-forward of a protected branch (allowed) followed by its deletion
+    from the new tip (refused) is refused, not let through under the fast-forward's rule."""
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    from kizuna.events.models import Event
+    from tests.repos.test_git_http import _basic, _pkt
+
+    world, repo, work, admin_url, writer_url = setup
+    protect(world, repo, "release")
+    old = git.branch_sha(repo.pk, "release")
+    pushes = Event.objects.filter(type="push").count()
+    new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    pack = subprocess.run(["git", "pack-objects", "--stdout", "--revs"], input=f"{new}\n^{old}\n".encode(),
+                          cwd=work, capture_output=True, check=True).stdout
+    commands = (_pkt(f"{old} {new} refs/heads/release\x00 report-status delete-refs\n".encode())
+                + _pkt(f"{new} {'0' * 40} refs/heads/release\n".encode()) + b"0000")
+    request = urllib.request.Request(
+        git_client.base_url + "/w-org/guarded.git/git-receive-pack", data=commands + pack, method="POST",
+        headers={"Authorization": _basic(world.tokens["writer"]), "Content-Type": "application/x-git-receive-pack-request"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+    except urllib.error.HTTPError:
+        pass
+    assert git.branch_sha(repo.pk, "release") == old
+    assert Event.objects.filter(type="push").count() == pushes
