@@ -95,7 +95,7 @@ def test_a_ref_named_twice_cannot_borrow_the_first_commands_rule(setup, git_clie
     from kizuna.events.models import Event
     from tests.repos.test_git_http import _basic, _pkt
 
-    world, repo, work, admin_url, writer_url = setup
+    world, repo, work, _admin_url, _writer_url = setup
     protect(world, repo, "release")
     old = git.branch_sha(repo.pk, "release")
     pushes = Event.objects.filter(type="push").count()
