@@ -94,7 +94,7 @@ class PktReader:
 
 def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
     """The receive-pack command list: [(old, new, ref)]."""
-    commands = []
+    commands, named = [], set()
     while True:
         line = reader.read_pkt()
         if line is None:
@@ -105,10 +105,11 @@ def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
         parts = line.split(" ", 2)
         if len(parts) != 3:
             raise ValueError("malformed command")
-        if any(ref == parts[2] for _, _, ref in commands):
+        if parts[2] in named:  # a set: a scan of the list per command was quadratic in a hostile push
             # git would run both commands, one after the other, and the pre-receive hook finds a ref's
             # rule by its name: a second command could pass under the first's (a deletion under a
             # fast-forward's). git's own clients never name a ref twice.
             raise ValueError(f"{parts[2]} is named more than once")
+        named.add(parts[2])
         commands.append((parts[0], parts[1], parts[2]))
     return commands
