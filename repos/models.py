@@ -29,6 +29,16 @@ class Visibility(models.TextChoices):
 
 
 class RepositoryManager(models.Manager):
+    def locked(self, pk: int) -> "Repository":
+        """The repository row, locked until the transaction ends, with its namespace (not locked).
+
+        FOR NO KEY UPDATE, as PostgreSQL's own UPDATE of a non-key column takes: writers that lock the
+        repository still queue behind each other, but a row that merely references it (an event, an
+        issue label's link) is not held up by its foreign-key check. A plain FOR UPDATE blocked those
+        checks at COMMIT and made a labelling and a pull request's close deadlock
+        (tests/pulls/test_concurrency.py)."""
+        return self.select_for_update(no_key=True, of=("self",)).select_related("namespace").get(pk=pk)
+
     def by_path(self, org: str, name: str):
         """The repository at `org/name`, matched case-insensitively (the unique index is on LOWER(name)),
         with its namespace; None if there is none. Visibility is the caller's business.

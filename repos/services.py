@@ -75,7 +75,7 @@ def repo_create(
 
 @transaction.atomic
 def repo_update(*, actor: Actor, repo: Repository, **changes) -> Repository:
-    repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+    repo = Repository.objects.locked(repo.pk)
     before = repository_payload(repo)
     new_name = changes.pop("name", None)
     if new_name is not None and new_name != repo.name:

@@ -37,7 +37,7 @@ def comment_payload(comment: Comment) -> dict:
 
 def _lock_issue(issue: Issue) -> Issue:
     """Re-read the issue under a row lock (serialises concurrent edits of one issue)."""
-    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    locked = Issue.objects.select_for_update(no_key=True).get(pk=issue.pk)  # see RepositoryManager.locked
     # Keep the caller's already-loaded relations (repository with its namespace, author…).
     for name in ("repository", "author", "milestone", "closed_by"):
         cache = Issue._meta.get_field(name).get_cached_value(issue, default=None)

@@ -31,7 +31,7 @@ def _milestone_title(repo, title, exclude_pk=None) -> str:
 def milestone_create(*, repo: Repository, actor: Actor, title: str, description: str = "", due_on=None,
                      state: str = Milestone.State.OPEN) -> Milestone:
     # The repository row lock serialises creators; the unique constraint backs it up.
-    Repository.objects.select_for_update().filter(pk=repo.pk).values_list("pk", flat=True).get()
+    Repository.objects.locked(repo.pk)
     title = _milestone_title(repo, title)
     number = (Milestone.objects.filter(repository=repo).aggregate(m=Max("number"))["m"] or 0) + 1
     now = timezone.now()

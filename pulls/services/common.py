@@ -27,8 +27,11 @@ def _emit(type_: str, pr: PullRequest, actor: Actor, **extra) -> None:
 
 
 def _lock(pr: PullRequest) -> tuple[Repository, PullRequest]:
-    repo = Repository.objects.select_for_update().select_related("namespace").get(pk=pr.repository_id)
-    locked = PullRequest.objects.select_for_update(of=("self",)).select_related("issue").get(pk=pr.pk)
+    """Lock the repository, the pull request and its issue row, in that order. The issue row too: the
+    issue services lock it before they write its label links, and a close that wrote the links before
+    locking the issue deadlocked with a concurrent labelling (tests/pulls/test_concurrency.py)."""
+    repo = Repository.objects.locked(pr.repository_id)
+    locked = PullRequest.objects.select_for_update(no_key=True, of=("self", "issue")).select_related("issue").get(pk=pr.pk)
     locked.repository = repo
     locked.issue.repository = repo
     return repo, locked

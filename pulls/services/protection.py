@@ -13,7 +13,7 @@ from ..models import BranchProtection
 def protection_set(*, repo: Repository, branch: str, actor: Actor, **fields) -> BranchProtection:
     """PUT: the rule is replaced; omitted fields take their defaults."""
     with transaction.atomic():
-        repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+        repo = Repository.objects.locked(repo.pk)
         defaults = {name: BranchProtection._meta.get_field(name).get_default() for name in BranchProtection.FIELDS}
         values = {**defaults, **{k: v for k, v in fields.items() if k in BranchProtection.FIELDS}}
         rule, created = BranchProtection.objects.update_or_create(
@@ -25,7 +25,7 @@ def protection_set(*, repo: Repository, branch: str, actor: Actor, **fields) -> 
 
 def protection_delete(*, repo: Repository, branch: str, actor: Actor) -> None:
     with transaction.atomic():
-        repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+        repo = Repository.objects.locked(repo.pk)
         deleted, _ = BranchProtection.objects.filter(repository=repo, branch=branch).delete()
         if not deleted:
             from kizuna.api.errors import NotFound

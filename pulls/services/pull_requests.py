@@ -69,7 +69,7 @@ def pull_create(*, repo: Repository, actor: Actor, title: str, head: str, base: 
     if fields["commits"] == 0:
         raise ValidationFailed({"head": [f"no commits between {base} and {head}"]})
     with transaction.atomic():
-        repo = Repository.objects.select_for_update().select_related("namespace").get(pk=repo.pk)
+        repo = Repository.objects.locked(repo.pk)
         _check_no_duplicate(repo, head, base)
         now = timezone.now()
         issue = Issue.objects.create(repository=repo, number=next_number(repo), is_pull_request=True, title=title,

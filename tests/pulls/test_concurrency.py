@@ -153,3 +153,51 @@ def test_merges_racing_a_review_dismissal_never_land_an_unmet_rule(pr_world, rou
     else:
         assert all(exc.details.get("unmet") or exc.details.get("reason") == "merged" for exc in refused)
         assert PullRequest.objects.get(pk=pr.pk).merged is False
+
+
+@pytest.mark.postgres  # SQLite serialises writers; the lock order matters where rows are locked one by one
+@pytest.mark.django_db(transaction=True)
+def test_closing_and_labelling_one_pull_request_at_once_never_deadlocks(pr_world):
+    """Closing a pull request rewrites its label links' copy of the state (then saves the issue); labelling
+    it locks the issue, then writes the links. The close path locks the issue row with the pull request
+    (repository → pull request → issue → links), so the two queue instead of each holding what the
+    other waits for (PostgreSQL's deadlock detector aborted one of them)."""
+    from issues import services as issue_services
+
+    w = pr_world
+    actor = actor_for_user(w.admin)
+    w.clone.branch("busy", "main")
+    w.clone.commit({"busy.txt": "1\n"}, "busy")
+    w.clone.push("busy")
+    pr = services.pull_create(repo=w.repo, actor=actor, title="Busy", head="busy")
+    issue_services.issue_set_labels(issue=pr.issue, actor=actor, names=["bug"])
+    rounds, errors = 15, []
+    barrier = threading.Barrier(2)
+
+    def toggle():
+        try:
+            barrier.wait()
+            for i in range(rounds):
+                services.pull_update(pull=pr, actor=actor, state="closed" if i % 2 == 0 else "open")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    def relabel():
+        try:
+            barrier.wait()
+            for i in range(rounds):
+                issue_services.issue_set_labels(issue=pr.issue, actor=actor, names=["bug"] if i % 2 else ["feature"])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=toggle), threading.Thread(target=relabel)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    close_old_connections()
+    assert errors == []
