@@ -32,7 +32,10 @@ class PipelineSerializer(KizunaModelSerializer):
     triggered_by = ActorField()
     variables = serializers.SerializerMethodField()
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
-    jobs = serializers.SerializerMethodField()
+    # A nested field, not a method building a JobSerializer per pipeline: a list page then builds the job
+    # serializer's fields once, not 30 times (ModelSerializer.get_fields was two thirds of the page's CPU).
+    # The jobs come from the view's prefetch; a related manager's jobs know their pipeline (no query each).
+    jobs = JobSerializer(many=True, read_only=True)
     url = UrlField(Pipeline.api_path)
 
     class Meta:
@@ -42,13 +45,6 @@ class PipelineSerializer(KizunaModelSerializer):
 
     def get_variables(self, pipeline) -> list[str]:
         return sorted(pipeline.variables or {})
-
-    @extend_schema_field(JobSerializer(many=True))
-    def get_jobs(self, pipeline):
-        jobs = list(pipeline.jobs.all())
-        for job in jobs:
-            job.pipeline = pipeline  # rendered from the prefetch, no query per job
-        return JobSerializer(jobs, many=True, context=self.context).data
 
 
 class PipelineTriggerSerializer(serializers.Serializer):
