@@ -9,7 +9,8 @@ Push rules are decided here, per ref, before git sees the pack: the receive-pack
 pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` (fast-forward only) or
 `deny <reason>`, and git's `pre-receive` hook (hooks/ beside this module) enforces that: if any ref is refused the
 whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
-received into git's quarantine, so a refused or corrupt push leaves no objects behind.
+received into git's quarantine, so a refused or corrupt push leaves no objects behind. A push with
+nothing to check (every ref `allow`, or an `ff` ref being created or deleted) runs without the hook.
 """
 
 import base64
