@@ -159,13 +159,11 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
     if not ref.startswith("refs/heads/"):
         return
     branch = ref[len("refs/heads/"):]
-    prs = (
-        PullRequest.objects.select_for_update()
-        .select_related("issue")
-        .filter(repository_id=repo.pk, issue__state=Issue.State.OPEN)
-        .filter(Q(head_ref=branch) | Q(base_ref=branch))
-        .order_by("pk")
-    )
+    tracking = PullRequest.objects.filter(repository_id=repo.pk, issue__state=Issue.State.OPEN).filter(
+        Q(head_ref=branch) | Q(base_ref=branch))
+    if not tracking.exists():  # most pushes: a query of one column instead of locking and loading rows
+        return
+    prs = tracking.select_for_update().select_related("issue").order_by("pk")
     now = timezone.now()
     for pr in prs:
         pr.repository = repo

@@ -9,7 +9,8 @@ Push rules are decided here, per ref, before git sees the pack: the receive-pack
 pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` (fast-forward only) or
 `deny <reason>`, and git's `pre-receive` hook (hooks/ beside this module) enforces that: if any ref is refused the
 whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
-received into git's quarantine, so a refused or corrupt push leaves no objects behind.
+received into git's quarantine, so a refused or corrupt push leaves no objects behind. A push with
+nothing to check (every ref `allow`, or an `ff` ref being created or deleted) runs without the hook.
 """
 
 import base64
@@ -41,7 +42,10 @@ logger = logging.getLogger("kizuna.git")
 REALM = 'Basic realm="kizuna"'
 SERVICES = {"git-upload-pack", "git-receive-pack"}
 _GIT_PROTOCOL = re.compile(r"^[A-Za-z0-9=:._ -]{0,200}$")
-HOOKS_DIR = Path(__file__).resolve().parent / "hooks"  # git's core.hooksPath for every call
+HOOKS_DIR = Path(__file__).resolve().parent / "hooks"  # git's core.hooksPath
+# The same post-receive hook without pre-receive: for a push none of whose refs needs the check, git
+# then starts one shell less (a hook costs a fork and an exec of `sh` inside receive-pack).
+POST_RECEIVE_ONLY_DIR = Path(__file__).resolve().parent / "hooks-post-receive-only"
 
 
 class GitHttpError(Exception):
@@ -104,6 +108,16 @@ def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str,
     return policy.push_ref_rule(principal, repo, ref, deleting=git.is_zero(new), token=token)
 
 
+def needs_pre_receive(mode: str, old: str, new: str) -> bool:
+    """Whether the pre-receive hook has anything to enforce for this ref: a refusal, or a fast-forward
+    check of an update (the hook lets a creation or a deletion under `ff` pass, and `allow` always)."""
+    if mode == "allow":
+        return False
+    if mode == "ff":
+        return not git.is_zero(old) and not git.is_zero(new)
+    return True
+
+
 def _service_of(request, path_service: str) -> str:
     if path_service == "info/refs":
         service = request.GET.get("service", "")
@@ -128,14 +142,16 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         return _text(405, "Method not allowed")
     principal, token = credentials(request)
     anonymous = principal is None
-    repo = find_repository(org, repo_name)
     push = rpc == "git-receive-pack"
+    if push and anonymous:
+        # The answer is 401 whether the repository exists or not, so the challenge every push starts
+        # with (git sends its token only after one) costs no query and no database connection.
+        raise GitHttpError(401, "Authentication required")
+    repo = find_repository(org, repo_name)
     if repo is None or not policy.can_read(principal, repo):
         if anonymous:
             raise GitHttpError(401, "Authentication required")
         raise GitHttpError(404, "Repository not found")
-    if push and anonymous:
-        raise GitHttpError(401, "Authentication required")
     if not git.repo_path(repo.pk).is_dir():
         logger.error("repository %s has no git directory", repo.pk)
         raise GitHttpError(404, "Repository not found")
@@ -145,6 +161,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         raise GitHttpError(415, "Unsupported Media Type")
     policy_dir = None
     commands = []
+    check = True  # whether git runs the pre-receive hook (a push's refs may say it has nothing to do)
     try:
         chunks = body_chunks(request) if not is_info else iter(())
     except UnsupportedEncoding as exc:
@@ -157,10 +174,11 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
         chunks = reader.replay()
         policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
-        lines = []
+        lines, check = [], False
         for old, new, ref in commands:
             mode, reason = ref_rule(repo, principal, token, old, new, ref)
             lines.append(f"{mode} {ref} {reason}".rstrip())
+            check = check or needs_pre_receive(mode, old, new)
         with open(os.path.join(policy_dir, "policy"), "w") as fh:
             fh.write("\n".join(lines) + "\n")
         open(os.path.join(policy_dir, "log"), "w").close()
@@ -177,7 +195,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
             remote_addr=client_ip(request) or "",
             git_protocol=protocol,
-            hooks_dir=HOOKS_DIR,
+            hooks_dir=HOOKS_DIR if check else POST_RECEIVE_ONLY_DIR,
             push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
             push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
         )

@@ -14,6 +14,7 @@ from kizuna.accounts.models import Token
 from kizuna.events.models import Event
 from repos import git
 from repos.models import Repository
+from repos.smart_http.views import needs_pre_receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,6 +92,37 @@ def test_writer_pushes_and_rest_shows_history(seeded, git_client, api):
     assert push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:main").returncode == 0
     git_client.run("fetch", "-q", "origin", cwd=other)
     assert git_client.run("rev-parse", "origin/main", cwd=other).stdout.strip() == ref_sha(world.priv2, "main")
+
+
+def test_push_needing_no_check_runs_without_pre_receive_and_is_recorded(seeded, git_client):
+    """A new branch under `allow`: git runs only the post-receive hook, and the push is recorded."""
+    world, work = seeded
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:refs/heads/topic")
+    assert proc.returncode == 0, output(proc)
+    new = ref_sha(world.priv2, "refs/heads/topic")
+    event = Event.objects.filter(type="push", repository=world.priv2).get()
+    assert (event.payload["ref"], event.payload["before"], event.payload["after"]) == ("refs/heads/topic", git.ZERO_SHA, new)
+
+
+@pytest.mark.parametrize("mode, old, new, needed", [
+    ("allow", "a" * 40, "b" * 40, False),
+    ("ff", "a" * 40, "b" * 40, True),
+    ("ff", git.ZERO_SHA, "b" * 40, False),  # a creation: nothing to be an ancestor of
+    ("ff", "a" * 40, git.ZERO_SHA, False),  # a deletion the rules let through
+    ("deny", git.ZERO_SHA, "b" * 40, True),
+    ("", "a" * 40, "b" * 40, True),
+])
+def test_pre_receive_runs_when_a_ref_needs_it(mode, old, new, needed):
+    assert needs_pre_receive(mode, old, new) is needed
+
+
+def test_anonymous_push_challenge_costs_no_query(seeded, client, django_assert_num_queries):
+    """git sends its token only after a 401: that first round trip of every push touches no database,
+    for a public, a private or a missing repository alike."""
+    for path in ("w-org/pub2", "w-org/priv2", "w-org/nope"):
+        with django_assert_num_queries(0):
+            response = client.get(f"/{path}.git/info/refs?service=git-receive-pack")
+        assert response.status_code == 401 and response["WWW-Authenticate"] == 'Basic realm="kizuna"'
 
 
 def test_refused_pushes_say_why_and_write_nothing(seeded, git_client, make_user, make_token):
