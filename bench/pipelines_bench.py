@@ -94,7 +94,16 @@ def kizuna_claims(agent_pk) -> list[int]:
     return ids
 
 
-def floor_claims(seed: dict, i: int) -> list[int]:
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend on this machine has used so far (/proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine, or another user's /proc
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def floor_claims(seed: dict, i: int, cpu: dict) -> list[int]:
     """The least a PostgreSQL claim can be, by hand with psycopg on the same tables: the locked pick of the
     oldest claimable job, the token's INSERT, the job's UPDATE, the event's INSERT, the commit. No
     authorization filter, no webhooks' look-up, no pipeline status: a floor, not a claim service."""
@@ -111,12 +120,15 @@ def floor_claims(seed: dict, i: int) -> list[int]:
     connection.close()
     ids = []
     with psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")}) as conn:
+        cpu["backend"] = conn.info.backend_pid
+        cpu["db_start"] = backend_cpu(conn.info.backend_pid)
         while True:
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute(f"SELECT id FROM {job} WHERE status = 'pending' AND runnable ORDER BY id "
                             "LIMIT 1 FOR UPDATE SKIP LOCKED")
                 row = cur.fetchone()
                 if row is None:
+                    cpu["db_end"] = backend_cpu(conn.info.backend_pid)
                     return ids
                 raw = secrets.token_hex(20)
                 cur.execute(f"INSERT INTO {token} (kind, name, digest, hint, scopes, repository_id, job_id, internal, "
@@ -134,6 +146,27 @@ def floor_claims(seed: dict, i: int) -> list[int]:
             ids.append(row[0])
 
 
+def _claim_run(mode: str, seed: dict, i: int) -> tuple:
+    """(start, end, ids, error, Python CPU s, PostgreSQL backend CPU s) of one claimer draining the queue."""
+    from django.db import connection
+
+    cpu = {}
+    if mode != "floor":
+        connection.ensure_connection()
+        cpu["db_start"] = backend_cpu(connection.connection.info.backend_pid)
+    start, python, ids, error = time.monotonic(), time.process_time(), [], None
+    try:
+        if mode == "floor":
+            ids = floor_claims(seed, i, cpu)
+        else:
+            ids = kizuna_claims(seed["agents"][i])
+            cpu["db_end"] = backend_cpu(connection.connection.info.backend_pid)
+    except Exception as exc:  # e.g. SQLite's "database is locked" under many writers
+        error = f"{type(exc).__name__}: {exc}"
+    end, python = time.monotonic(), time.process_time() - python
+    return start, end, ids, error, python, cpu.get("db_end", float("nan")) - cpu.get("db_start", float("nan"))
+
+
 def _claimer(mode: str, seed: dict, i: int, barrier, results) -> None:
     """One claiming process (as a gunicorn worker would be): its own Django setup and connection."""
     import django
@@ -145,12 +178,7 @@ def _claimer(mode: str, seed: dict, i: int, barrier, results) -> None:
 
     connection.ensure_connection()
     barrier.wait()
-    start, ids, error = time.monotonic(), [], None
-    try:
-        ids = floor_claims(seed, i) if mode == "floor" else kizuna_claims(seed["agents"][i])
-    except Exception as exc:  # e.g. SQLite's "database is locked" under many writers
-        error = f"{type(exc).__name__}: {exc}"
-    results.put((start, time.monotonic(), ids, error))
+    results.put(_claim_run(mode, seed, i))
     connection.close()
 
 
@@ -172,14 +200,10 @@ def claim_throughput(jobs: int, claimers: int, mode: str = "kizuna", threads: bo
 
         def work(i):
             barrier.wait()
-            start, ids, error = time.monotonic(), [], None
             try:
-                ids = floor_claims(seed, i) if mode == "floor" else kizuna_claims(seed["agents"][i])
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                results.put(_claim_run(mode, seed, i))
             finally:
                 connection.close()
-            results.put((start, time.monotonic(), ids, error))
 
         workers = [threading.Thread(target=work, args=(i,)) for i in range(claimers)]
     else:
@@ -191,16 +215,20 @@ def claim_throughput(jobs: int, claimers: int, mode: str = "kizuna", threads: bo
     done = [results.get() for _ in workers]
     for w in workers:
         w.join()
-    elapsed = max(end for _, end, _, _ in done) - min(start for start, _, _, _ in done)
-    ids = [pk for _, _, mine, _ in done for pk in mine]
-    errors = [error for *_, error in done if error]
+    elapsed = max(end for _, end, *_ in done) - min(start for start, *_ in done)
+    ids = [pk for _, _, mine, *_ in done for pk in mine]
+    errors = [error for _, _, _, error, *_ in done if error]
     if errors:
         print(f"  ({len(errors)} of {claimers} claimers stopped: {'; '.join(sorted(set(errors)))[:300]})", flush=True)
     assert len(ids) == len(set(ids)) == jobs, (len(ids), len(set(ids)), jobs)  # each job exactly once
     assert not Job.objects.filter(status="pending", runnable=True).exists()  # all drained
     Job.objects.filter(status="running").update(status="canceled", lease_expires_at=None)  # nobody runs them
     connection.close()
-    return jobs / elapsed
+    # CPU per claim, Python (the claimers; with --threads, the process's CPU as the threads saw it) and
+    # PostgreSQL (each claimer's backend): what 2 cores can afford, whatever else the machine runs.
+    python_ms = (max(d[4] for d in done) if threads else sum(d[4] for d in done)) / jobs * 1000
+    db_ms = sum(d[5] for d in done) / jobs * 1000
+    return jobs / elapsed, python_ms, db_ms
 
 
 def trigger_to_first_log(env: dict, seed: dict, runs: int, runner_log: Path) -> list[dict]:
@@ -319,10 +347,11 @@ def main():
     for claimers in [int(c) for c in claimer_counts.split(",")]:
         for _ in range(args.rounds):
             for mode in ("kizuna", "floor") if floor else ("kizuna",):
-                rate = claim_throughput(args.jobs, claimers, mode, args.threads)
+                rate, python_ms, db_ms = claim_throughput(args.jobs, claimers, mode, args.threads)
                 what = "claim throughput" if mode == "kizuna" else "floor (psycopg by hand)"
                 print(f"| {what}, {claimers} concurrent claimer(s) ({how}), {args.jobs} jobs | {rate:,.0f} claims/s "
-                      f"(load {os.getloadavg()[0]:.1f}) |", flush=True)
+                      f"(CPU per claim: Python {python_ms:.2f} ms, PostgreSQL backend {db_ms:.2f} ms; "
+                      f"load {os.getloadavg()[0]:.1f}) |", flush=True)
     if args.latency_runs <= 0:
         return
     runner_log = var / "runner.log"  # its requests with time stamps (httpx logs each one at INFO)
