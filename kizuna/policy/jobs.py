@@ -10,7 +10,12 @@ from django.db.models import Q
 
 from kizuna.api.errors import Forbidden
 
-from .repositories import allowed, check_agent, repos_with_role_compiled_q, repos_with_role_q
+from .repositories import (
+    allowed,
+    check_agent,
+    repos_with_role_compiled_q,
+    repos_with_role_q,
+)
 from .rules import Action
 from .subjects import principal_kind, require_signed_in
 
