@@ -15,6 +15,7 @@ postgres://postgres@127.0.0.1:5432/kizuna_bench). Prints a Markdown table for do
 import argparse
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import secrets
@@ -151,7 +152,8 @@ def _claim_run(mode: str, seed: dict, i: int) -> tuple:
     from django.db import connection
 
     cpu = {}
-    if mode != "floor":
+    postgres = mode != "floor" and connection.vendor == "postgresql"  # SQLite has no server process
+    if postgres:
         connection.ensure_connection()
         cpu["db_start"] = backend_cpu(connection.connection.info.backend_pid)
     start, python, ids, error = time.monotonic(), time.process_time(), [], None
@@ -160,8 +162,9 @@ def _claim_run(mode: str, seed: dict, i: int) -> tuple:
             ids = floor_claims(seed, i, cpu)
         else:
             ids = kizuna_claims(seed["agents"][i])
-            cpu["db_end"] = backend_cpu(connection.connection.info.backend_pid)
-    except Exception as exc:  # e.g. SQLite's "database is locked" under many writers
+            if postgres:
+                cpu["db_end"] = backend_cpu(connection.connection.info.backend_pid)
+    except Exception as exc:  # noqa: BLE001 — e.g. SQLite's "database is locked" under many writers
         error = f"{type(exc).__name__}: {exc}"
     end, python = time.monotonic(), time.process_time() - python
     return start, end, ids, error, python, cpu.get("db_end", float("nan")) - cpu.get("db_start", float("nan"))
@@ -350,7 +353,8 @@ def main():
                 rate, python_ms, db_ms = claim_throughput(args.jobs, claimers, mode, args.threads)
                 what = "claim throughput" if mode == "kizuna" else "floor (psycopg by hand)"
                 print(f"| {what}, {claimers} concurrent claimer(s) ({how}), {args.jobs} jobs | {rate:,.0f} claims/s "
-                      f"(CPU per claim: Python {python_ms:.2f} ms, PostgreSQL backend {db_ms:.2f} ms; "
+                      f"(CPU per claim: Python {python_ms:.2f} ms" + ("" if math.isnan(db_ms) else  # SQLite
+                                                                    f", PostgreSQL backend {db_ms:.2f} ms") + "; "
                       f"load {os.getloadavg()[0]:.1f}) |", flush=True)
     if args.latency_runs <= 0:
         return
