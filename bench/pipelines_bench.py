@@ -1,7 +1,11 @@
 """Pipelines benchmark: job claim throughput, and trigger-to-first-log latency through a live server.
 
-    .venv/bin/python bench/pipelines_bench.py [--jobs 2000] [--claimers 1,4,16] [--latency-runs 10] \
-        [--database-url postgres://…] [--redis-url redis://127.0.0.1:6379/N]
+    .venv/bin/python bench/pipelines_bench.py [--jobs 2000] [--claimers 1,4,16] [--rounds 1] [--threads] \
+        [--no-floor] [--latency-runs 10] [--database-url postgres://…] [--redis-url redis://127.0.0.1:6379/N]
+
+Claimers are separate processes (each its own Django setup and connection, as gunicorn workers are) unless
+--threads. On PostgreSQL each claim run is followed by a floor run: the same number of processes claiming
+the same number of jobs with the minimal exactly-once transaction written by hand (`floor_claims`).
 
 Runs against a throw-away SQLite database under a temporary directory, or against the PostgreSQL
 server named by --database-url (a database this script may create tables in, e.g.
@@ -9,7 +13,10 @@ postgres://postgres@127.0.0.1:5432/kizuna_bench). Prints a Markdown table for do
 """
 
 import argparse
+import hashlib
 import json
+import math
+import multiprocessing
 import os
 import secrets
 import signal
@@ -45,17 +52,16 @@ def django_env(var: Path, database_url: str | None, redis_url: str | None) -> di
     }
 
 
-def claim_throughput(jobs: int, claimers: int) -> float:
-    """Claims per second by `claimers` threads draining `jobs` queued jobs (in-process, service level)."""
-    import django
-    from django.db import connection
+def seed_jobs(jobs: int, claimers: int) -> dict:
+    """`jobs` runnable jobs (pipelines of 100) and one agent per claimer; every older pending job canceled."""
+    from django.db import connection, transaction
 
-    django.setup()
     from agents.models import Agent
     from kizuna.accounts import services as accounts
-    from pipelines.services import jobs as job_protocol
+    from kizuna.accounts.actors import actor_for_agent
     from pipelines.models import Job, Pipeline
     from repos.models import Repository
+    from repos.services import next_pipeline_number
 
     repo = Repository.objects.get(name="app")
     owner = repo.namespace.user
@@ -65,48 +71,167 @@ def claim_throughput(jobs: int, claimers: int) -> float:
               for i in range(claimers)]
     Job.objects.filter(status="pending").update(status="canceled")
     per = 100
-    from django.db import transaction
-    from repos.services import next_pipeline_number
-
     for n in range(0, jobs, per):
         with transaction.atomic():
             number = next_pipeline_number(repo)
         p = Pipeline.objects.create(repository=repo, number=number, ref="main", sha="0" * 40, trigger="api", triggered_by=actor)
         Job.objects.bulk_create([Job(pipeline=p, repository=repo, name=f"j{i}", steps=[{"run": "true"}], runnable=True)
                                  for i in range(min(per, jobs - n))])
+    seed = {"agents": [a.pk for a in agents], "repository": repo.pk, "namespace": repo.namespace_id,
+            "actors": [actor_for_agent(a).pk for a in agents], "operator_actor": actor.pk}
     connection.close()
-    claimed = [[] for _ in range(claimers)]
-    errors = []
-    barrier = threading.Barrier(claimers + 1)
+    return seed
 
-    def work(i):
-        barrier.wait()
-        try:
-            # The service the claim endpoint calls (lease sweep included), without the long-poll wait.
-            # A fresh agent row per claim, with its operator, as the API's token authentication loads it.
-            while (got := job_protocol.job_claim(agent=Agent.objects.select_related("operator").get(pk=agents[i].pk),
-                                                 wait=0)) is not None:
-                claimed[i].append(got[0].pk)
-        except Exception as exc:  # e.g. SQLite's "database is locked" under many writers
-            errors.append(type(exc).__name__)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(claimers)]
-    for t in threads:
-        t.start()
+def kizuna_claims(agent_pk) -> list[int]:
+    """Drain the queue through `job_claim(wait=0)` — the service the claim endpoint calls, lease sweep
+    included — with a fresh agent row per claim, with its operator, as the API's token authentication loads it."""
+    from agents.models import Agent
+    from pipelines.services import jobs as job_protocol
+
+    ids = []
+    while (got := job_protocol.job_claim(agent=Agent.objects.select_related("operator").get(pk=agent_pk), wait=0)) is not None:
+        ids.append(got[0].pk)
+    return ids
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend on this machine has used so far (/proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine, or another user's /proc
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def floor_claims(seed: dict, i: int, cpu: dict) -> list[int]:
+    """The least a PostgreSQL claim can be, by hand with psycopg on the same tables: the locked pick of the
+    oldest claimable job, the token's INSERT, the job's UPDATE, the event's INSERT, the commit. No
+    authorization filter, no webhooks' look-up, no pipeline status: a floor, not a claim service."""
+    import psycopg
+    from django.db import connection
+
+    from kizuna.accounts.models import Token
+    from kizuna.events.models import Event
+    from pipelines.models import Job
+
+    job, token, event = Job._meta.db_table, Token._meta.db_table, Event._meta.db_table
+    connection.ensure_connection()
+    params = connection.get_connection_params()
+    connection.close()
+    ids = []
+    with psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")}) as conn:
+        cpu["backend"] = conn.info.backend_pid
+        cpu["db_start"] = backend_cpu(conn.info.backend_pid)
+        while True:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(f"SELECT id FROM {job} WHERE status = 'pending' AND runnable ORDER BY id "
+                            "LIMIT 1 FOR UPDATE SKIP LOCKED")
+                row = cur.fetchone()
+                if row is None:
+                    cpu["db_end"] = backend_cpu(conn.info.backend_pid)
+                    return ids
+                raw = secrets.token_hex(20)
+                cur.execute(f"INSERT INTO {token} (kind, name, digest, hint, scopes, repository_id, job_id, internal, "
+                            "created_at, expires_at) VALUES ('job', %s, %s, %s, '[\"read\"]', %s, %s, false, now(), "
+                            "now() + interval '2 hours') RETURNING id",
+                            (f"job-{row[0]}", hashlib.sha256(raw.encode()).hexdigest(), raw[:8], seed["repository"], row[0]))
+                token_id = cur.fetchone()[0]
+                cur.execute(f"UPDATE {job} SET status = 'running', agent_id = %s, started_at = now(), "
+                            "lease_expires_at = now() + interval '1 hour', job_token_id = %s WHERE id = %s",
+                            (seed["agents"][i], token_id, row[0]))
+                cur.execute(f"INSERT INTO {event} (type, repository_id, namespace_id, actor_id, on_behalf_of_id, payload, "
+                            "created_at) VALUES ('job.status_changed', %s, %s, %s, %s, %s, now())",
+                            (seed["repository"], seed["namespace"], seed["actors"][i], seed["operator_actor"],
+                             json.dumps({"job": {"id": row[0], "status": "running"}})))
+            ids.append(row[0])
+
+
+def _claim_run(mode: str, seed: dict, i: int) -> tuple:
+    """(start, end, ids, error, Python CPU s, PostgreSQL backend CPU s) of one claimer draining the queue."""
+    from django.db import connection
+
+    cpu = {}
+    postgres = mode != "floor" and connection.vendor == "postgresql"  # SQLite has no server process
+    if postgres:
+        connection.ensure_connection()
+        cpu["db_start"] = backend_cpu(connection.connection.info.backend_pid)
+    start, python, ids, error = time.monotonic(), time.process_time(), [], None
+    try:
+        if mode == "floor":
+            ids = floor_claims(seed, i, cpu)
+        else:
+            ids = kizuna_claims(seed["agents"][i])
+            if postgres:
+                cpu["db_end"] = backend_cpu(connection.connection.info.backend_pid)
+    except Exception as exc:  # noqa: BLE001 — e.g. SQLite's "database is locked" under many writers
+        error = f"{type(exc).__name__}: {exc}"
+    end, python = time.monotonic(), time.process_time() - python
+    return start, end, ids, error, python, cpu.get("db_end", float("nan")) - cpu.get("db_start", float("nan"))
+
+
+def _claimer(mode: str, seed: dict, i: int, barrier, results) -> None:
+    """One claiming process (as a gunicorn worker would be): its own Django setup and connection."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from pipelines.services import jobs  # noqa: F401 — imported before the clock starts
+
+    connection.ensure_connection()
     barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    ids = [pk for mine in claimed for pk in mine]
-    assert len(ids) == len(set(ids)) == jobs, (len(ids), len(set(ids)), jobs)  # each job exactly once
+    results.put(_claim_run(mode, seed, i))
+    connection.close()
+
+
+def claim_throughput(jobs: int, claimers: int, mode: str = "kizuna", threads: bool = False) -> float:
+    """Claims per second by `claimers` processes (or threads of this one) draining `jobs` queued jobs;
+    checks that every job was claimed exactly once (no id twice, none left)."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from pipelines.models import Job
+
+    seed = seed_jobs(jobs, claimers)
+    if threads:
+        import queue
+
+        barrier, results = threading.Barrier(claimers), queue.Queue()
+
+        def work(i):
+            barrier.wait()
+            try:
+                results.put(_claim_run(mode, seed, i))
+            finally:
+                connection.close()
+
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(claimers)]
+    else:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter each, nothing shared
+        barrier, results = context.Barrier(claimers), context.Queue()
+        workers = [context.Process(target=_claimer, args=(mode, seed, i, barrier, results)) for i in range(claimers)]
+    for w in workers:
+        w.start()
+    done = [results.get() for _ in workers]
+    for w in workers:
+        w.join()
+    elapsed = max(end for _, end, *_ in done) - min(start for start, *_ in done)
+    ids = [pk for _, _, mine, *_ in done for pk in mine]
+    errors = [error for _, _, _, error, *_ in done if error]
     if errors:
-        print(f"  ({len(errors)} of {claimers} claimers stopped: {', '.join(sorted(set(errors)))})", flush=True)
+        print(f"  ({len(errors)} of {claimers} claimers stopped: {'; '.join(sorted(set(errors)))[:300]})", flush=True)
+    assert len(ids) == len(set(ids)) == jobs, (len(ids), len(set(ids)), jobs)  # each job exactly once
+    assert not Job.objects.filter(status="pending", runnable=True).exists()  # all drained
     Job.objects.filter(status="running").update(status="canceled", lease_expires_at=None)  # nobody runs them
     connection.close()
-    return jobs / elapsed
+    # CPU per claim, Python (the claimers; with --threads, the process's CPU as the threads saw it) and
+    # PostgreSQL (each claimer's backend): what 2 cores can afford, whatever else the machine runs.
+    python_ms = (max(d[4] for d in done) if threads else sum(d[4] for d in done)) / jobs * 1000
+    db_ms = sum(d[5] for d in done) / jobs * 1000
+    return jobs / elapsed, python_ms, db_ms
 
 
 def trigger_to_first_log(env: dict, seed: dict, runs: int, runner_log: Path) -> list[dict]:
@@ -201,6 +326,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--claimers", default=None, help="default: 1,4,16 on PostgreSQL, 1 on SQLite (one writer at a time)")
+    parser.add_argument("--rounds", type=int, default=1, help="claim runs per claimer count, Kizuna and floor alternating")
+    parser.add_argument("--no-floor", action="store_true", help="PostgreSQL: skip the hand-written floor claims")
+    parser.add_argument("--threads", action="store_true", help="claimers as threads of this process (one GIL)")
     parser.add_argument("--latency-runs", type=int, default=10)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default=None, help="e.g. redis://127.0.0.1:6379/11 (default: no Redis, claimers poll)")
@@ -214,11 +342,20 @@ def main():
                          capture_output=True, text=True).stdout
     seed = json.loads(out.strip().splitlines()[-1])
     backend = "PostgreSQL" if args.database_url else "SQLite"
+    how = "threads of one process" if args.threads else "processes"
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
     print(f"| measure ({backend}) | value |\n|---|---|")
     claimer_counts = args.claimers or ("1,4,16" if args.database_url else "1")
+    floor = args.database_url and not args.no_floor
     for claimers in [int(c) for c in claimer_counts.split(",")]:
-        rate = claim_throughput(args.jobs, claimers)
-        print(f"| claim throughput, {claimers} concurrent claimer(s), {args.jobs} jobs | {rate:,.0f} claims/s |", flush=True)
+        for _ in range(args.rounds):
+            for mode in ("kizuna", "floor") if floor else ("kizuna",):
+                rate, python_ms, db_ms = claim_throughput(args.jobs, claimers, mode, args.threads)
+                what = "claim throughput" if mode == "kizuna" else "floor (psycopg by hand)"
+                print(f"| {what}, {claimers} concurrent claimer(s) ({how}), {args.jobs} jobs | {rate:,.0f} claims/s "
+                      f"(CPU per claim: Python {python_ms:.2f} ms" + ("" if math.isnan(db_ms) else  # SQLite
+                                                                    f", PostgreSQL backend {db_ms:.2f} ms") + "; "
+                      f"load {os.getloadavg()[0]:.1f}) |", flush=True)
     if args.latency_runs <= 0:
         return
     runner_log = var / "runner.log"  # its requests with time stamps (httpx logs each one at INFO)

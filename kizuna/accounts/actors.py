@@ -7,6 +7,8 @@ the event log (kizuna/events/log.py) can use them too.
 
 from django.db.models import Q
 
+from kizuna.statements import Param, statement
+
 from .models import Actor, User
 from .principals import principal_kind
 
@@ -28,10 +30,16 @@ def actor_for_agent(agent) -> Actor:
     cached = agent.__dict__.get("_kizuna_actor")
     if cached is not None:
         return cached
-    wanted = Q(agent_id=agent.pk)
-    if agent.operator_id is not None:
-        wanted |= Q(user_id=agent.operator_id)
-    rows = list(Actor.objects.filter(wanted))
+    values = {"agent": agent.pk, "operator": agent.operator_id}
+
+    def build():  # every agent write asks (a job claim, each log upload's event): compiled once
+        # The agent's key is a UUID: bound as one (a CharField would bind it with dashes, which SQLite's hex misses).
+        wanted = Q(agent_id=Param("agent", agent.pk, Actor._meta.get_field("agent").target_field))
+        if agent.operator_id is not None:
+            wanted |= Q(user_id=Param("operator", agent.operator_id))
+        return Actor.objects.filter(wanted)
+
+    rows = statement(("accounts.actors_of_agent", agent.operator_id is not None), build, values).instances(values)
     cached = next((a for a in rows if a.agent_id == agent.pk), None)
     if cached is None:
         cached, _ = Actor.objects.get_or_create(agent=agent, defaults={"type": Actor.Type.AGENT, "login": agent.name})

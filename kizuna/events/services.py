@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kizuna.accounts.models import Actor
+from kizuna.statements import Param, statement
 
 from .models import Event, Webhook, WebhookDelivery
 
@@ -50,10 +51,16 @@ def create_deliveries_for_event(*, event: Event, **signal) -> list[WebhookDelive
     Repository events go to the repository's hooks and its organisation's hooks; events without a
     repository (member.*, organization.*) go to the organisation's hooks.
     """
-    scope = Q(namespace_id=event.namespace_id) if event.namespace_id else Q(pk__in=[])
-    if event.repository_id:
-        scope |= Q(repository_id=event.repository_id)
-    hooks = [h for h in Webhook.objects.filter(scope, active=True) if h.wants(event.webhook_event)]
+    values = {"namespace": event.namespace_id, "repository": event.repository_id}
+
+    def build():  # every event asks: compiled once per shape (kizuna.statements)
+        scope = Q(namespace_id=Param("namespace", event.namespace_id)) if event.namespace_id else Q(pk__in=[])
+        if event.repository_id:
+            scope |= Q(repository_id=Param("repository", event.repository_id))
+        return Webhook.objects.filter(scope, active=True)
+
+    shape = ("events.hooks_of", event.namespace_id is not None, event.repository_id is not None)
+    hooks = [h for h in statement(shape, build, values).instances(values) if h.wants(event.webhook_event)]
     if not hooks:
         return []
     from .payloads import hook_base, webhook_body

@@ -24,7 +24,7 @@ from .agents import (
     may_manage_agent,
 )
 from .events import EventViewer, changes_access, is_admin_event, repo_events_q, stream_viewer
-from .jobs import check_job_runner, job_repos_q, job_token_alive
+from .jobs import check_job_runner, job_repos_compiled_q, job_repos_q, job_token_alive
 from .namespaces import check_create_repo, check_members, check_namespace_admin
 from .protection import check_mergeable, protection_of, protections, unmet_rules
 from .querysets import restrict
@@ -53,7 +53,7 @@ __all__ = [
     "Action", "EventViewer", "Rule", "agents_q", "check_agent_change", "allowed", "can_read", "changes_access", "check", "check_agent",
     "check_create_repo", "check_grant_trust", "check_job_runner", "check_manage_agent", "check_members",
     "check_mergeable", "check_namespace_admin", "check_scope", "forget_roles", "is_admin_event",
-    "is_internal", "is_staff", "is_superuser", "job_repos_q", "job_token_alive", "max_grantable_trust",
+    "is_internal", "is_staff", "is_superuser", "job_repos_compiled_q", "job_repos_q", "job_token_alive", "max_grantable_trust",
     "may_manage_agent", "member_repos_q", "merge_action", "namespace_role", "own_or", "principal_kind",
     "protection_of", "protections", "push_action", "push_ref_rule", "repo_events_q", "repo_role",
     "require", "require_signed_in", "require_user", "restrict", "settings_actions", "stream_viewer",

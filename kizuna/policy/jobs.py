@@ -10,7 +10,12 @@ from django.db.models import Q
 
 from kizuna.api.errors import Forbidden
 
-from .repositories import allowed, check_agent, repos_with_role_q
+from .repositories import (
+    allowed,
+    check_agent,
+    repos_with_role_compiled_q,
+    repos_with_role_q,
+)
 from .rules import Action
 from .subjects import principal_kind, require_signed_in
 
@@ -25,6 +30,11 @@ def check_job_runner(principal) -> None:
 def job_repos_q(agent, prefix: str = "") -> Q:
     """Repositories whose jobs `agent` may run (a Q over Repository, or through `prefix`)."""
     return repos_with_role_q(agent, Action.RULES[Action.RUN_JOB].role, prefix)
+
+
+def job_repos_compiled_q(agent, prefix: str = "") -> tuple[tuple, Q, dict]:
+    """`job_repos_q` for a statement compiled once per shape: (shape, Q, values) (repos_with_role_compiled_q)."""
+    return repos_with_role_compiled_q(agent, Action.RULES[Action.RUN_JOB].role, prefix)
 
 
 def job_token_alive(token) -> bool:

@@ -67,13 +67,15 @@ def can_read(principal, repo) -> bool:
     return repo.is_public or repo_role(principal, repo) is not None
 
 
-def namespaces_with_role_q(user, role: str, field: str = "namespace_id") -> Q:
-    """A Q over `field` (a namespace id): namespaces where `user` has at least `role`."""
+def namespaces_with_role_q(user, role: str, field: str = "namespace_id", *, user_id=None) -> Q:
+    """A Q over `field` (a namespace id): namespaces where `user` has at least `role`. `user_id`: what
+    stands for `user.pk` in the SQL (a compiled statement's `Param`)."""
     ranks = [r for r, rank in ROLE_RANK.items() if r is not None and rank >= ROLE_RANK[role]]
-    member_of = Membership.objects.filter(user_id=user.pk, role__in=ranks).values("namespace_id")
+    user_id = user.pk if user_id is None else user_id
+    member_of = Membership.objects.filter(user_id=user_id, role__in=ranks).values("namespace_id")
     prefix = field[: -len("namespace_id")]
     # A subquery, not a join through memberships: a join would repeat rows once per member.
-    return Q(**{f"{prefix}namespace__user_id": user.pk}) | Q(**{f"{field}__in": member_of})
+    return Q(**{f"{prefix}namespace__user_id": user_id}) | Q(**{f"{field}__in": member_of})
 
 
 def visible_repos_q(principal, prefix: str = "") -> Q:
@@ -91,12 +93,20 @@ def visible_repos_q(principal, prefix: str = "") -> Q:
 
 def repos_with_role_q(principal, role: str, prefix: str = "") -> Q:
     """Repositories where the principal's user (an agent's operator) holds at least `role`."""
+    return repos_with_role_compiled_q(principal, role, prefix, compiled=False)[1]
+
+
+def repos_with_role_compiled_q(principal, role: str, prefix: str = "", *, compiled: bool = True) -> tuple[tuple, Q, dict]:
+    """`repos_with_role_q` for a statement compiled once per shape (kizuna.statements): (shape, Q, values),
+    the user's id a `Param` filled from `values`; the shape names which form the Q takes."""
     user = acting_user(principal)
     if user is None or not user.is_active:
-        return Q(pk__in=[])
+        return ("none",), Q(pk__in=[]), {}
     if is_superuser(user):
-        return Q()
-    return namespaces_with_role_q(user, role, f"{prefix}namespace_id")
+        return ("all",), Q(), {}
+    values = {"policy.user": user.pk}
+    user_id = Param("policy.user", user.pk) if compiled else None
+    return ("member", role), namespaces_with_role_q(user, role, f"{prefix}namespace_id", user_id=user_id), values
 
 
 def member_repos_q(principal, prefix: str = "") -> Q:

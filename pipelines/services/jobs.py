@@ -14,7 +14,8 @@ from kizuna import pubsub
 from kizuna.accounts.actors import actor_for_agent
 from kizuna.accounts.services import job_token_create
 from kizuna.api.errors import Conflict, NotFound, ValidationFailed
-from kizuna.policy import job_repos_q
+from kizuna.policy import job_repos_compiled_q, job_repos_q
+from kizuna.statements import statement
 
 from ..models import Job, Status
 from .rollup import advance, job_event, lock_pipeline, refresh_pipeline, revoke_job_token
@@ -27,8 +28,9 @@ def lease_seconds() -> int:
     return int(settings.KIZUNA_JOB_LEASE_SECONDS)
 
 
-def _claimable(agent):
-    return Job.objects.filter(status=Status.PENDING, runnable=True).filter(job_repos_q(agent, "repository__"))
+def _claimable(eligible):
+    """Jobs waiting for an agent in the repositories `eligible` (the policy's Q) lets it run."""
+    return Job.objects.filter(status=Status.PENDING, runnable=True).filter(eligible)
 
 
 _WITH_PIPELINE = ("pipeline__repository__namespace", "pipeline__triggered_by")
@@ -38,12 +40,21 @@ def _take_next(agent, now, lease) -> Job | None:
     """The oldest claimable job, now ours until the transaction ends; None when there is none.
 
     PostgreSQL: one SELECT … FOR UPDATE SKIP LOCKED that also brings the pipeline and repository the
-    token and the event need (claimers never wait for each other's rows). SQLite (and any backend
-    without SKIP LOCKED): a conditional UPDATE decides who wins, then the winner reads its job.
+    token and the event need (claimers never wait for each other's rows), compiled once per shape of the
+    policy's filter (kizuna.statements): building and compiling this 7-table join was the claim's
+    dearest Python. SQLite (and any backend without SKIP LOCKED): a conditional UPDATE decides who wins,
+    then the winner reads its job.
     """
-    claimable = _claimable(agent).order_by("id")
     if connection.vendor == "postgresql":
-        return claimable.select_related(*_WITH_PIPELINE).select_for_update(skip_locked=True, of=("self",)).first()
+        shape, eligible, values = job_repos_compiled_q(agent, "repository__")
+
+        def build():
+            return (_claimable(eligible).order_by("id").select_related(*_WITH_PIPELINE)
+                    .select_for_update(skip_locked=True, of=("self",))[:1])
+
+        found = statement(("pipelines.claim_pick", shape), build, values).instances(values)
+        return found[0] if found else None
+    claimable = _claimable(job_repos_q(agent, "repository__")).order_by("id")
     for candidate in claimable.values_list("pk", flat=True)[:20]:
         if Job.objects.filter(pk=candidate, status=Status.PENDING, runnable=True).update(
                 status=Status.RUNNING, agent=agent, started_at=now, lease_expires_at=lease):
