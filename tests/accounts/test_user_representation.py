@@ -1,7 +1,7 @@
 """`GET /user`'s representation is built by hand (UserSerializer.to_representation, for speed): it must
 stay what DRF's generic path makes of the declared fields, which are also the schema."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from rest_framework import serializers
@@ -23,7 +23,7 @@ def test_equals_the_declared_fields(make_user, kwargs):
     user = make_user("ada-1")
     for name, value in kwargs.items():
         setattr(user, name, value)
-    user.date_joined = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=timezone.utc)
+    user.date_joined = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
     data = UserSerializer(user).data
     assert data == generic(user)
     assert list(data) == list(UserSerializer().fields)  # same keys, same order
