@@ -68,9 +68,9 @@ MIDDLEWARE = [
     "kizuna.api.middleware.RateLimitMiddleware",
     "kizuna.api.middleware.VersionMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "kizuna.web.middleware.MessageMiddleware",  # Django's, skipped under /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "kizuna.web.csp.CSPMiddleware",  # django-csp's, with the settings' policy built once
     # Sign-in throttling (django-axes): refuses a locked-out sign-in before the password is checked.
     "axes.middleware.AxesMiddleware",
     # Last and synchronous only: under ASGI the chain runs as one block in the request's thread

@@ -36,7 +36,7 @@ class RequestIdMiddleware(MiddlewareMixin):
     """Echo a sane caller-sent X-Request-Id, else mint a UUID; every response carries it."""
 
     def process_request(self, request):
-        sent = request.headers.get("X-Request-Id", "")
+        sent = request.META.get("HTTP_X_REQUEST_ID", "")  # not request.headers: it parses every header
         request.request_id = sent if SANE_REQUEST_ID.match(sent) else str(uuid.uuid4())
 
     def process_response(self, request, response):
