@@ -54,3 +54,26 @@ def test_no_middleware_phase_crosses_into_a_thread_of_its_own(world, monkeypatch
     # request signals, the view or the stream's database reads, the close; no process_view.
     assert [name for name in ran if "process_" in name] == [], ran
     assert len(ran) <= 5, ran
+
+
+def test_a_phase_that_may_block_still_runs_in_a_thread():
+    """A session written by the view is saved, and messages stored, off the event loop (on the loop the
+    ORM raises SynchronousOnlyOperation)."""
+    from django.contrib import messages
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from kizuna.api.on_loop import MessageMiddleware, SessionMiddleware
+
+    async def view(request):
+        request.session["seen"] = 1
+        messages.info(request, "hello")
+        return HttpResponse()
+
+    chain = SessionMiddleware(MessageMiddleware(view))
+    response = asyncio.run(chain(RequestFactory().get("/")))
+    assert response.status_code == 200
+    key = response.cookies[settings.SESSION_COOKIE_NAME].value
+    assert SessionStore(session_key=key).load()["seen"] == 1
+    assert "messages" in response.cookies
