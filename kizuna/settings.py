@@ -54,28 +54,27 @@ INSTALLED_APPS = [
     "pipelines",
 ]
 
+# Every entry is async-capable and runs on the event loop under ASGI unless a phase may block
+# (kizuna/api/on_loop.py): Django's and django-csp's classes are named through their subclasses there.
 MIDDLEWARE = [
     "kizuna.api.middleware.RequestIdMiddleware",
     "kizuna.api.middleware.ApiErrorMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    "kizuna.api.on_loop.SecurityMiddleware",
     # Serves Swagger UI / Redoc assets (drf-spectacular-sidecar) and the web pages' CSS from this
     # server, in every deployment mode; finders make `collectstatic` optional for `make run`.
     "kizuna.web.middleware.StaticFilesMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kizuna.api.on_loop.SessionMiddleware",
+    "kizuna.api.on_loop.CommonMiddleware",
+    "kizuna.api.on_loop.CsrfViewMiddleware",
+    "kizuna.api.on_loop.AuthenticationMiddleware",
     "kizuna.api.middleware.RateLimitMiddleware",
     "kizuna.api.middleware.VersionMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    "kizuna.api.on_loop.ConditionalGetMiddleware",
     "kizuna.web.middleware.MessageMiddleware",  # Django's, skipped under /api/
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kizuna.api.on_loop.XFrameOptionsMiddleware",
     "kizuna.web.csp.CSPMiddleware",  # django-csp's, with the settings' policy built once
     # Sign-in throttling (django-axes): refuses a locked-out sign-in before the password is checked.
     "axes.middleware.AxesMiddleware",
-    # Last and synchronous only: under ASGI the chain runs as one block in the request's thread
-    # instead of hopping to a thread per middleware and phase (kizuna/api/middleware.py).
-    "kizuna.api.middleware.SynchronousChainMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

@@ -14,7 +14,6 @@ from django.dispatch import receiver
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
-from django.utils.deprecation import MiddlewareMixin
 from django.utils.http import http_date
 
 from kizuna import versions
@@ -22,6 +21,7 @@ from kizuna import versions
 from . import throttling
 from .errors import CODE_BY_STATUS, RETRY_AFTER_DB_SECONDS, DatabaseUnavailable, envelope
 from .fields import is_digits, timestamp
+from .on_loop import OnLoop
 
 logger = logging.getLogger("kizuna.api")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -32,7 +32,7 @@ def is_api(request) -> bool:
     return request.path.startswith(API_PREFIX) or request.path == "/api"
 
 
-class RequestIdMiddleware(MiddlewareMixin):
+class RequestIdMiddleware(OnLoop):
     """Echo a sane caller-sent X-Request-Id, else mint a UUID; every response carries it."""
 
     def process_request(self, request):
@@ -44,9 +44,12 @@ class RequestIdMiddleware(MiddlewareMixin):
         return response
 
 
-class ApiErrorMiddleware(MiddlewareMixin):
+class ApiErrorMiddleware(OnLoop):
     """Whatever never reached DRF's exception handler — unknown URLs, Django's 404/405/500, oversize
     bodies — still answers in the envelope under /api/."""
+
+    def in_thread(self, phase, request, *args):
+        return phase == "view" and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()  # reads the body
 
     def process_request(self, request):
         if not is_api(request):
@@ -147,8 +150,22 @@ def _note_database_unavailable(sender, request=None, **kwargs):
         request._kizuna_db_unavailable = True
 
 
-class RateLimitMiddleware(MiddlewareMixin):
+class RateLimitMiddleware(OnLoop):
     """Counts every /api/ request once (not 304s) and writes X-RateLimit-* on every answer."""
+
+    def in_thread(self, phase, request, *args):
+        if phase == "request":  # the credentials' lookup and the counter store
+            return is_api(request)
+        state = getattr(request, "rate_limit", None)
+        return phase == "response" and state is not None and state.counted and args[0].status_code == 304
+
+    def in_thread_runner(self, phase, method):
+        """The lookup and the count run on the loop's shared pool, whose threads keep their database
+        connection: a request's own thread is new for each request, and its first query opened a
+        connection (SQLite reads the whole schema: ~4 ms, a third of a stream's connect)."""
+        from kizuna.events.streams import pool
+
+        return pool.db(method) if phase == "request" else super().in_thread_runner(phase, method)
 
     def process_request(self, request):
         if not is_api(request):
@@ -162,7 +179,11 @@ class RateLimitMiddleware(MiddlewareMixin):
             # The first query of an authenticated request (token lookup, or the session's user).
             key, limit = throttling.identify(request)
         except DatabaseUnavailable as exc:
-            # Answered here: an exception leaving a middleware would become Django's 500 first.
+            # Answered here: an exception leaving a middleware would become Django's 500 first. Under
+            # ASGI this ran on a pool thread that keeps its connection: drop it if it is dead.
+            from kizuna.events.streams.pool import drop_broken_connections
+
+            drop_broken_connections()
             return database_unavailable(request, exc)
         if request.path_info in throttling.PEEK_PATHS and request.method in ("GET", "HEAD") \
                 and not throttling.credentials_rejected(request):
@@ -192,7 +213,7 @@ class RateLimitMiddleware(MiddlewareMixin):
 VERSION_PATH = re.compile(r"^/api/(v[0-9]+)(?:/|$)")
 
 
-class VersionMiddleware(MiddlewareMixin):
+class VersionMiddleware(OnLoop):
     """docs/api.md §18, from the registry in kizuna.versions: `/api/vN/…` for an unknown N is 404 and for a
     sunset one 410, both naming the supported versions; a deprecated version, operation, query
     parameter sent or response field answers with `Deprecation`, `Sunset` and `Link rel="deprecation"`;
@@ -269,26 +290,3 @@ def deprecation_headers(response, touched) -> None:
     if notes:
         links = ", ".join(f'<{url}>; rel="deprecation"; type="text/html"' for url in notes)
         response["Link"] = f"{response['Link']}, {links}" if response.has_header("Link") else links
-
-
-
-class SynchronousChainMiddleware:
-    """The last entry of MIDDLEWARE, synchronous only, so that under ASGI (`make run`, the event
-    streams) Django runs the whole middleware chain as one synchronous block in the request's thread.
-
-    Django adapts each middleware to the mode of the handler below it. Every other middleware here is
-    async-capable through MiddlewareMixin, whose asynchronous path runs each process_request and
-    process_response in a thread of its own (`sync_to_async`): with an async handler at the bottom, a
-    request crossed between the event loop and a thread about 24 times. With this one at the bottom
-    the chain is synchronous end to end: one crossing in, one back for an asynchronous view (a
-    stream's connect: ~1.35× the connects per second, docs/benchmarks.md "Events"). Under WSGI
-    nothing changes: the chain was synchronous already."""
-
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from kizuna.api.on_loop import OnLoop
+
 SETTINGS = ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
 DEBUG_EXEMPT_STATUSES = (404, 500)  # django-csp leaves Django's debug pages alone
 
@@ -40,7 +42,9 @@ def _settings_changed(setting, **kwargs):
         has_excluded_prefixes.cache_clear()
 
 
-class CSPMiddleware(BaseCSPMiddleware):
+class CSPMiddleware(OnLoop, BaseCSPMiddleware):
+    """Under ASGI its phases run on the event loop (kizuna/api/on_loop.py): they only read settings and headers."""
+
     def process_response(self, request, response):
         if self._policy_varies(request, response):
             return super().process_response(request, response)

@@ -441,3 +441,14 @@ def test_a_connect_looks_the_token_up_once_and_each_recheck_afresh(world, app, s
     assert status == 200
     assert at_connect == 1
     assert total > at_connect
+
+
+def test_the_hub_hands_each_stream_only_what_follows_its_cursor():
+    from kizuna.events.streams.hub import Entry, Hub
+
+    hub = Hub()
+    hub.append([Entry(i, (None, None, None), {"type": "issue.opened"}) for i in (3, 4, 7, 9)])
+    assert [e.id for e in hub.after(0)] == [3, 4, 7, 9]
+    assert [e.id for e in hub.after(4)] == [7, 9]
+    assert [e.id for e in hub.after(5)] == [7, 9]
+    assert hub.after(9) == []

@@ -176,8 +176,10 @@ class Hub:
             del self.ids[:drop]
 
     def after(self, cursor: int) -> list[Entry]:
-        start = bisect.bisect_right(self.ids, cursor)
-        return list(self.buffer)[start:] if start < len(self.ids) else []
+        # Indexed from the newest end: every stream asks on every wake, and copying the whole buffer
+        # (KIZUNA_SSE_BUFFER, 10,000) to keep its last few entries cost 1,000 streams ~10M copies an event.
+        newer = len(self.ids) - bisect.bisect_right(self.ids, cursor)
+        return [self.buffer[-i] for i in range(newer, 0, -1)]
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

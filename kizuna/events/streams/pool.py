@@ -20,14 +20,20 @@ def db(fn):
             except (OperationalError, InterfaceError):
                 if attempt == 7:
                     raise
-                for conn in connections.all(initialized_only=True):
-                    if conn.in_atomic_block:
-                        continue
-                    if conn.connection is not None and not conn.is_usable():
-                        conn.close()
+                drop_broken_connections()
                 time.sleep(0.05 * (attempt + 1))
 
     return sync_to_async(wrapped, thread_sensitive=False)
+
+
+def drop_broken_connections() -> None:
+    """Close this thread's database connections that no longer answer, so that the next call on a
+    pool thread connects afresh instead of failing on them for good."""
+    for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:
+            continue
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
 
 
 def release_request_thread() -> None:
