@@ -40,7 +40,7 @@ class UserSerializer(serializers.Serializer):
             "type": self.get_type(user),
             "name": self.get_name(user),
             "email": user.email,
-            "site_admin": user.is_staff,
+            "site_admin": is_staff(user),
             "created_at": timestamp(user.date_joined),
         }
 
