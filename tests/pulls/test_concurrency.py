@@ -171,33 +171,36 @@ def test_closing_and_labelling_one_pull_request_at_once_never_deadlocks(pr_world
     w.clone.push("busy")
     pr = services.pull_create(repo=w.repo, actor=actor, title="Busy", head="busy")
     issue_services.issue_set_labels(issue=pr.issue, actor=actor, names=["bug"])
-    rounds, errors = 15, []
-    barrier = threading.Barrier(2)
+    rounds = 15
 
     def toggle():
-        try:
-            barrier.wait()
-            for i in range(rounds):
-                services.pull_update(pull=pr, actor=actor, state="closed" if i % 2 == 0 else "open")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        for i in range(rounds):
+            services.pull_update(pull=pr, actor=actor, state="closed" if i % 2 == 0 else "open")
 
     def relabel():
+        for i in range(rounds):
+            issue_services.issue_set_labels(issue=pr.issue, actor=actor, names=["bug"] if i % 2 else ["feature"])
+
+    assert run_together(toggle, relabel) == []
+
+
+def run_together(*work) -> list[str]:
+    """Run each callable in its own thread, started together; the errors they raised (none: [])."""
+    barrier, errors = threading.Barrier(len(work)), []
+
+    def run(fn):
         try:
             barrier.wait()
-            for i in range(rounds):
-                issue_services.issue_set_labels(issue=pr.issue, actor=actor, names=["bug"] if i % 2 else ["feature"])
-        except Exception as exc:  # noqa: BLE001 - reported below
+            fn()
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
             errors.append(repr(exc))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=toggle), threading.Thread(target=relabel)]
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in work]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     close_old_connections()
-    assert errors == []
+    return errors
