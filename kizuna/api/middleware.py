@@ -9,16 +9,16 @@ import time
 import uuid
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import got_request_exception
 from django.dispatch import receiver
-from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
 from kizuna import versions
 
-from . import throttling
+from . import pool, throttling
 from .errors import CODE_BY_STATUS, RETRY_AFTER_DB_SECONDS, DatabaseUnavailable, envelope
 from .fields import is_digits, timestamp
 from .on_loop import OnLoop
@@ -163,8 +163,6 @@ class RateLimitMiddleware(OnLoop):
         """The lookup and the count run on the loop's shared pool, whose threads keep their database
         connection: a request's own thread is new for each request, and its first query opened a
         connection (SQLite reads the whole schema: ~4 ms, a third of a stream's connect)."""
-        from kizuna.events.streams import pool
-
         return pool.db(method) if phase == "request" else super().in_thread_runner(phase, method)
 
     def process_request(self, request):
@@ -181,9 +179,7 @@ class RateLimitMiddleware(OnLoop):
         except DatabaseUnavailable as exc:
             # Answered here: an exception leaving a middleware would become Django's 500 first. Under
             # ASGI this ran on a pool thread that keeps its connection: drop it if it is dead.
-            from kizuna.events.streams.pool import drop_broken_connections
-
-            drop_broken_connections()
+            pool.drop_broken_connections()
             return database_unavailable(request, exc)
         if request.path_info in throttling.PEEK_PATHS and request.method in ("GET", "HEAD") \
                 and not throttling.credentials_rejected(request):

@@ -79,7 +79,7 @@ def seed(django_db_setup, django_db_blocker, contract_git_root):
     over a second per operation and caller."""
     from asgiref.sync import sync_to_async
 
-    from kizuna.events.streams import pool
+    from kizuna.api import pool
 
     with override_settings(KIZUNA_GIT_ROOT=contract_git_root, **CONTRACT_SETTINGS), \
             pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():

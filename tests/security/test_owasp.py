@@ -266,7 +266,8 @@ def test_long_poll_wait_is_capped(api, world, make_token, wait):
 def test_sse_streams_per_caller_are_capped(api, world, settings, monkeypatch):
     from asgiref.sync import sync_to_async
 
-    from kizuna.events.streams import pool, views
+    from kizuna.api import pool
+    from kizuna.events.streams import views
 
     monkeypatch.setattr(pool, "db", lambda fn: sync_to_async(fn, thread_sensitive=True))
     settings.KIZUNA_SSE_MAX_STREAMS_PER_CALLER = 2

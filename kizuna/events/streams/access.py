@@ -6,9 +6,8 @@ import logging
 from rest_framework import exceptions
 
 from kizuna import policy
+from kizuna.api import pool
 from kizuna.api.views import get_repository
-
-from . import pool
 
 logger = logging.getLogger("kizuna.events.streams")
 

@@ -15,11 +15,11 @@ from datetime import timedelta
 from django.conf import settings
 
 from kizuna import policy, pubsub
+from kizuna.api import pool
 from kizuna.statements import statement
 
 from ..models import Event
 from ..payloads import event_json, with_root
-from . import pool
 
 logger = logging.getLogger("kizuna.events.streams")
 EVENTS_CHANNEL = "kizuna:events"  # Redis: a committed event's id

@@ -13,11 +13,11 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
 from kizuna import policy
+from kizuna.api import pool
 from kizuna.api.errors import KizunaAPIError, ValidationFailed, exception_handler
 
 from ..filters import parse_event_id
 from ..payloads import request_base
-from . import pool
 from .access import authorize, concerns, recheck_access
 from .hub import catch_up, event_exists, get_hub, max_event_id, render
 from .schema import RepoStreamSchema, UserStreamSchema, documented_by

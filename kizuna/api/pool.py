@@ -1,5 +1,5 @@
-"""ORM calls from the streams' coroutines run off the event loop, on the loop's shared, bounded
-thread pool. Call `pool.db(fn)` through the module (tests swap it to run on the test's connection)."""
+"""ORM calls from coroutines — the event streams', and under ASGI the rate limiter's look-up — run off
+the event loop, on the loop's shared, bounded thread pool. Call `pool.db(fn)` through the module (tests swap it to run on the test's connection)."""
 
 import time
 
