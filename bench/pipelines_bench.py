@@ -77,20 +77,22 @@ def seed_jobs(jobs: int, claimers: int) -> dict:
         p = Pipeline.objects.create(repository=repo, number=number, ref="main", sha="0" * 40, trigger="api", triggered_by=actor)
         Job.objects.bulk_create([Job(pipeline=p, repository=repo, name=f"j{i}", steps=[{"run": "true"}], runnable=True)
                                  for i in range(min(per, jobs - n))])
-    seed = {"agents": [a.pk for a in agents], "repository": repo.pk, "namespace": repo.namespace_id,
+    with transaction.atomic():  # each claimer authenticates with its agent's token, as the claim endpoint does
+        tokens = [accounts.token_create(kind="agent", name="bench", actor=None, agent=a, emit=False)[1] for a in agents]
+    seed = {"agents": [a.pk for a in agents], "tokens": tokens, "repository": repo.pk, "namespace": repo.namespace_id,
             "actors": [actor_for_agent(a).pk for a in agents], "operator_actor": actor.pk}
     connection.close()
     return seed
 
 
-def kizuna_claims(agent_pk) -> list[int]:
+def kizuna_claims(raw_token: str) -> list[int]:
     """Drain the queue through `job_claim(wait=0)` — the service the claim endpoint calls, lease sweep
-    included — with a fresh agent row per claim, with its operator, as the API's token authentication loads it."""
-    from agents.models import Agent
+    included — with the agent looked up from its token on every claim, by the API's own token authentication."""
+    from kizuna.api.authentication import lookup_token
     from pipelines.services import jobs as job_protocol
 
     ids = []
-    while (got := job_protocol.job_claim(agent=Agent.objects.select_related("operator").get(pk=agent_pk), wait=0)) is not None:
+    while (got := job_protocol.job_claim(agent=lookup_token(raw_token)[0], wait=0)) is not None:
         ids.append(got[0].pk)
     return ids
 
@@ -161,7 +163,7 @@ def _claim_run(mode: str, seed: dict, i: int) -> tuple:
         if mode == "floor":
             ids = floor_claims(seed, i, cpu)
         else:
-            ids = kizuna_claims(seed["agents"][i])
+            ids = kizuna_claims(seed["tokens"][i])
             if postgres:
                 cpu["db_end"] = backend_cpu(connection.connection.info.backend_pid)
     except Exception as exc:  # noqa: BLE001 — e.g. SQLite's "database is locked" under many writers

@@ -232,3 +232,70 @@ def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statem
     elif settings.KIZUNA_VERIFY_STATEMENTS:
         compiled.verify(build(), values, key)
     return compiled
+
+
+# --- inserts --------------------------------------------------------------------------------------------
+# (database alias, model) → the ORM's SQL for a one-row INSERT of that model. Building and compiling an
+# InsertQuery per row cost more Python than PostgreSQL spends on the row (a job claim writes two: its
+# token and its event); a one-row INSERT's SQL depends only on the model, its values are bound per row.
+_inserts: dict = {}
+
+
+def _insert_fields(meta) -> list:
+    """The columns a one-row INSERT of a new `meta.model` writes, as Model.save() picks them; a model
+    that save() would treat differently (parents, ordering, generated or database-default columns, a
+    primary key it does not generate) is refused rather than half supported."""
+    if meta.parents or meta.order_with_respect_to or meta.auto_field is None or meta.pk is not meta.auto_field:
+        raise TypeError(f"insert() takes models with an automatic primary key and no parents, not {meta.label}")
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    if any(f.generated or f.has_db_default() for f in fields) or list(meta.db_returning_fields) != [meta.auto_field]:
+        raise TypeError(f"insert() cannot write {meta.label} the way save() does")
+    return fields
+
+
+def insert(obj, using: str = DEFAULT_DB_ALIAS):
+    """Save the new model instance `obj` as `obj.save(force_insert=True)` does — field `pre_save` and
+    `get_db_prep_save`, both signals, one `INSERT … RETURNING` its primary key — with the ORM's SQL
+    compiled once per model in each process, for the hottest writes (the event log, job tokens). A row
+    holding an expression, and every row with `KIZUNA_COMPILED_STATEMENTS=false`, is saved by the ORM."""
+    from django.db.models.signals import post_save, pre_save
+
+    model, meta = type(obj), obj._meta
+    if not obj._state.adding or getattr(obj, meta.pk.attname) is not None:
+        raise ValueError("insert() saves new instances only")
+    fields = _insert_fields(meta)
+    if not settings.KIZUNA_COMPILED_STATEMENTS or any(
+            hasattr(getattr(obj, f.attname), "resolve_expression") for f in fields):
+        obj.save(force_insert=True, using=using)
+        return obj
+    connection = connections[using]
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    sql = _inserts.get((using, model))
+    if sql is None:  # before this row's pre_save: compiling runs it too (an auto_now field would move)
+        sql = _inserts[(using, model)] = _insert_sql(obj, fields, connection)
+    values = [field.pre_save(obj, True) for field in fields]
+    params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk = cursor.fetchone()[0]
+    setattr(obj, meta.pk.attname, pk)
+    obj._state.adding, obj._state.db = False, using
+    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using)
+    return obj
+
+
+def _insert_sql(obj, fields, connection) -> str:
+    """The ORM's own SQL for inserting `obj` and returning its primary key, checked to bind exactly one
+    value per column (what lets another row's values take their places)."""
+    from django.db.models.sql import InsertQuery
+
+    meta = obj._meta
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.auto_field]
+    (sql, params), = compiler.as_sql()
+    placeholders = sql.partition(" VALUES ")[2].partition(")")[0]
+    if len(params) != len(fields) or placeholders.replace(" ", "") != "(" + ",".join(["%s"] * len(fields)):
+        raise AssertionError(f"insert(): the ORM's INSERT for {meta.label} is not one placeholder per column: {sql}")
+    return sql

@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 
 from kizuna.api.errors import ValidationFailed
 from kizuna.events.log import emit_event
+from kizuna.statements import insert
 
 from . import tokens as token_format
 from .actors import actor_for_user
@@ -166,7 +167,7 @@ def job_token_create(*, job_id: int, repository, expires_at: datetime) -> tuple[
 
 def _new_token(*, kind: str, name: str, scopes: list[str], **fields) -> tuple[Token, str]:
     raw = token_format.generate(kind)
-    token = Token.objects.create(kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes, **fields)
+    token = insert(Token(kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes, **fields))
     return token, raw
 
 

@@ -6,6 +6,8 @@ and whoever may not trigger a pipeline never sees them. A job token clones its o
 read-only and dies the moment the job ends, its agent is suspended or its operator loses access.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
 from kizuna.api.errors import Forbidden
@@ -32,8 +34,8 @@ def job_repos_q(agent, prefix: str = "") -> Q:
     return repos_with_role_q(agent, Action.RULES[Action.RUN_JOB].role, prefix)
 
 
-def job_repos_compiled_q(agent, prefix: str = "") -> tuple[tuple, Q, dict]:
-    """`job_repos_q` for a statement compiled once per shape: (shape, Q, values) (repos_with_role_compiled_q)."""
+def job_repos_compiled_q(agent, prefix: str = "") -> tuple[tuple, Callable[[], Q], dict]:
+    """`job_repos_q` for a statement compiled once per shape: (shape, q, values) (repos_with_role_compiled_q)."""
     return repos_with_role_compiled_q(agent, Action.RULES[Action.RUN_JOB].role, prefix)
 
 

@@ -5,6 +5,8 @@ caller may not see, 401 for an anonymous write, 403 otherwise) and is the only p
 roles, scopes, trust levels and capabilities for repository work.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q
 from rest_framework import exceptions
 
@@ -93,20 +95,26 @@ def visible_repos_q(principal, prefix: str = "") -> Q:
 
 def repos_with_role_q(principal, role: str, prefix: str = "") -> Q:
     """Repositories where the principal's user (an agent's operator) holds at least `role`."""
-    return repos_with_role_compiled_q(principal, role, prefix, compiled=False)[1]
+    return repos_with_role_compiled_q(principal, role, prefix, compiled=False)[1]()
 
 
-def repos_with_role_compiled_q(principal, role: str, prefix: str = "", *, compiled: bool = True) -> tuple[tuple, Q, dict]:
-    """`repos_with_role_q` for a statement compiled once per shape (kizuna.statements): (shape, Q, values),
-    the user's id a `Param` filled from `values`; the shape names which form the Q takes."""
+def repos_with_role_compiled_q(principal, role: str, prefix: str = "", *,
+                               compiled: bool = True) -> tuple[tuple, Callable[[], Q], dict]:
+    """`repos_with_role_q` for a statement compiled once per shape (kizuna.statements): (shape, q, values).
+    `q()` builds the Q, the user's id a `Param` filled from `values`: called only when the statement is
+    compiled (once per shape and process), not on every run. The shape names which form the Q takes."""
     user = acting_user(principal)
     if user is None or not user.is_active:
-        return ("none",), Q(pk__in=[]), {}
+        return ("none",), lambda: Q(pk__in=[]), {}
     if is_superuser(user):
-        return ("all",), Q(), {}
+        return ("all",), Q, {}
     values = {"policy.user": user.pk}
-    user_id = Param("policy.user", user.pk) if compiled else None
-    return ("member", role), namespaces_with_role_q(user, role, f"{prefix}namespace_id", user_id=user_id), values
+
+    def q() -> Q:
+        user_id = Param("policy.user", user.pk) if compiled else None
+        return namespaces_with_role_q(user, role, f"{prefix}namespace_id", user_id=user_id)
+
+    return ("member", role), q, values
 
 
 def member_repos_q(principal, prefix: str = "") -> Q:

@@ -188,3 +188,78 @@ def test_the_system_check_pins_compiled_statements_to_verified_django_releases(s
     assert warning.id == "kizuna.W002" and "4.2" in warning.msg
     settings.KIZUNA_COMPILED_STATEMENTS = False
     assert compiled_statements_are_verified(None) == []
+
+
+# --- insert(): one-row INSERTs compiled once per model ---------------------------------------------------
+def test_insert_saves_a_row_as_save_does_signals_included(world):
+    from django.db.models.signals import post_save, pre_save
+
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.events.models import Event
+
+    actor = actor_for_user(world.writer)
+    seen = []
+
+    def pre(sender, instance, raw, using, update_fields, **kwargs):
+        seen.append(("pre", instance.pk, instance._state.adding))
+
+    def post(sender, instance, created, **kwargs):
+        seen.append(("post", instance.pk is not None, created, instance._state.adding))
+
+    pre_save.connect(pre, sender=Event)
+    post_save.connect(post, sender=Event)
+    try:
+        event = statements.insert(Event(type="issue.created", actor=actor, repository=world.public,
+                                        namespace=world.org, payload={"n": [1, "two", None]}))
+    finally:
+        pre_save.disconnect(pre, sender=Event)
+        post_save.disconnect(post, sender=Event)
+    assert seen == [("pre", None, True), ("post", True, True, False)]
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.type, stored.actor_id, stored.repository_id, stored.namespace_id, stored.subject_id) == (
+        "issue.created", actor.pk, world.public.pk, world.org.pk, None)
+    assert stored.payload == {"n": [1, "two", None]} and stored.created_at == event.created_at
+
+
+def test_insert_compiles_the_orm_sql_once_per_model(world, monkeypatch, django_assert_num_queries):
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.events.models import Event
+
+    actor = actor_for_user(world.writer)
+    monkeypatch.setattr(statements, "_inserts", {})
+    compiled = []
+    original = statements._insert_sql
+    monkeypatch.setattr(statements, "_insert_sql", lambda *a: compiled.append(1) or original(*a))
+    with django_assert_num_queries(3):  # one INSERT each, NULLs and values alike
+        pks = [statements.insert(Event(type="t", actor=actor, payload={"i": i},
+                                       repository=world.public if i else None)).pk for i in range(3)]
+    assert compiled == [1]
+    assert [e.repository_id for e in Event.objects.filter(pk__in=pks).order_by("pk")] == [None, world.public.pk, world.public.pk]
+
+
+def test_insert_refuses_saved_rows_and_leaves_expressions_and_the_off_switch_to_the_orm(world, settings, monkeypatch):
+    from django.db.models.functions import Now
+
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.events.models import Event
+
+    actor = actor_for_user(world.writer)
+    saved = statements.insert(Event(type="t", actor=actor))
+    with pytest.raises(ValueError):
+        statements.insert(saved)
+    monkeypatch.setattr(statements, "_insert_sql", lambda *a: pytest.fail("compiled"))
+    monkeypatch.setattr(statements, "_inserts", {})
+    with_expression = statements.insert(Event(type="t", actor=actor, created_at=Now()))
+    assert Event.objects.filter(pk=with_expression.pk).exists()
+    settings.KIZUNA_COMPILED_STATEMENTS = False
+    assert Event.objects.filter(pk=statements.insert(Event(type="t", actor=actor)).pk).exists()
+
+
+def test_insert_refuses_models_it_would_not_save_as_the_orm_does():
+    from django.contrib.auth.models import Permission  # an automatic key: accepted
+
+    from agents.models import Agent  # a UUID key the model generates, not the database
+
+    assert statements._insert_fields(Permission._meta)
+    with pytest.raises(TypeError):
+        statements._insert_fields(Agent._meta)
