@@ -7,8 +7,9 @@ Method: a throw-away Kizuna (SQLite file by default, or --database-url) with its
 migrated and given an org, a public repository and a write token. A history of N commits (each
 changing one of 200 small files) is generated with `git fast-import` and pushed into the repository's
 bare directory directly (setup, not measured); a bare `git clone --mirror` of it is the file:// twin.
-Kizuna is served by `uvicorn kizuna.asgi:application` (or gunicorn with 4 sync workers via
-kizuna.wsgi) on 127.0.0.1 and a free port. Measured, median of --runs:
+Kizuna is served by `uvicorn kizuna.asgi:application` (or, with --server gunicorn, as docs/deploy.md
+deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_DB_CONN_MAX_AGE=60) on
+127.0.0.1 and a free port. Measured, median of --runs:
 
 - clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
 - push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
@@ -106,7 +107,8 @@ def start_server(kind: str, env: dict, probe: str):
     if kind == "uvicorn":
         cmd = [str(Path(PYTHON).parent / "uvicorn"), "kizuna.asgi:application", "--fd", str(fd),
                "--log-level", "warning", "--lifespan", "off"]
-    else:
+    else:  # as docs/deploy.md §3 serves git over HTTP: sync workers, each keeping its database connection
+        env = {**env, "KIZUNA_DB_CONN_MAX_AGE": env.get("KIZUNA_DB_CONN_MAX_AGE", "60")}
         cmd = [str(Path(PYTHON).parent / "gunicorn"), "kizuna.wsgi:application", "--bind", f"fd://{fd}",
                "--workers", "4", "--timeout", "3600", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, pass_fds=(fd,))
