@@ -30,6 +30,13 @@ def actor_for_agent(agent) -> Actor:
     cached = agent.__dict__.get("_kizuna_actor")
     if cached is not None:
         return cached
+    joined = _joined_actors(agent)
+    if joined is not None:
+        cached, operator = joined
+        if operator is not None:
+            cached.__dict__["_kizuna_operator_actor"] = operator
+        agent.__dict__["_kizuna_actor"] = cached
+        return cached
     values = {"agent": agent.pk, "operator": agent.operator_id}
 
     def build():  # every agent write asks (a job claim, each log upload's event): compiled once
@@ -48,6 +55,31 @@ def actor_for_agent(agent) -> Actor:
         cached.__dict__["_kizuna_operator_actor"] = operator
     agent.__dict__["_kizuna_actor"] = cached
     return cached
+
+
+def _joined_actors(agent) -> tuple[Actor, Actor | None] | None:
+    """(the agent's actor, its operator's) when the agent was loaded with both rows joined — the agent
+    token look-up joins them (kizuna.api.authentication), so an agent's write pays no query for its
+    actors; None otherwise (the caller looks them up)."""
+    actor = _joined_actor(agent)
+    if actor is None or agent.operator_id is None:
+        return None if actor is None else (actor, None)
+    if not type(agent).operator.is_cached(agent):
+        return None
+    operator = _joined_actor(agent.operator)
+    return None if operator is None else (actor, operator)
+
+
+def _joined_actor(owner) -> Actor | None:
+    """The Actor row `select_related` joined onto a user or an agent; None when it was not joined (no
+    query is made to find out) or there is no row yet."""
+    descriptor = type(owner).actor
+    if not descriptor.is_cached(owner):
+        return None
+    try:
+        return owner.actor
+    except descriptor.RelatedObjectDoesNotExist:
+        return None
 
 
 def actor_for(principal) -> Actor:

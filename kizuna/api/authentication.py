@@ -23,7 +23,8 @@ _UNSET = object()
 # relations of a token are null for that kind).
 RELATED_BY_KIND = {
     Token.Kind.PERSONAL: ("user",),
-    Token.Kind.AGENT: ("agent__operator",),
+    # An agent's Actor and its operator's too: every agent write names both (actor_for_agent).
+    Token.Kind.AGENT: ("agent__operator__actor", "agent__actor"),
     Token.Kind.DEPLOY: ("repository",),
     Token.Kind.JOB: ("repository",),
 }

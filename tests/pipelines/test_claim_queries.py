@@ -24,17 +24,22 @@ jobs:
 # In a test each of the claim's transactions is a savepoint: SAVEPOINT and RELEASE are 2 statements more.
 SAVEPOINT = 2
 # PostgreSQL: the job locked with its pipeline and repository (FOR UPDATE SKIP LOCKED), the token's
-# INSERT, one UPDATE of the job, the agent's and its operator's actors (one SELECT), the event's INSERT
-# and its webhooks' SELECT. SQLite first wins the job with a conditional UPDATE: + the candidates' SELECT
-# and that UPDATE.
-CLAIM = {"postgresql": 6, "sqlite": 8}
+# INSERT, one UPDATE of the job, the event's INSERT and its webhooks' SELECT; the agent's and its
+# operator's actors came joined with the agent from the token look-up. SQLite first wins the job with a
+# conditional UPDATE: + the candidates' SELECT and that UPDATE.
+CLAIM = {"postgresql": 5, "sqlite": 7}
+ACTORS = 1  # the actors' SELECT, for an agent loaded without them
 # A pipeline's first claim also moves it from pending to running, in its own transaction: the pipeline
 # locked, its jobs read, its UPDATE, the pipeline.status_changed event and its webhooks' SELECT.
 PIPELINE_STARTS = 5
 
 
 def fresh(agent):
-    return Agent.objects.select_related("operator").get(pk=agent.pk)  # as the API's authentication loads it
+    """The agent as the claim endpoint's token authentication loads it (RELATED_BY_KIND)."""
+    from kizuna.accounts.models import Token
+    from kizuna.api.authentication import RELATED_BY_KIND
+
+    return Agent.objects.select_related(*(r.removeprefix("agent__") for r in RELATED_BY_KIND[Token.Kind.AGENT])).get(pk=agent.pk)
 
 
 @pytest.fixture
@@ -55,8 +60,27 @@ def test_claim_query_count(two_jobs, runner_agent, django_assert_num_queries):
         second, _ = services.job_claim(agent=agent, wait=0)
     assert {first.name, second.name} == {"a", "b"}
     assert Pipeline.objects.get(pk=two_jobs.pk).status == "running"
+    assert first.agent.actor.login == runner_agent[0].name
     for job in Job.objects.filter(pipeline=two_jobs).select_related("job_token"):
         assert job.status == "running" and job.job_token.job_id == job.pk and job.job_token.scopes == ["read"]
+
+
+def test_an_agent_loaded_without_its_actors_looks_them_up_once(two_jobs, runner_agent, django_assert_num_queries):
+    agent = Agent.objects.select_related("operator").get(pk=runner_agent[0].pk)
+    with django_assert_num_queries(CLAIM[connection.vendor] + ACTORS + SAVEPOINT + PIPELINE_STARTS + SAVEPOINT):
+        services.job_claim(agent=agent, wait=0)
+
+
+def test_the_agent_token_look_up_brings_both_actors(runner_agent, django_assert_num_queries):
+    from kizuna.accounts.actors import actor_for_agent, operator_actor_of
+    from kizuna.api.authentication import lookup_token
+
+    agent, raw = runner_agent[0], runner_agent[1]
+    actor_for_agent(agent)  # the rows exist
+    principal, _ = lookup_token(raw)
+    with django_assert_num_queries(0):
+        actor = actor_for_agent(principal)
+        assert (actor.agent_id, operator_actor_of(actor).user_id) == (agent.pk, agent.operator_id)
 
 
 def test_empty_queue_sweeps_then_claims_the_requeued_job(two_jobs, runner_agent):
