@@ -148,6 +148,14 @@ class Statement:
             return [tuple(row) for row in fetched]
         return [tuple(row) for row in compiler.apply_converters(fetched, self.converters)]
 
+    def execute(self, values: dict) -> int:
+        """Run a compiled `Update` with `values` bound: the number of rows it changed."""
+        if not self.sql:  # nothing can match, or nothing to set
+            return 0
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.bind(values))
+            return cursor.rowcount
+
     def instances(self, values: dict) -> list:
         """The rows as model instances, `select_related()` relations attached, as the queryset's own
         iteration builds them (no annotations; prefetch_related is the caller's business)."""
@@ -204,6 +212,27 @@ class PlainStatement:
 
     def instances(self, values: dict) -> list:
         return list(self.queryset)
+
+    def execute(self, values: dict) -> int:
+        from django.db.models.sql.constants import ROW_COUNT
+
+        return self.queryset.query.get_compiler(self.using).execute_sql(ROW_COUNT)
+
+
+class Update:
+    """`queryset.update(**changes)` built but not run, for `statement()` to compile once per shape and
+    `execute()` per request: the changes' request values as `Param`s (a foreign key's with its target
+    field as the output field). `QuerySet.update()` builds the same UpdateQuery each time it runs."""
+
+    def __init__(self, queryset, **changes):
+        from django.db.models.sql import UpdateQuery
+
+        if queryset.query.is_sliced or queryset.query.order_by or queryset.query.annotations:
+            raise TypeError("Update() takes a plain filtered queryset")
+        self.db = queryset.db
+        self.query = queryset.query.chain(UpdateQuery)
+        self.query.add_update_values(changes)
+        self.query.clear_select_clause()
 
 
 def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement | PlainStatement:

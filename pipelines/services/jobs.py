@@ -15,7 +15,7 @@ from kizuna.accounts.actors import actor_for_agent
 from kizuna.accounts.services import job_token_create
 from kizuna.api.errors import Conflict, NotFound, ValidationFailed
 from kizuna.policy import job_repos_compiled_q, job_repos_q
-from kizuna.statements import statement
+from kizuna.statements import Param, Update, statement
 
 from ..models import Job, Status
 from .rollup import advance, job_event, lock_pipeline, refresh_pipeline, revoke_job_token
@@ -86,8 +86,7 @@ def _claim_once(agent) -> tuple[Job, str] | None:
             return None
         token, raw = job_token_create(job_id=job.pk, repository=job.pipeline.repository,
                                       expires_at=now + timedelta(seconds=job.timeout + lease_seconds() + 300))
-        Job.objects.filter(pk=job.pk).update(status=Status.RUNNING, agent=agent, started_at=now, lease_expires_at=lease,
-                                             job_token=token)
+        _start(job.pk, agent, now, lease, token.pk)
         job.status, job.agent, job.started_at, job.lease_expires_at, job.job_token = (
             Status.RUNNING, agent, now, lease, token)
         actor = actor_for_agent(agent)
@@ -95,6 +94,19 @@ def _claim_once(agent) -> tuple[Job, str] | None:
     if job.pipeline.status == Status.PENDING:  # a claim can only move a pipeline from pending to running
         job.pipeline = refresh_pipeline(job.pipeline_id, actor)
     return job, raw
+
+
+def _start(job_id: int, agent, now, lease, token_id: int) -> None:
+    """The claimed job's one UPDATE — running, its agent, lease and token — compiled once per process."""
+    values = {"job": job_id, "agent": agent.pk, "now": now, "lease": lease, "token": token_id}
+
+    def build():
+        return Update(Job.objects.filter(pk=Param("job", job_id)), status=Status.RUNNING,
+                      agent=Param("agent", agent.pk, Job._meta.get_field("agent").target_field),
+                      started_at=Param("now", now), lease_expires_at=Param("lease", lease),
+                      job_token=Param("token", token_id))
+
+    statement(("pipelines.claim_start",), build, values).execute(values)
 
 
 # Leases are swept when a claim finds nothing (an expired job then goes out at once) and, while the

@@ -263,3 +263,27 @@ def test_insert_refuses_models_it_would_not_save_as_the_orm_does():
     assert statements._insert_fields(Permission._meta)
     with pytest.raises(TypeError):
         statements._insert_fields(Agent._meta)
+
+
+# --- Update: QuerySet.update() compiled once per shape ----------------------------------------------------
+def test_a_compiled_update_sets_each_runs_values_and_counts_rows(two_repos, settings, django_assert_num_queries):
+    from kizuna.statements import Update
+
+    public, other = two_repos
+
+    def build(repo_id, title):
+        return Update(Issue.objects.filter(repository_id=Param("repository", repo_id)), title=Param("title", title))
+
+    key = ("test.retitle",)
+    with django_assert_num_queries(1):
+        assert statement(key, lambda: build(public.pk, "a"), {"repository": public.pk, "title": "a"}).execute(
+            {"repository": public.pk, "title": "a"}) == 3
+    assert statement(key, lambda: build(other.pk, "b"), {"repository": other.pk, "title": "b"}).execute(
+        {"repository": other.pk, "title": "b"}) == 1
+    assert set(Issue.objects.filter(repository=public).values_list("title", flat=True)) == {"a"}
+    assert list(Issue.objects.filter(repository=other).values_list("title", flat=True)) == ["b"]
+    settings.KIZUNA_COMPILED_STATEMENTS = False
+    assert statement(key, lambda: build(other.pk, "c"), {}).execute({}) == 1
+    assert list(Issue.objects.filter(repository=other).values_list("title", flat=True)) == ["c"]
+    with pytest.raises(TypeError):
+        Update(Issue.objects.order_by("pk")[:1], title="x")
