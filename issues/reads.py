@@ -42,6 +42,24 @@ def issues_of(repository, *, via_label_links: bool = False):
     return issues.select_related("author", "closed_by", "milestone")
 
 
+# Issue.number is a PositiveIntegerField: past this no issue has the number, and binding it would overflow.
+MAX_NUMBER = 2**31 - 1
+
+
+def issue_by_number(repository, number: int):
+    """The repository's issue `number` (a pull request's number: None) as `issues_of` reads it — author,
+    closer and milestone joined — or None. Every request about one issue starts here: compiled once."""
+    if not 0 < number <= MAX_NUMBER:
+        return None
+    values = {"repository": repository.pk, "number": number}
+
+    def build():  # (repository, number) is unique: no ORDER BY
+        return issues_of(repository).filter(number=param("number", number))[:1]
+
+    found = statement(("issues.by_number",), build, values).instances(values)
+    return found[0] if found else None
+
+
 def issue_list(repository, filterset, columns: tuple[str, ...]):
     """The filtered list of the repository's issues as (page, count, values): `page` reads `columns`
     (ordered, sliced by the paginator), `count` the same filter as `SELECT pk`, `values` the request's.

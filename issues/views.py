@@ -51,7 +51,7 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
 
     def get_issue(self, number) -> Issue:
         """An issue by number; a pull request's number answers 404 here."""
-        issue = self.issues().filter(number=number).first()
+        issue = reads.issue_by_number(self.repository, number)
         if issue is None:
             raise NotFound()
         issue.repository = self.repository

@@ -148,15 +148,16 @@ class Statement:
             return [tuple(row) for row in fetched]
         return [tuple(row) for row in compiler.apply_converters(fetched, self.converters)]
 
-    def instances(self, values: dict) -> list:
+    def instances(self, values: dict, limit: int | None = None, offset: int = 0) -> list:
         """The rows as model instances, `select_related()` relations attached, as the queryset's own
-        iteration builds them (no annotations; prefetch_related is the caller's business)."""
+        iteration builds them (no annotations; prefetch_related is the caller's business); `limit`/`offset`
+        as for rows()."""
         from django.db.models.query import get_related_populators
 
         if self.compiler.annotation_col_map:
             raise TypeError("Statement.instances() does not set annotations")
 
-        rows = self.rows(values)
+        rows = self.rows(values, limit, offset)
         if not rows:
             return []
         klass_info, select, db = self.compiler.klass_info, self.compiler.select, self.using
@@ -202,8 +203,8 @@ class PlainStatement:
     def rows(self, values: dict, limit: int | None = None, offset: int = 0) -> list[tuple]:
         return list(self.queryset if limit is None else self.queryset[offset : offset + limit])
 
-    def instances(self, values: dict) -> list:
-        return list(self.queryset)
+    def instances(self, values: dict, limit: int | None = None, offset: int = 0) -> list:
+        return self.rows(values, limit, offset)
 
 
 def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statement | PlainStatement:
