@@ -11,7 +11,7 @@ from django.db.models.lookups import In
 
 from kizuna.statements import Param, statement
 
-from .models import Issue, Label
+from .models import Comment, Issue, Label
 
 
 def param(key: str, value):
@@ -58,6 +58,20 @@ def issue_by_number(repository, number: int):
 
     found = statement(("issues.by_number",), build, values).instances(values)
     return found[0] if found else None
+
+
+def comment_list(issue):
+    """(page, count, values) of an issue's comments, oldest first, with their authors joined, for
+    `LinkHeaderPagination.paginate_statements` (instances). The issue was read within its repository
+    (issue_by_number), which bounds the comments to that repository as the policy's rule for comments does."""
+    values = {"issue": issue.pk}
+
+    def build():
+        return Comment.objects.filter(issue_id=param("issue", issue.pk)).select_related("author")
+
+    page = statement(("issues.comments_page",), lambda: build().order_by("created_at", "pk"), values)
+    count = statement(("issues.comments_count",), lambda: build().values("pk"), values)
+    return page, count, values
 
 
 def issue_list(repository, filterset, columns: tuple[str, ...]):
