@@ -40,16 +40,17 @@ class MergeableDetailsSerializer(serializers.Serializer):
     codeowners_errors = CodeOwnersErrorSerializer(many=True)
 
 
-class IssueLabelsSerializer(serializers.ListSerializer):
+@extend_schema_field(LabelSerializer(many=True))
+class IssueLabelsField(serializers.Field):
     """A pull request's labels: as pulls.reads.attach rendered them for the page when it did (sorted by
     name), else the issue's labels rendered by LabelSerializer."""
 
-    def get_attribute(self, instance):
-        rendered = getattr(instance.issue, "_label_json", None)
-        return rendered if rendered is not None else super().get_attribute(instance)
+    def __init__(self, **kwargs):
+        super().__init__(source="issue", read_only=True, **kwargs)
 
-    def to_representation(self, data):
-        return data if isinstance(data, list) else super().to_representation(data)
+    def to_representation(self, issue):
+        rendered = getattr(issue, "_label_json", None)
+        return rendered if rendered is not None else LabelSerializer(issue.labels.all(), many=True).data
 
 
 class PullRequestSerializer(KizunaModelSerializer):
@@ -61,7 +62,7 @@ class PullRequestSerializer(KizunaModelSerializer):
     head = serializers.SerializerMethodField()
     base = serializers.SerializerMethodField()
     author = ActorField(source="issue.author")
-    labels = IssueLabelsSerializer(child=LabelSerializer(), source="issue.labels", read_only=True)
+    labels = IssueLabelsField()
     assignees = serializers.SerializerMethodField()
     merged_by = ActorField(allow_null=True)
     created_at = TimestampField(source="issue.created_at", read_only=True)
