@@ -11,7 +11,7 @@ from django.db.models.lookups import In
 
 from kizuna.statements import Param, statement
 
-from .models import Issue, Label
+from .models import Comment, Issue, Label
 
 
 def param(key: str, value):
@@ -40,6 +40,38 @@ def issues_of(repository, *, via_label_links: bool = False):
     if not via_label_links:
         issues = issues.filter(repository_id=param("repository", repository.pk))
     return issues.select_related("author", "closed_by", "milestone")
+
+
+# Issue.number is a PositiveIntegerField: past this no issue has the number, and binding it would overflow.
+MAX_NUMBER = 2**31 - 1
+
+
+def issue_by_number(repository, number: int):
+    """The repository's issue `number` (a pull request's number: None) as `issues_of` reads it — author,
+    closer and milestone joined — or None. Every request about one issue starts here: compiled once."""
+    if not 0 < number <= MAX_NUMBER:
+        return None
+    values = {"repository": repository.pk, "number": number}
+
+    def build():  # (repository, number) is unique: no ORDER BY
+        return issues_of(repository).filter(number=param("number", number))[:1]
+
+    found = statement(("issues.by_number",), build, values).instances(values)
+    return found[0] if found else None
+
+
+def comment_list(issue):
+    """(page, count, values) of an issue's comments, oldest first, with their authors joined, for
+    `LinkHeaderPagination.paginate_statements` (instances). The issue was read within its repository
+    (issue_by_number), which bounds the comments to that repository as the policy's rule for comments does."""
+    values = {"issue": issue.pk}
+
+    def build():
+        return Comment.objects.filter(issue_id=param("issue", issue.pk)).select_related("author")
+
+    page = statement(("issues.comments_page",), lambda: build().order_by("created_at", "pk"), values)
+    count = statement(("issues.comments_count",), lambda: build().values("pk"), values)
+    return page, count, values
 
 
 def issue_list(repository, filterset, columns: tuple[str, ...]):

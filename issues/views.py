@@ -49,13 +49,15 @@ class IssuesBase(RepoScopedMixin, KizunaViewSet):
     def issues(self):
         return reads.issues_of(self.repository)
 
-    def get_issue(self, number) -> Issue:
-        """An issue by number; a pull request's number answers 404 here."""
-        issue = self.issues().filter(number=number).first()
+    def get_issue(self, number, relations: bool = True) -> Issue:
+        """An issue by number; a pull request's number answers 404 here. `relations`: with its labels and
+        assignees rendered (what IssueSerializer shows; the comment endpoints do not)."""
+        issue = reads.issue_by_number(self.repository, number)
         if issue is None:
             raise NotFound()
         issue.repository = self.repository
-        attach_relations([issue])
+        if relations:
+            attach_relations([issue])
         return issue
 
     def issue_response(self, issue: Issue, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -163,14 +165,16 @@ class IssueCommentsViewSet(IssuesBase):
 
     @extend_schema(tags=ISSUE_TAG, summary="An issue's comments, oldest first")
     def list(self, request, org, repo, number):
-        issue = self.get_issue(number)
-        queryset = Comment.objects.filter(issue=issue).select_related("author").order_by("created_at", "pk")
-        page = self.paginate_queryset(queryset)
+        issue = self.get_issue(number, relations=False)
+        page, count, values = reads.comment_list(issue)  # compiled once (issues/reads.py)
+        # `comments_count` (kept with every comment written) only spares a short list the planner's estimate.
+        page = self.paginator.paginate_statements(page, count, values, request, max_rows=issue.comments_count,
+                                                  instances=True)
         return self.get_paginated_response(CommentSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(tags=ISSUE_TAG, request=CommentBodySerializer, responses={201: CommentSerializer}, summary="Comment on an issue")
     def create(self, request, org, repo, number):
-        issue = self.get_issue(number)
+        issue = self.get_issue(number, relations=False)
         self.require(Action.COMMENT)
         serializer = CommentBodySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -108,6 +108,15 @@ DATABASES = {
         conn_max_age=env_int("KIZUNA_DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side prepared statements (psycopg 3): a statement run KIZUNA_DB_PREPARE_THRESHOLD times on
+    # a connection is prepared and then only executed, its parse and plan saved. Needs server-side
+    # parameter binding (the values sent apart from the SQL, so a statement's text repeats) and a
+    # persistent connection (KIZUNA_DB_CONN_MAX_AGE); not behind a transaction-pooling PgBouncer < 1.21.
+    _prepare_threshold = os.environ.get("KIZUNA_DB_PREPARE_THRESHOLD", "").strip()
+    if _prepare_threshold:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": int(_prepare_threshold)})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/
     # WAL lets readers run beside the one writer; the timeout rides out short write locks.

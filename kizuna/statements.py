@@ -156,15 +156,16 @@ class Statement:
             cursor.execute(self.sql, self.bind(values))
             return cursor.rowcount
 
-    def instances(self, values: dict) -> list:
+    def instances(self, values: dict, limit: int | None = None, offset: int = 0) -> list:
         """The rows as model instances, `select_related()` relations attached, as the queryset's own
-        iteration builds them (no annotations; prefetch_related is the caller's business)."""
+        iteration builds them (no annotations; prefetch_related is the caller's business); `limit`/`offset`
+        as for rows()."""
         from django.db.models.query import get_related_populators
 
         if self.compiler.annotation_col_map:
             raise TypeError("Statement.instances() does not set annotations")
 
-        rows = self.rows(values)
+        rows = self.rows(values, limit, offset)
         if not rows:
             return []
         klass_info, select, db = self.compiler.klass_info, self.compiler.select, self.using
@@ -210,8 +211,8 @@ class PlainStatement:
     def rows(self, values: dict, limit: int | None = None, offset: int = 0) -> list[tuple]:
         return list(self.queryset if limit is None else self.queryset[offset : offset + limit])
 
-    def instances(self, values: dict) -> list:
-        return list(self.queryset)
+    def instances(self, values: dict, limit: int | None = None, offset: int = 0) -> list:
+        return self.rows(values, limit, offset)
 
     def execute(self, values: dict) -> int:
         from django.db.models.sql.constants import ROW_COUNT

@@ -40,6 +40,19 @@ class MergeableDetailsSerializer(serializers.Serializer):
     codeowners_errors = CodeOwnersErrorSerializer(many=True)
 
 
+@extend_schema_field(LabelSerializer(many=True))
+class IssueLabelsField(serializers.Field):
+    """A pull request's labels: as pulls.reads.attach rendered them for the page when it did (sorted by
+    name), else the issue's labels rendered by LabelSerializer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="issue", read_only=True, **kwargs)
+
+    def to_representation(self, issue):
+        rendered = getattr(issue, "_label_json", None)
+        return rendered if rendered is not None else LabelSerializer(issue.labels.all(), many=True).data
+
+
 class PullRequestSerializer(KizunaModelSerializer):
     id = serializers.IntegerField(read_only=True)
     number = serializers.IntegerField(source="issue.number", read_only=True)
@@ -49,7 +62,7 @@ class PullRequestSerializer(KizunaModelSerializer):
     head = serializers.SerializerMethodField()
     base = serializers.SerializerMethodField()
     author = ActorField(source="issue.author")
-    labels = LabelSerializer(source="issue.labels", many=True, read_only=True)
+    labels = IssueLabelsField()
     assignees = serializers.SerializerMethodField()
     merged_by = ActorField(allow_null=True)
     created_at = TimestampField(source="issue.created_at", read_only=True)
@@ -80,10 +93,14 @@ class PullRequestSerializer(KizunaModelSerializer):
 
     @extend_schema_field(ActorSerializer(many=True))
     def get_assignees(self, pr) -> list:
+        if hasattr(pr.issue, "_assignee_json"):  # pulls.reads.attach
+            return pr.issue._assignee_json
         return [a.as_json() for a in pr.issue.assignees.all()]
 
     @extend_schema_field(ActorSerializer(many=True))
     def get_requested_reviewers(self, pr) -> list:
+        if hasattr(pr, "_reviewer_json"):  # pulls.reads.attach
+            return pr._reviewer_json
         return [r.reviewer.as_json() for r in pr.review_requests.all()]
 
     def _unmet(self, pr) -> list | None:

@@ -17,7 +17,7 @@ from kizuna.api.views import KizunaViewSet, RepoScopedMixin, body_sends
 from repos import git
 from repos.refs import is_valid_branch_name
 
-from . import services
+from . import reads, services
 from .filters import PullRequestFilter
 from .models import BranchProtection, PullRequest, Review, ReviewRequest
 from .serializers import (
@@ -60,7 +60,7 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
         return pulls_queryset(self.repository)
 
     def get_object(self):
-        pr = self.get_queryset().filter(issue__number=self.kwargs["number"]).first()
+        pr = reads.pull_by_number(self.repository, self.kwargs["number"])
         if pr is None:
             raise NotFound()
         return pr
@@ -70,8 +70,14 @@ class PullRequestViewSet(RepoScopedMixin, KizunaViewSet):
         return Response(PullRequestSerializer(pr, context={"request": self.request}).data, status=code, headers=headers)
 
     def list(self, request, org, repo):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        # Compiled once per shape of the query (pulls/reads.py), as the issue list.
+        repository = self.repository  # 404 before anything about the query is said
+        filterset = self.filter_backends[0]().valid_filterset(request, PullRequest.objects.all(), self)
+        page, count, values = reads.pull_list(repository, filterset)
+        # `last_number` counts the repository's issues and pull requests: no list here can match more.
+        page = reads.attach(self.paginator.paginate_statements(page, count, values, request,
+                                                               max_rows=repository.last_number, instances=True),
+                            repository)
         # mergeable_state for the whole page: a fixed number of queries, not one set per PR.
         unmet = policy.unmet_rules(self.repository, [pr for pr in page if pr.issue.state == "open" and not pr.merged])
         context = {"request": request, "unmet": unmet}

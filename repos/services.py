@@ -123,17 +123,28 @@ def next_number(repo: Repository) -> int:
 
     Runs inside the caller's transaction; the row lock it takes serialises concurrent creators.
     """
-    from django.db.models import F
-
-    Repository.objects.filter(pk=repo.pk).update(last_number=F("last_number") + 1)
-    return Repository.objects.filter(pk=repo.pk).values_list("last_number", flat=True).get()
+    return _bump(repo, "last_number")
 
 
 def next_pipeline_number(repo: Repository) -> int:
-    from django.db.models import F
+    return _bump(repo, "last_pipeline_number")
 
-    Repository.objects.filter(pk=repo.pk).update(last_pipeline_number=F("last_pipeline_number") + 1)
-    return Repository.objects.filter(pk=repo.pk).values_list("last_pipeline_number", flat=True).get()
+
+def _bump(repo: Repository, field: str) -> int:
+    """`field` of the repository's row plus one, and its new value: one statement (UPDATE … RETURNING, on
+    PostgreSQL and SQLite ≥ 3.35 alike) instead of an UPDATE and a SELECT."""
+    from django.db import connections
+
+    connection = connections[Repository.objects.db]
+    qn = connection.ops.quote_name
+    column = qn(Repository._meta.get_field(field).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {qn(Repository._meta.db_table)} SET {column} = {column} + 1 "
+                       f"WHERE {qn(Repository._meta.pk.column)} = %s RETURNING {column}", [repo.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Repository.DoesNotExist(f"repository {repo.pk}")
+    return row[0]
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from kizuna.events.log import emit_event
 from repos.models import Repository
 from repos.services import next_number
 
-from ..models import Issue
+from ..models import Issue, IssueLabel
 from .common import (
     _lock_issue,
     copy_state_to_label_links,
@@ -71,8 +71,9 @@ def issue_create(
         milestone=milestone_row, created_at=now, updated_at=now,
     )
     issue.repository = repo
-    if label_rows:
-        issue.labels.add(*label_rows, through_defaults=label_link_fields(issue))
+    if label_rows:  # a new issue has no links yet: written at once (labels.add would read them first)
+        links = {label.pk: IssueLabel(issue=issue, label=label, **label_link_fields(issue)) for label in label_rows}
+        IssueLabel.objects.bulk_create(links.values())
     if assignee_rows:
         issue.assignees.add(*assignee_rows)
     _adjust_open_count(issue, +1)

@@ -20,9 +20,10 @@ BAD_CREDENTIALS = "Bad credentials"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _UNSET = object()
 # What each kind of token's principal is built from, joined into the one lookup query (the other
-# relations of a token are null for that kind).
+# relations of a token are null for that kind). A person's Actor row too: every write names it
+# (kizuna.accounts.actors.actor_for_user reads it off the user), so a write pays no query for it.
 RELATED_BY_KIND = {
-    Token.Kind.PERSONAL: ("user",),
+    Token.Kind.PERSONAL: ("user", "user__actor"),
     # An agent's Actor and its operator's too: every agent write names both (actor_for_agent).
     Token.Kind.AGENT: ("agent__operator__actor", "agent__actor"),
     Token.Kind.DEPLOY: ("repository",),

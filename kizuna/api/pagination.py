@@ -74,12 +74,14 @@ class LinkHeaderPagination(BasePagination):
         self.total = self._bounded_count(queryset)
         return rows
 
-    def paginate_statements(self, page, count, values: dict, request, max_rows: int | None = None):
+    def paginate_statements(self, page, count, values: dict, request, max_rows: int | None = None,
+                            instances: bool = False):
         """`paginate_queryset` for a list compiled once (kizuna.statements): `page` is the rows'
         statement (ordered, unsliced), `count` the same filter as `SELECT pk`, `values` the request's.
         `max_rows`, when the caller knows an upper bound of the matches (a repository's issue counter),
-        lets a small list skip the planner estimate."""
-        rows = self._page_rows(request, lambda limit, offset: page.rows(values, limit, offset))
+        lets a small list skip the planner estimate. `instances`: the page as model instances, not tuples."""
+        read = page.instances if instances else page.rows
+        rows = self._page_rows(request, lambda limit, offset: read(values, limit, offset))
         self.total = self._count_compiled(count.sql_with_params(values), count.using, max_rows)
         return rows
 

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kizuna.accounts import tokens as token_format
+from kizuna.accounts.actors import actor_for
 from kizuna.accounts.models import Token
 from kizuna.api.authentication import lookup_token
 from kizuna.events.models import Event
@@ -240,6 +241,7 @@ def test_lookup_is_one_query_with_the_principal_joined(world, make_agent, make_d
             assert token.kind == kind
             if kind == "personal":
                 assert principal.username == "w-reader"
+                assert actor_for(principal).login == "w-reader"  # joined too: a write's actor costs no query
             elif kind == "agent":
                 assert principal.operator.is_active
             else:
