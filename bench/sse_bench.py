@@ -11,6 +11,7 @@ KIZUNA_REDIS_URL set, fan-out goes through Redis pub/sub, otherwise the server p
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -29,6 +30,22 @@ os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+class GcPauses:
+    """This (client) process's own garbage collections while it reads the events: a pause here delays
+    every frame it has not read yet, and would be counted as the server's latency."""
+
+    def __init__(self):
+        self.on, self.started, self.pauses = False, 0.0, []
+
+    def __call__(self, phase, info):
+        if not self.on:
+            return
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif info["generation"] == 2:
+            self.pauses.append(round((time.perf_counter() - self.started) * 1000))
 
 
 def free_port() -> int:
@@ -261,6 +278,9 @@ async def main(args):
         if args.signal_server:
             server.send_signal(signal.SIGUSR1)
             await asyncio.sleep(0.5)
+        gc_pauses = GcPauses()
+        gc.callbacks.append(gc_pauses)
+        gc_pauses.on = True
         for i in range(args.events):
             await sync_to_async(emit)(i)
             await asyncio.sleep(args.gap)
@@ -269,6 +289,7 @@ async def main(args):
             if len(latencies) >= expected:
                 break
             await asyncio.sleep(0.1)
+        gc_pauses.on = False
         if args.signal_server:
             server.send_signal(signal.SIGUSR2)
             await asyncio.sleep(2.0)
@@ -295,6 +316,7 @@ async def main(args):
         "connect_all_seconds": round(connect_seconds, 2),
         "api_rps_without_streams": round(without, 1), "api_rps_with_streams": round(with_streams, 1),
         "ratio": round(with_streams / without, 3) if without else None,
+        "client_full_gc_pauses_ms": gc_pauses.pauses,
     }
     if args.floor_rounds:
         kizuna, floor = statistics.median(connects["kizuna"]), statistics.median(connects["floor"])
