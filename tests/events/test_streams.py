@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
-from kizuna.accounts.models import Membership
 from kizuna.accounts.actors import actor_for_user
+from kizuna.accounts.models import Membership
 from kizuna.events.log import emit_event
 
 from .asgi_client import Stream
