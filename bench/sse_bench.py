@@ -11,10 +11,12 @@ KIZUNA_REDIS_URL set, fan-out goes through Redis pub/sub, otherwise the server p
 
 import argparse
 import asyncio
+import gc
 import json
 import os
-import secrets
 import resource
+import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -28,6 +30,22 @@ os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+class GcPauses:
+    """This (client) process's own garbage collections while it reads the events: a pause here delays
+    every frame it has not read yet, and would be counted as the server's latency."""
+
+    def __init__(self):
+        self.on, self.started, self.pauses = False, 0.0, []
+
+    def __call__(self, phase, info):
+        if not self.on:
+            return
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif info["generation"] == 2:
+            self.pauses.append(round((time.perf_counter() - self.started) * 1000))
 
 
 def free_port() -> int:
@@ -62,7 +80,9 @@ def setup_django(env):
     return user, org, repo, token
 
 
-async def sse_client(port, path, token, ready: asyncio.Event, counters: dict, latencies: list, stop: asyncio.Event):
+async def sse_client(port, path, token, ready: asyncio.Event, counters: dict, latencies: list, stop: asyncio.Event,
+                     by_event: dict | None = None):
+    by_event = {} if by_event is None else by_event
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                  "Accept: text/event-stream\r\n\r\n".encode())
@@ -91,9 +111,11 @@ async def sse_client(port, path, token, ready: asyncio.Event, counters: dict, la
                     data = json.loads(line[5:])
                 except ValueError:
                     continue
-                sent = (data.get("payload") or {}).get("t")
+                payload = data.get("payload") or {}
+                sent = payload.get("t")
                 if sent:
                     latencies.append(time.time() - sent)
+                    by_event.setdefault(payload.get("n"), []).append(latencies[-1])
     finally:
         writer.close()
 
@@ -209,7 +231,7 @@ async def main(args):
 
     actor = await sync_to_async(actor_for_user)(user)
     port = free_port()
-    server = start_uvicorn("kizuna.asgi:application", port, env)
+    server = start_uvicorn(args.app, port, env)
     floor_server = None
     connects = {"kizuna": [], "floor": []}
     try:
@@ -235,11 +257,12 @@ async def main(args):
 
         counters = {"open": 0, "want": args.clients, "failed": 0}
         latencies: list[float] = []
+        by_event: dict = {}
         ready, stop = asyncio.Event(), asyncio.Event()
         t0 = time.monotonic()
         clients = []
         for i in range(args.clients):
-            clients.append(asyncio.create_task(sse_client(port, stream_path, token, ready, counters, latencies, stop)))
+            clients.append(asyncio.create_task(sse_client(port, stream_path, token, ready, counters, latencies, stop, by_event)))
             if i % 10 == 9:
                 await asyncio.sleep(10 / args.connect_rate)
         await asyncio.wait_for(ready.wait(), 300)
@@ -252,6 +275,12 @@ async def main(args):
             with transaction.atomic():
                 emit_event(type="issue.opened", actor=actor, repository=repo, payload={"t": time.time(), "n": i})
 
+        if args.signal_server:
+            server.send_signal(signal.SIGUSR1)
+            await asyncio.sleep(0.5)
+        gc_pauses = GcPauses()
+        gc.callbacks.append(gc_pauses)
+        gc_pauses.on = True
         for i in range(args.events):
             await sync_to_async(emit)(i)
             await asyncio.sleep(args.gap)
@@ -260,6 +289,10 @@ async def main(args):
             if len(latencies) >= expected:
                 break
             await asyncio.sleep(0.1)
+        gc_pauses.on = False
+        if args.signal_server:
+            server.send_signal(signal.SIGUSR2)
+            await asyncio.sleep(2.0)
         stop.set()
         for task in clients:
             task.cancel()
@@ -278,9 +311,12 @@ async def main(args):
         "failed_connections": counters["failed"], "received": len(lat), "expected": args.events * (args.clients - counters["failed"]),
         "latency_p50_ms": round(q[49] * 1000, 1), "latency_p99_ms": round(q[98] * 1000, 1),
         "latency_max_ms": round(lat[-1] * 1000, 1) if lat else None,
+        # Per event, in order: the first and the last of its frames to arrive (ms after it was sent).
+        "per_event_min_max_ms": " ".join(f"{min(v) * 1000:.0f}-{max(v) * 1000:.0f}" for _, v in sorted(by_event.items())),
         "connect_all_seconds": round(connect_seconds, 2),
         "api_rps_without_streams": round(without, 1), "api_rps_with_streams": round(with_streams, 1),
         "ratio": round(with_streams / without, 3) if without else None,
+        "client_full_gc_pauses_ms": gc_pauses.pauses,
     }
     if args.floor_rounds:
         kizuna, floor = statistics.median(connects["kizuna"]), statistics.median(connects["floor"])
@@ -298,6 +334,9 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each API throughput run")
     parser.add_argument("--connect-rate", type=float, default=100.0, help="new SSE connections per second")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent API requests")
+    parser.add_argument("--app", default="kizuna.asgi:application", help="the ASGI application uvicorn serves")
+    parser.add_argument("--signal-server", action="store_true",
+                        help="send the server SIGUSR1 before the events and SIGUSR2 once they arrived (for a profiler that --app installs)")
     parser.add_argument("--floor-rounds", type=int, default=0,
                         help="first time --clients connects to Kizuna and to a bare Django stream view (the floor), A B A B")
     asyncio.run(main(parser.parse_args()))

@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
-from kizuna.accounts.models import Membership
 from kizuna.accounts.actors import actor_for_user
+from kizuna.accounts.models import Membership
 from kizuna.events.log import emit_event
 
 from .asgi_client import Stream
@@ -452,3 +452,48 @@ def test_the_hub_hands_each_stream_only_what_follows_its_cursor():
     assert [e.id for e in hub.after(4)] == [7, 9]
     assert [e.id for e in hub.after(5)] == [7, 9]
     assert hub.after(9) == []
+
+
+def test_a_stream_sleeps_until_the_hub_reads_on_or_its_deadline():
+    """Streams sleep on the hub's wake-up and their own deadline without a task or a timer per wake."""
+    from kizuna.events.streams.hub import Hub, Sleeper
+
+    async def scenario():
+        hub, sleeper = Hub(), Sleeper()
+        seen = hub.generation
+        hub.notify()  # the hub read on after the stream looked at the buffer: not missed
+        await asyncio.wait_for(sleeper.sleep(hub, seen, 60), 5)
+        assert sleeper.timer is None  # returned at once
+
+        seen = hub.generation
+        sleeping = asyncio.ensure_future(sleeper.sleep(hub, seen, 60))
+        await asyncio.sleep(0)
+        timer = sleeper.timer
+        hub.notify()
+        await asyncio.wait_for(sleeping, 5)
+        assert hub.waiters == set()
+
+        # The next sleep keeps the timer (its deadline is no later than asked) ...
+        sleeping = asyncio.ensure_future(sleeper.sleep(hub, hub.generation, 120))
+        await asyncio.sleep(0)
+        assert sleeper.timer is timer
+        hub.notify()
+        await sleeping
+        # ... and an earlier deadline replaces it, then wakes the stream with no event.
+        await asyncio.wait_for(sleeper.sleep(hub, hub.generation, 0.01), 5)
+        assert timer.cancelled() and sleeper.timer is None
+        sleeper.close()
+        return hub
+
+    hub = asyncio.run(scenario())
+    assert hub.waiters == set()
+
+
+def test_a_frame_is_serialized_and_encoded_once_per_event_and_root():
+    from kizuna.events.streams.hub import Entry, render
+
+    entry = Entry(7, (1, 1, "public"), {"type": "issue.opened", "repository": None, "payload": {"n": 1}})
+    frame = render(entry, "http://a.example")
+    assert isinstance(frame, bytes) and frame.startswith(b"id: 7\nevent: issue.opened\ndata: {")
+    assert render(entry, "http://a.example") is frame  # every stream at that root writes the same bytes
+    assert render(entry, "http://b.example") is not frame

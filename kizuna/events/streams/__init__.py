@@ -2,8 +2,10 @@
 
 Async Django views: an open stream is a coroutine, not a thread. One `Hub` per event loop (so per
 server process) reads new events from the database once, in id order, into a bounded buffer, and
-wakes every stream; each stream filters the buffer by what its caller may read. Streams that resume
-from further back than the buffer reach read their own catch-up pages from the database.
+wakes every stream; each stream filters the buffer by what its caller may read and writes frames
+serialized and encoded once per event and root (hub.render). A stream sleeps on the hub's wake-up
+and one long-lived deadline timer (hub.Sleeper): no task or timer per stream per event. Streams that
+resume from further back than the buffer reach read their own catch-up pages from the database.
 
 Fan-out: with `KIZUNA_REDIS_URL` an `on_commit` listener publishes each new event id on a Redis
 channel (kizuna/pubsub.py) and every hub wakes at once (latency ≈ one DB read, a few ms); without

@@ -31,7 +31,7 @@ class Entry:
     id: int
     meta: tuple  # (repository_id, repository's namespace_id, visibility)
     data: dict  # event_json with API paths for URLs (`render` prefixes the stream's root)
-    rendered: dict = field(default_factory=dict)  # base URL -> SSE frame
+    rendered: dict = field(default_factory=dict)  # base URL -> SSE frame, encoded
 
 
 def _entry(event) -> Entry:
@@ -40,11 +40,14 @@ def _entry(event) -> Entry:
     return Entry(event.pk, meta, event_json(event))
 
 
-def render(entry: Entry, base: str) -> str:
+def render(entry: Entry, base: str) -> bytes:
+    """The event's SSE frame at `base`, serialized and encoded once for every stream that reached the
+    server at that root (what each stream may read is decided before, per stream)."""
     frame = entry.rendered.get(base)
     if frame is None:
         data = with_root(entry.data, base)
         frame = f"id: {entry.id}\nevent: {entry.data['type']}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+        frame = frame.encode()
         if len(entry.rendered) < 8:
             entry.rendered[base] = frame
     return frame
@@ -110,15 +113,19 @@ class Hub:
         self.buffer: deque[Entry] = deque()
         self.ids: list[int] = []
         self.subscribers = 0
-        self.changed = asyncio.Event()
+        self.generation = 0  # counts the hub's reads that moved its cursor
+        self.waiters: set[asyncio.Future] = set()  # streams sleeping until the next one
         self.poke = asyncio.Event()
         self.ready = asyncio.Event()
         self.task = None
         self.redis_task = None
 
     def notify(self):
-        changed, self.changed = self.changed, asyncio.Event()
-        changed.set()
+        self.generation += 1
+        waiters, self.waiters = self.waiters, set()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def run(self):
         try:
@@ -180,6 +187,49 @@ class Hub:
         # (KIZUNA_SSE_BUFFER, 10,000) to keep its last few entries cost 1,000 streams ~10M copies an event.
         newer = len(self.ids) - bisect.bisect_right(self.ids, cursor)
         return [self.buffer[-i] for i in range(newer, 0, -1)]
+
+
+class Sleeper:
+    """How one stream sleeps between wakes: until its hub reads past the `generation` the stream saw before
+    it looked at the buffer (so nothing read meanwhile is missed), or until the stream's own next deadline
+    (keepalive, access re-check, end).
+
+    The deadline's timer outlives the sleeps it covers: only an earlier deadline replaces it, and one that
+    rings early (a write moved the keepalive later) is a spurious wake after which the stream sleeps
+    again. So a wake by the hub costs each stream one future and no timer, and no task: with
+    `asyncio.wait_for` each stream made a task, a timer and three trips through the event loop per event,
+    and what it made lived until the next event (garbage that a full collection later had to walk)."""
+
+    def __init__(self):
+        self.waiter: asyncio.Future | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def _ring(self) -> None:
+        self.timer = None
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def sleep(self, hub: "Hub", seen: int, timeout: float) -> None:
+        if hub.generation != seen:
+            return
+        loop = asyncio.get_running_loop()
+        due = loop.time() + timeout
+        if self.timer is None or self.timer.when() > due:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = loop.call_at(due, self._ring)
+        self.waiter = waiter = loop.create_future()
+        hub.waiters.add(waiter)
+        try:
+            await waiter
+        finally:
+            self.waiter = None
+            hub.waiters.discard(waiter)
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

@@ -19,7 +19,7 @@ from kizuna.api.errors import KizunaAPIError, ValidationFailed, exception_handle
 from ..filters import parse_event_id
 from ..payloads import request_base
 from .access import authorize, concerns, recheck_access
-from .hub import catch_up, event_exists, get_hub, max_event_id, render
+from .hub import Sleeper, catch_up, event_exists, get_hub, max_event_id, render
 from .schema import RepoStreamSchema, UserStreamSchema, documented_by
 
 logger = logging.getLogger("kizuna.events.streams")
@@ -133,14 +133,15 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
     recheck = settings.KIZUNA_SSE_ACCESS_RECHECK_SECONDS
     max_seconds = settings.KIZUNA_SSE_MAX_SECONDS  # 0: a stream lives until the client leaves
     started = time.monotonic()
+    sleeper = Sleeper()
     try:
-        yield "retry: 3000\n\n"
+        yield b"retry: 3000\n\n"
         last_write = time.monotonic()
         last_check = jittered(last_write, recheck)  # streams opened in one burst: not re-checked in one
         while True:
             if max_seconds and time.monotonic() - started >= max_seconds:
                 return  # the client reconnects with Last-Event-ID
-            changed = hub.changed
+            seen = hub.generation
             if cursor < hub.covered_from:
                 try:
                     entries, cursor = await pool.db(catch_up)(viewer, cursor, hub.covered_from)
@@ -165,7 +166,7 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
                 out = [render(e, base) for e in pending if viewer.sees(e.meta, e.data["type"])]
                 cursor = max(cursor, covered)
             if out:
-                yield "".join(out)
+                yield out[0] if len(out) == 1 else b"".join(out)
                 last_write = time.monotonic()
             if cursor < hub.covered_from:
                 continue  # more catching up to do
@@ -176,20 +177,18 @@ async def frames(request, viewer: policy.EventViewer, cursor: int, base: str, *,
                     return  # access revoked: the stream ends
                 last_check = jittered(now, recheck)
             if now - last_write >= keepalive:
-                yield ": keepalive\n\n"
+                yield b": keepalive\n\n"
                 last_write = now
             timeout = max(0.01, min(keepalive - (now - last_write), recheck - (now - last_check)))
             if max_seconds:
                 timeout = min(timeout, max(0.01, max_seconds - (now - started)))
-            try:
-                await asyncio.wait_for(changed.wait(), timeout=timeout)
-            except TimeoutError:
-                pass
+            await sleeper.sleep(hub, seen, timeout)
             if hub.task.done():  # the hub went idle or died: attach to a fresh one
                 hub.subscribers -= 1
                 hub = await get_hub()
                 hub.subscribers += 1
     finally:
+        sleeper.close()
         hub.subscribers -= 1
 
 
