@@ -20,6 +20,7 @@ pinned to the Django versions it was verified on (`VERIFIED_DJANGO`, system chec
 import contextvars
 import copy
 import datetime
+import re
 import threading
 from collections import OrderedDict
 
@@ -61,6 +62,27 @@ class Param(Value):
                 raise ValueError(f"Param {self.key!r} compiled to {sql!r} with {len(params)} parameters, not one")
             return sql, [_Slot(self.key, self._output_field_or_none)]
         return sql, params
+
+
+class Literal(Value):
+    """A code constant (`Status.PENDING`) written into the SQL text instead of bound as a parameter.
+
+    PostgreSQL uses a partial index (`job_claimable`: `WHERE status = 'pending' AND runnable`) only when
+    the query's own text implies its predicate. A bound value does so in a custom plan, but the generic
+    plan a prepared statement settles on (KIZUNA_DB_PREPARE_THRESHOLD, server-side binding) cannot use
+    the index and scans and sorts every matching row instead. Only plain identifiers are accepted: the
+    value is never quoted, so it can never be anything but a word."""
+
+    _WORD = re.compile(r"[a-z_]+\Z")
+
+    def __init__(self, value: str):
+        value = str(value)
+        if not self._WORD.match(value):
+            raise ValueError(f"Literal takes a lower-case word, not {value!r}")
+        super().__init__(value, output_field=CharField())
+
+    def as_sql(self, compiler, connection):
+        return f"'{self.value}'", []
 
 
 def _field_for(value):

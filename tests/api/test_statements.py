@@ -287,3 +287,14 @@ def test_a_compiled_update_sets_each_runs_values_and_counts_rows(two_repos, sett
     assert list(Issue.objects.filter(repository=other).values_list("title", flat=True)) == ["c"]
     with pytest.raises(TypeError):
         Update(Issue.objects.order_by("pk")[:1], title="x")
+
+
+def test_a_literal_is_a_word_written_into_the_sql():
+    from kizuna.statements import Literal
+    from pipelines.models import Job
+
+    sql, params = Job.objects.filter(status=Literal("pending")).query.sql_with_params()
+    assert "'pending'" in sql and params == ()
+    for bad in ("x'; DROP TABLE pipelines_job; --", "Pending", "", "a b"):
+        with pytest.raises(ValueError):
+            Literal(bad)

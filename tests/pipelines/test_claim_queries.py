@@ -95,3 +95,37 @@ def test_empty_queue_sweeps_then_claims_the_requeued_job(two_jobs, runner_agent)
     Job.objects.filter(pk=expired.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     claimed, _ = services.job_claim(agent=fresh(runner_agent[0]), wait=0)
     assert claimed.pk == expired.pk and claimed.attempt == 2
+
+
+def generic_plan(queryset) -> str:
+    """EXPLAIN of `queryset` as a prepared statement's generic plan — what PostgreSQL runs once a
+    connection has prepared it (KIZUNA_DB_PREPARE_THRESHOLD) — with sequential scans priced out, so the
+    plan names an index whenever the query's text lets one serve."""
+    import re
+
+    sql, params = queryset.query.sql_with_params()
+    count = iter(range(1, len(params) + 1))
+    sql = re.sub(r"%s", lambda _: f"${next(count)}", sql.replace("%%", "%"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"PREPARE kizuna_plan AS {sql}")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE kizuna_plan({', '.join(['%s'] * len(params))})", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE kizuna_plan")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements' generic plans: PostgreSQL")
+def test_prepared_claim_and_sweep_use_their_partial_indexes(world, runner_agent):
+    """A generic plan cannot use a partial index whose predicate hangs on a bound value: the pick would
+    sort the whole queue on every claim. The statuses are written into the SQL (statements.Literal)."""
+    from django.utils import timezone
+
+    from kizuna.policy import job_repos_q
+
+    pick = (job_protocol._claimable(job_repos_q(runner_agent[0], "repository__")).order_by("id")
+            .select_related(*job_protocol._PICK_RELATED).select_for_update(skip_locked=True, of=("self",))[:1])
+    assert "job_claimable" in generic_plan(pick)
+    assert "job_running_lease" in generic_plan(job_protocol._expired(timezone.now()).values_list("pk", "pipeline_id")[:100])
