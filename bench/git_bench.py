@@ -1,7 +1,7 @@
 """Git hosting benchmark: Kizuna's smart HTTP vs git's own file:// transport, in the same run.
 
     .venv/bin/python bench/git_bench.py [--commits 10000] [--push-commits 1000] [--runs 3]
-                                        [--server uvicorn|gunicorn] [--database-url URL]
+                                        [--warmup 2] [--server uvicorn|gunicorn] [--database-url URL]
 
 Method: a throw-away Kizuna (SQLite file by default, or --database-url) with its own git root is
 migrated and given an org, a public repository and a write token. A history of N commits (each
@@ -9,7 +9,7 @@ changing one of 200 small files) is generated with `git fast-import` and pushed 
 bare directory directly (setup, not measured); a bare `git clone --mirror` of it is the file:// twin.
 Kizuna is served by `uvicorn kizuna.asgi:application` (or, with --server gunicorn, as docs/deploy.md
 deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_DB_CONN_MAX_AGE=60) on
-127.0.0.1 and a free port. Measured, median of --runs:
+127.0.0.1 and a free port. Measured, median of --runs after --warmup unrecorded rounds:
 
 - clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
 - push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
@@ -131,6 +131,7 @@ def main():
     parser.add_argument("--commits", type=int, default=10000)
     parser.add_argument("--push-commits", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=2, help="rounds run first and not recorded")
     parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
@@ -172,10 +173,15 @@ def main():
 
         results = {"clone": {"http": [], "floor": [], "file": []},
                    "push": {"http": [], "floor": [], "file": [], "file_fsck": []}}
-        for run in range(args.runs):
+        # The first --warmup rounds are run but not recorded: a server worker's first requests load
+        # modules, open its database connection and compile statements once for its lifetime (gunicorn
+        # hands each request to any of its workers, so a few rounds reach them all).
+        for run in range(-args.warmup, args.runs):
             for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url)):
                 dest = tmp / f"clone-{name}-{run}"
-                results["clone"][name].append(timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv)))
+                took = timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv))
+                if run >= 0:
+                    results["clone"][name].append(took)
                 shutil.rmtree(dest)
             # Push: M fresh commits on top of main; the same objects to both targets.
             work = tmp / f"push-{run}.git"
@@ -186,8 +192,9 @@ def main():
                                          start_ts=1_800_000_000 + run * 10_000))
             for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url),
                                  ("file_fsck", f"file://{twin_fsck}")):
-                results["push"][name].append(
-                    timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv)))
+                took = timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv))
+                if run >= 0:
+                    results["push"][name].append(took)
             shutil.rmtree(work)
             # Next run's pushes start from the same base again on both sides.
             git("update-ref", "refs/heads/main", tip, cwd=info["path"], env=genv)
