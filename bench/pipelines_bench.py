@@ -1,7 +1,8 @@
 """Pipelines benchmark: job claim throughput, and trigger-to-first-log latency through a live server.
 
     .venv/bin/python bench/pipelines_bench.py [--jobs 2000] [--claimers 1,4,16] [--rounds 1] [--threads] \
-        [--no-floor] [--latency-runs 10] [--database-url postgres://…] [--redis-url redis://127.0.0.1:6379/N]
+        [--no-floor] [--latency-runs 10] [--prepare-threshold 5] [--database-url postgres://…] \
+        [--redis-url redis://127.0.0.1:6379/N]
 
 Claimers are separate processes (each its own Django setup and connection, as gunicorn workers are) unless
 --threads. On PostgreSQL each claim run is followed by a floor run: the same number of processes claiming
@@ -36,9 +37,12 @@ os.environ.setdefault("KIZUNA_SECRET_KEY", secrets.token_urlsafe(50))
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def django_env(var: Path, database_url: str | None, redis_url: str | None) -> dict:
+def django_env(var: Path, database_url: str | None, redis_url: str | None, prepare_threshold: int = 0) -> dict:
     return {
         **os.environ,
+        # PostgreSQL: prepared statements, as docs/deploy.md has gunicorn's persistent connections run
+        # them (claimers, like gunicorn workers, keep one connection); the floor's connection too.
+        "KIZUNA_DB_PREPARE_THRESHOLD": str(prepare_threshold) if database_url and prepare_threshold else "",
         "KIZUNA_VAR_DIR": str(var),
         "KIZUNA_DATABASE_URL": database_url or f"sqlite:///{var / 'bench.sqlite3'}",
         "KIZUNA_GIT_ROOT": str(var / "git"),
@@ -331,12 +335,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=1, help="claim runs per claimer count, Kizuna and floor alternating")
     parser.add_argument("--no-floor", action="store_true", help="PostgreSQL: skip the hand-written floor claims")
     parser.add_argument("--threads", action="store_true", help="claimers as threads of this process (one GIL)")
+    parser.add_argument("--prepare-threshold", type=int, default=5,
+                        help="PostgreSQL: KIZUNA_DB_PREPARE_THRESHOLD as docs/deploy.md sets it (0: off)")
     parser.add_argument("--latency-runs", type=int, default=10)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default=None, help="e.g. redis://127.0.0.1:6379/11 (default: no Redis, claimers poll)")
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="kizuna-bench-"))
-    env = django_env(var, args.database_url, args.redis_url)
+    env = django_env(var, args.database_url, args.redis_url, args.prepare_threshold)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)

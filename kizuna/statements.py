@@ -131,6 +131,7 @@ class Statement:
         self.params = tuple(params)
         self.slots = [(i, p) for i, p in enumerate(self.params) if isinstance(p, _Slot)]
         self.converters = None  # the row converters, worked out on the first run (rows())
+        self.populators = None  # instances()' columns and select_related populators (they hold no run's state)
 
     def bind(self, values: dict) -> list:
         connection = connections[self.using]
@@ -190,14 +191,17 @@ class Statement:
         rows = self.rows(values, limit, offset)
         if not rows:
             return []
-        klass_info, select, db = self.compiler.klass_info, self.compiler.select, self.using
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, db)
+        klass_info, db = self.compiler.klass_info, self.using
+        if self.populators is None:  # what the queryset's iterator works out on every run
+            select, fields = self.compiler.select, klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            names = [column[0].target.attname for column in select[start:end]]
+            self.populators = (start, end, names, get_related_populators(klass_info, select, db))
+        start, end, names, populators = self.populators
+        model = klass_info["model"]
         out = []
         for row in rows:
-            obj = klass_info["model"].from_db(db, names, row[start:end])
+            obj = model.from_db(db, names, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
             out.append(obj)
