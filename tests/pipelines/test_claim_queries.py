@@ -111,7 +111,10 @@ def generic_plan(queryset) -> str:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"PREPARE kizuna_plan AS {sql}")
         try:
-            cursor.execute(f"EXPLAIN EXECUTE kizuna_plan({', '.join(['%s'] * len(params))})", params)
+            # The values as literals: with server-side binding (KIZUNA_DB_PREPARE_THRESHOLD) a bound
+            # EXECUTE argument has no type PostgreSQL could infer.
+            cursor.execute(connection.ops.compose_sql(
+                f"EXPLAIN EXECUTE kizuna_plan({', '.join(['%s'] * len(params))})", params))
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("DEALLOCATE kizuna_plan")
