@@ -243,7 +243,7 @@ def ensure_repo(size: int):
         cur.execute("INSERT INTO issues_issue_assignees (issue_id, actor_id) "
                     "SELECT id, %s FROM issues_issue WHERE repository_id = %s AND number %% 4 = 0", [assignee, repo.pk])
         open_count = Issue.objects.filter(repository=repo, state="open").count()
-        Repository.objects.filter(pk=repo.pk).update(last_number=size, open_issues_count=open_count)
+        Repository.objects.filter(pk=repo.pk).update(last_number=size, issues_count=size, open_issues_count=open_count)
     print(f"  generated {size:,} issues in {time.perf_counter() - started:.1f}s", flush=True)
     repo.refresh_from_db()
     return repo

@@ -189,6 +189,13 @@ class IssueFilter(IssueFieldsFilterSet):
         resolved = self.resolved
         return "labels" in resolved and not set(resolved) - {"labels", "state", "sort", "direction"}
 
+    def counted_state(self) -> str | None:
+        """The state (open, closed or all) when nothing but the state filters (sort and direction only
+        order): the repository's counters then hold the total (issues.reads.issue_list_total). None otherwise."""
+        if set(self.resolved) - {"state", "sort", "direction"}:
+            return None
+        return self.resolved.get("state", Issue.State.OPEN)
+
     def label_links_state(self) -> str | None:
         """Labels and one state (open or closed) alone, sorted by creation: the page is read off the first
         label's links in the order of their (label, is_pull_request, issue_state, issue_created_at, issue)

@@ -95,6 +95,21 @@ def issue_list(repository, filterset, columns: tuple[str, ...]):
     return page, count, values
 
 
+def issue_list_total(repository, filterset) -> int | None:
+    """The issue list's exact total from the repository's counters, kept in the transactions that open,
+    close and reopen issues (issues.services; issues are never deleted), when only the state filters; None
+    when other filters apply and the rows must be counted. `repository` is this request's row: the total
+    as of the statement that read it, as a count statement's is as of its own."""
+    state = filterset.counted_state()
+    if state is None:
+        return None
+    if state == Issue.State.OPEN:
+        return repository.open_issues_count
+    if state == Issue.State.CLOSED:
+        return repository.issues_count - repository.open_issues_count
+    return repository.issues_count
+
+
 def label_ids_by_name(repository, wanted: list[str]) -> dict[str, int]:
     """{lower-cased name: id} of the repository's labels among `wanted` (lower-cased names)."""
     values = {"repository": repository.pk, **{f"name.{i}": n for i, n in enumerate(wanted)}}

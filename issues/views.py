@@ -81,8 +81,10 @@ class IssueViewSet(IssuesBase):
         repository = self.repository  # 404 before anything about the query is said
         filterset = self.filter_backends[0]().valid_filterset(request, Issue.objects.all(), self)
         page, count, values = reads.issue_list(repository, filterset, ISSUE_ROW)
-        # `last_number` counts the repository's issues and pull requests: no list here can match more.
-        rows = self.paginator.paginate_statements(page, count, values, request, max_rows=repository.last_number)
+        # Filtered by state alone, the repository's counters hold the total: no rows counted, at any size
+        # (a count grows with the repository). `last_number` bounds any other list: issues and PRs.
+        rows = self.paginator.paginate_statements(page, count, values, request, max_rows=repository.last_number,
+                                                  total=reads.issue_list_total(repository, filterset))
         return self.get_paginated_response(render_issue_rows(rows, self.get_serializer_context()))
 
     @extend_schema(tags=ISSUE_TAG, request=IssueCreateSerializer, responses={201: IssueSerializer}, summary="Open an issue")

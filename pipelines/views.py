@@ -56,7 +56,9 @@ class PipelineViewSet(RepoScopedMixin, KizunaViewSet):
 
     @extend_schema(summary="List pipelines, newest first")
     def list(self, request, org, repo):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Unfiltered, the repository's pipeline counter is the total: no rows counted as the list grows.
+        total = PipelineFilter.total_of(self.repository, request.query_params)
+        page = self.paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, self, total=total)
         return self.get_paginated_response(PipelineSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(summary="Trigger a pipeline", request=PipelineTriggerSerializer, responses={201: PipelineSerializer})

@@ -17,9 +17,9 @@ class RepositoryAdmin(ServiceAdmin):
     search_fields = ("name", "namespace__login")
     list_select_related = ("namespace",)
     raw_id_fields = ("namespace",)
-    fields = ("namespace", "name", "description", "visibility", "default_branch", "archived", "open_issues_count",
-              "open_pulls_count", "last_number", "last_pipeline_number", "created_at", "updated_at", "pushed_at")
-    readonly_fields = ("namespace", "name", "default_branch", "open_issues_count", "open_pulls_count", "last_number",
+    fields = ("namespace", "name", "description", "visibility", "default_branch", "archived", "issues_count",
+              "open_issues_count", "open_pulls_count", "last_number", "last_pipeline_number", "created_at", "updated_at", "pushed_at")
+    readonly_fields = ("namespace", "name", "default_branch", "issues_count", "open_issues_count", "open_pulls_count", "last_number",
                        "last_pipeline_number", "created_at", "updated_at", "pushed_at")
     show_full_result_count = False
 

@@ -66,6 +66,9 @@ class Repository(models.Model):
     archived = models.BooleanField(default=False)
     open_issues_count = models.PositiveIntegerField(default=0)
     open_pulls_count = models.PositiveIntegerField(default=0)
+    # Issues (pull requests excluded) in every state, raised in the transaction that opens one (issues are
+    # never deleted): the issue list's total without counting rows (issues.reads.issue_list_total).
+    issues_count = models.PositiveIntegerField(default=0)
     # Per-repo counters, bumped with UPDATE … SET n = n + 1 (issues and PRs share `last_number`).
     last_number = models.PositiveIntegerField(default=0)
     last_pipeline_number = models.PositiveIntegerField(default=0)

@@ -126,20 +126,28 @@ def next_number(repo: Repository) -> int:
     return _bump(repo, "last_number")
 
 
+def next_issue_number(repo: Repository) -> int:
+    """`next_number` for a new issue (not a pull request): the same statement also counts it in
+    `issues_count` and `open_issues_count`, which the new issue joins (one row write, not two)."""
+    return _bump(repo, "last_number", also=("issues_count", "open_issues_count"))
+
+
 def next_pipeline_number(repo: Repository) -> int:
     return _bump(repo, "last_pipeline_number")
 
 
-def _bump(repo: Repository, field: str) -> int:
+def _bump(repo: Repository, field: str, also: tuple[str, ...] = ()) -> int:
     """`field` of the repository's row plus one, and its new value: one statement (UPDATE … RETURNING, on
-    PostgreSQL and SQLite ≥ 3.35 alike) instead of an UPDATE and a SELECT."""
+    PostgreSQL and SQLite ≥ 3.35 alike) instead of an UPDATE and a SELECT. `also`: counters raised by one
+    in the same statement."""
     from django.db import connections
 
     connection = connections[Repository.objects.db]
     qn = connection.ops.quote_name
     column = qn(Repository._meta.get_field(field).column)
+    sets = ", ".join(f"{c} = {c} + 1" for c in [column, *(qn(Repository._meta.get_field(f).column) for f in also)])
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {qn(Repository._meta.db_table)} SET {column} = {column} + 1 "
+        cursor.execute(f"UPDATE {qn(Repository._meta.db_table)} SET {sets} "
                        f"WHERE {qn(Repository._meta.pk.column)} = %s RETURNING {column}", [repo.pk])
         row = cursor.fetchone()
     if row is None:

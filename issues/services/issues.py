@@ -9,7 +9,7 @@ from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
 from kizuna.events.log import emit_event
 from repos.models import Repository
-from repos.services import next_number
+from repos.services import next_issue_number
 
 from ..models import Issue, IssueLabel
 from .common import (
@@ -66,8 +66,9 @@ def issue_create(
         assignee_rows = resolve_assignees(repo, assignees or [])
     milestone_row = resolve_milestone(repo, milestone)
     now = timezone.now()
+    # The number, `issues_count` and `open_issues_count` in one write of the repository's row.
     issue = Issue.objects.create(
-        repository=repo, number=next_number(repo), title=title, body=body or "", author=actor,
+        repository=repo, number=next_issue_number(repo), title=title, body=body or "", author=actor,
         milestone=milestone_row, created_at=now, updated_at=now,
     )
     issue.repository = repo
@@ -76,7 +77,6 @@ def issue_create(
         IssueLabel.objects.bulk_create(links.values())
     if assignee_rows:
         issue.assignees.add(*assignee_rows)
-    _adjust_open_count(issue, +1)
     emit_event(type="issue.opened", actor=actor, repository=repo,
                payload={"issue": {**issue_payload(issue), "labels": [label.name for label in label_rows],
                                   "assignees": [a.as_json() for a in assignee_rows],

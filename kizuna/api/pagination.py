@@ -1,7 +1,9 @@
 """Page-number pagination with GitHub's `Link` header and `X-Total-Count` (docs/api.md §4).
 
 Bodies are bare arrays. The total is counted with a bound: past KIZUNA_PAGINATION_COUNT_LIMIT rows
-`last` and `X-Total-Count` are omitted instead of counting a huge table.
+`last` and `X-Total-Count` are omitted instead of counting a huge table. A list whose total the database
+keeps in a counter (a repository's issues, its pipelines) passes it as `total`: exact at any size, and no
+rows are counted.
 """
 
 import json
@@ -67,22 +69,27 @@ class LinkHeaderPagination(BasePagination):
         per_page = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
         return page, per_page
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, total: int | None = None):
+        """`total`: the exact number of matches when the caller keeps it (a counter), else counted here."""
         if hasattr(queryset, "ordered") and not queryset.ordered:
             raise ImproperlyConfigured(f"{view.__class__.__name__}: paginating an unordered queryset")
         rows = self._page_rows(request, lambda limit, offset: list(queryset[offset : offset + limit]))
-        self.total = self._bounded_count(queryset)
+        self.total = total if total is not None else self._bounded_count(queryset)
         return rows
 
     def paginate_statements(self, page, count, values: dict, request, max_rows: int | None = None,
-                            instances: bool = False):
+                            instances: bool = False, total: int | None = None):
         """`paginate_queryset` for a list compiled once (kizuna.statements): `page` is the rows'
         statement (ordered, unsliced), `count` the same filter as `SELECT pk`, `values` the request's.
         `max_rows`, when the caller knows an upper bound of the matches (a repository's issue counter),
-        lets a small list skip the planner estimate. `instances`: the page as model instances, not tuples."""
+        lets a small list skip the planner estimate. `instances`: the page as model instances, not tuples.
+        `total`: the exact number of matches when a counter keeps it; `count` is then not run (may be None)."""
         read = page.instances if instances else page.rows
         rows = self._page_rows(request, lambda limit, offset: read(values, limit, offset))
-        self.total = self._count_compiled(count.sql_with_params(values), count.using, max_rows)
+        if total is not None:
+            self.total = total
+        else:
+            self.total = self._count_compiled(count.sql_with_params(values), count.using, max_rows)
         return rows
 
     def _page_rows(self, request, fetch) -> list:

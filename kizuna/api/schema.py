@@ -62,7 +62,9 @@ HEADERS = {
     "X-Request-Id": ("string", "The request's id (echoed when the caller sent a sane one)", True),
     "Link": ("string", "RFC 8288 links: first, prev, next, last (only those that apply; none for a single page)",
              False),
-    "X-Total-Count": ("integer", "Total matching items (omitted above 10,000)", False),
+    "X-Total-Count": ("integer", "Total matching items (counted lists omit it above 10,000 matches; lists whose "
+                      "total a counter keeps — issues filtered by state alone, pipelines unfiltered — never do)",
+                      False),
     "ETag": ("string", "A strong tag of the representation; send it back in `If-None-Match` (304) or `If-Match`",
              True),
     "Retry-After": ("integer", "Seconds to wait before retrying", True),

@@ -118,7 +118,7 @@ def test_labels_and_state_are_counted_off_the_label_links(world, api, make_issue
 
 
 @pytest.mark.parametrize("params", [{"labels": "bug", "assignee": "*"}, {"labels": "bug", "milestone": "none"},
-                                    {"state": "closed"}])
+                                    {"state": "closed", "creator": "w-writer"}])
 def test_other_filters_are_counted_off_the_issues(world, api, make_issue, params):
     make_issue(world.public, world.writer, labels=["bug"], assignees=["w-writer"])
     services.issue_close(issue=make_issue(world.public, world.writer, labels=["bug"]), actor=actor_for_user(world.writer))

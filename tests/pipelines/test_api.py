@@ -317,3 +317,26 @@ def test_requeued_single_job_keeps_pipeline_running_and_sweep_command(api, world
     assert out.getvalue().strip() == "1"
     assert Job.objects.get(pk=job["id"]).status == "pending"
     assert Pipeline.objects.get(pk=pipeline_id).status == "running"
+
+
+def test_the_unfiltered_list_reads_its_total_from_the_pipeline_counter(api, world, settings):
+    """No count statement (nor the planner's estimate) when no filter is sent: a count would grow with the
+    repository's pipelines; exact past the count limit too. A filter is counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    commit_files(world.private, {".kizuna/pipeline.yml": DAG})
+    for _ in range(3):
+        assert trigger(api, world).status_code == 201
+    settings.KIZUNA_PAGINATION_COUNT_LIMIT = 2
+    client = api(world.tokens["reader"])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(BASE, {"per_page": 1})
+    assert response["X-Total-Count"] == "3" and 'rel="last"' in response["Link"]
+    assert not [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"] or q["sql"].startswith("EXPLAIN")]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(BASE, {"per_page": 1, "ref": "main"})
+    assert "X-Total-Count" not in response  # 3 matches > the limit 2: counted and bounded
+    assert [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    settings.KIZUNA_PAGINATION_COUNT_LIMIT = 100
+    assert client.get(BASE, {"per_page": 1, "status": "pending"})["X-Total-Count"] == "3"
