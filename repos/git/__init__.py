@@ -17,7 +17,13 @@ it by concern:
 from .commands import GIT_TIMEOUT_SECONDS, GitError, run_git
 from .commits import commit_dict, commits_info, count_commits, push_commits, rev_list
 from .diff import COMMIT_FILES_LIMIT, commit_detail, pull_changed_paths, pull_compare
-from .http_backend import NO_CACHE_HEADERS, HttpBackend, advertisement_preamble, content_type
+from .http_backend import (
+    NO_CACHE_HEADERS,
+    HttpBackend,
+    ReceiveReport,
+    advertisement_preamble,
+    content_type,
+)
 from .merge import MergeConflict, pull_merge_commit, pull_mergeable
 from .refs import (
     ZERO_SHA,
@@ -38,6 +44,6 @@ __all__ = [
     "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
     "committer_signature", "content_type", "count_commits", "delete", "GitError", "has_commits", "HttpBackend",
     "init_bare", "is_zero", "list_branches", "MergeConflict", "open_repository", "PathNotFound", "pull_changed_paths",
-    "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits", "read_blob_at", "read_path", "repo_path",
-    "resolve_ref", "rev_list", "run_git", "safe_path", "set_head", "update_ref_cas",
+    "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits", "read_blob_at", "read_path", "ReceiveReport",
+    "repo_path", "resolve_ref", "rev_list", "run_git", "safe_path", "set_head", "update_ref_cas",
 ]

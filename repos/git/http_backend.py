@@ -35,6 +35,85 @@ def protocol_version(git_protocol: str) -> int:
     return version
 
 
+_FLUSH = object()
+MAX_PKT = 65520  # LARGE_PACKET_MAX: the longest pkt-line git writes
+
+
+def _take_pkt(buffer: bytearray):
+    """The next pkt-line's payload off the front of `buffer` (consumed), `_FLUSH` for a flush-pkt, None
+    while it is incomplete; ValueError for anything git does not write in a v0 stream."""
+    if len(buffer) < 4:
+        return None
+    head = bytes(buffer[:4])
+    if not all(c in b"0123456789abcdef" for c in head):
+        raise ValueError("malformed pkt-line")
+    length = int(head, 16)
+    if length == 0:
+        del buffer[:4]
+        return _FLUSH
+    if length < 4 or length > MAX_PKT:
+        raise ValueError("malformed pkt-line")
+    if len(buffer) < length:
+        return None
+    payload = bytes(buffer[4:length])
+    del buffer[:length]
+    return payload
+
+
+class ReceiveReport:
+    """The refs a `git receive-pack` run updated, read off its output as it streams to the client.
+
+    receive-pack writes its report-status (`unpack …`, one `ok <ref>` or `ng <ref> <reason>` per
+    command, a flush-pkt) after its ref transaction, inside side-band channel 1 when the client asked for
+    side-band-64k. `ok` is every command without an error: what git feeds its post-receive hook, except
+    a deletion of a ref that did not exist, which the hook is not fed (the caller keeps the hook for
+    pushes that delete). Only `expected` names are kept; at most one pkt-line is buffered per level."""
+
+    def __init__(self, *, sideband: bool, expected):
+        self.sideband = sideband
+        self.expected = set(expected)
+        self.updated: list[str] = []
+        self.complete = False  # the report's flush-pkt was read
+        self.broken = False
+        self._outer = bytearray()
+        self._inner = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        if self.complete or self.broken or not data:
+            return
+        try:
+            if not self.sideband:
+                self._feed_report(data)
+                return
+            self._outer += data
+            while not self.complete:
+                pkt = _take_pkt(self._outer)
+                if pkt is None:
+                    return
+                if pkt is _FLUSH:  # the end of receive-pack's output, and no report in it
+                    raise ValueError("output ended before the report")
+                if pkt[:1] == b"\x01":  # channel 1: the report (an empty payload is a keepalive)
+                    self._feed_report(pkt[1:])
+        except ValueError:
+            self.broken = True
+
+    def _feed_report(self, data: bytes) -> None:
+        self._inner += data
+        while not self.complete:
+            pkt = _take_pkt(self._inner)
+            if pkt is None:
+                return
+            if pkt is _FLUSH:
+                self.complete = True
+                self._inner.clear()
+                return
+            if pkt.startswith(b"ok "):
+                ref = pkt[3:].rstrip(b"\n").decode("utf-8", errors="replace")
+                if ref in self.expected:
+                    self.expected.discard(ref)  # each ref once
+                    self.updated.append(ref)
+
+
 def content_type(service: str, advertise: bool) -> str:
     return f"application/x-git-{service}-" + ("advertisement" if advertise else "result")
 
@@ -49,11 +128,12 @@ def advertisement_preamble(service: str, git_protocol: str) -> bytes:
 
 class HttpBackend:
     """One `git <service> --stateless-rpc` run: the request body is copied to its stdin by a thread while
-    the caller streams the answer from stdout. A watchdog kills it after `timeout`."""
+    the caller streams the answer from stdout (`observer`, if given, is handed every chunk of it, also
+    those drained by finish()). A watchdog kills it after `timeout`."""
 
     def __init__(self, *, repo_id: int, service: str, advertise: bool, body_chunks, remote_user: str = "",
                  remote_addr: str = "", git_protocol: str = "", hooks_dir: Path, push_policy_file: str = "",
-                 push_log_file: str = "", timeout: int = HTTP_BACKEND_TIMEOUT_SECONDS):
+                 push_log_file: str = "", observer=None, timeout: int = HTTP_BACKEND_TIMEOUT_SECONDS):
         if service not in SERVICES:
             raise ValueError(f"unknown git service {service!r}")
         config = [("core.hooksPath", str(hooks_dir)), ("receive.fsckObjects", "true"),
@@ -80,6 +160,7 @@ class HttpBackend:
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE if not advertise else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self.stderr, env=env, cwd=str(path))
+        self.observer = observer
         self.timed_out = False
         self.write_error: BaseException | None = None
         self._watchdog = threading.Timer(timeout, self._kill)
@@ -113,12 +194,15 @@ class HttpBackend:
                 pass
 
     def read(self) -> bytes:
-        return self.proc.stdout.read1(CHUNK)
+        chunk = self.proc.stdout.read1(CHUNK)
+        if chunk and self.observer is not None:
+            self.observer(chunk)
+        return chunk
 
     def finish(self) -> int:
         """Drain stdout, wait for the process; its exit code."""
         try:
-            while self.proc.stdout.read1(CHUNK):
+            while self.read():
                 pass
         except (OSError, ValueError):
             pass

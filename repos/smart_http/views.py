@@ -11,6 +11,8 @@ pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` 
 whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
 received into git's quarantine, so a refused or corrupt push leaves no objects behind. A push with
 nothing to check (every ref `allow`, or an `ff` ref being created or deleted) runs without the hook.
+The refs git updated are read off its report as it streams past (push.py), and recorded before the
+response ends.
 """
 
 import base64
@@ -21,7 +23,6 @@ import re
 import shutil
 import tempfile
 import zlib
-from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
@@ -36,16 +37,13 @@ from .. import git
 from ..models import Repository
 from ..refs import is_valid_branch_name
 from .body import PktReader, UnsupportedEncoding, body_chunks, read_commands
+from .push import PushRecorder, hooks_dir
 
 logger = logging.getLogger("kizuna.git")
 
 REALM = 'Basic realm="kizuna"'
 SERVICES = {"git-upload-pack", "git-receive-pack"}
 _GIT_PROTOCOL = re.compile(r"^[A-Za-z0-9=:._ -]{0,200}$")
-HOOKS_DIR = Path(__file__).resolve().parent / "hooks"  # git's core.hooksPath
-# The same post-receive hook without pre-receive: for a push none of whose refs needs the check, git
-# then starts one shell less (a hook costs a fork and an exec of `sh` inside receive-pack).
-POST_RECEIVE_ONLY_DIR = Path(__file__).resolve().parent / "hooks-post-receive-only"
 
 
 class GitHttpError(Exception):
@@ -160,7 +158,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         # As git http-backend: a form (text/plain, sent cross-site without a preflight) is no git client.
         raise GitHttpError(415, "Unsupported Media Type")
     policy_dir = None
-    commands = []
+    recorder = None
     check = True  # whether git runs the pre-receive hook (a push's refs may say it has nothing to do)
     try:
         chunks = body_chunks(request) if not is_info else iter(())
@@ -169,7 +167,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
     if push and not is_info:
         reader = PktReader(chunks)
         try:
-            commands = read_commands(reader)
+            commands, capabilities = read_commands(reader)
         except (ValueError, zlib.error) as exc:
             raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
         chunks = reader.replay()
@@ -181,7 +179,10 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             check = check or needs_pre_receive(mode, old, new)
         with open(os.path.join(policy_dir, "policy"), "w") as fh:
             fh.write("\n".join(lines) + "\n")
-        open(os.path.join(policy_dir, "log"), "w").close()
+        recorder = PushRecorder(repo=repo, principal=principal, commands=commands, capabilities=capabilities,
+                                log_path=os.path.join(policy_dir, "log"))
+        if recorder.uses_log:
+            open(recorder.log_path, "w").close()
 
     protocol = request.META.get("HTTP_GIT_PROTOCOL", "")
     protocol = protocol if _GIT_PROTOCOL.match(protocol) else ""
@@ -195,9 +196,10 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
             remote_addr=client_ip(request) or "",
             git_protocol=protocol,
-            hooks_dir=HOOKS_DIR if check else POST_RECEIVE_ONLY_DIR,
+            hooks_dir=hooks_dir(check=check, log=recorder is None or recorder.uses_log),
             push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
-            push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
+            push_log_file=recorder.log_path if recorder is not None and recorder.uses_log else "",
+            observer=recorder.observe if recorder is not None else None,
         )
     except BaseException:
         _cleanup(policy_dir)
@@ -209,8 +211,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             code = backend.finish()
             if code != 0 or backend.timed_out:
                 logger.warning("git %s exited %s for repo %s: %s", service, code, repo.pk, backend.error_output()[-2000:])
-            if policy_dir:
-                _record_pushes(repo, principal, os.path.join(policy_dir, "log"))
+            if recorder is not None:
+                recorder.record()  # if the report did not come while streaming, or from the log
         finally:
             backend.close()
             _cleanup(policy_dir)
@@ -226,6 +228,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                     chunk = await asyncio.to_thread(backend.read)
                     if not chunk:
                         break
+                    if recorder is not None and recorder.ready():
+                        await sync_to_async(recorder.record, thread_sensitive=True)()
                     yield chunk
             finally:
                 try:
@@ -245,6 +249,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                     chunk = backend.read()
                     if not chunk:
                         break
+                    if recorder is not None and recorder.ready():
+                        recorder.record()  # git is done with the refs: record while it finishes
                     yield chunk
             finally:
                 after()
@@ -265,31 +271,6 @@ def _is_async(request) -> bool:
 def _cleanup(path):
     if path:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _record_pushes(repo, principal, log_path: str) -> None:
-    """`on_push` for every ref git actually updated (post-receive wrote them to the log)."""
-    from kizuna.accounts.actors import actor_for
-
-    from .. import services
-
-    try:
-        with open(log_path) as fh:
-            updates = [line.split() for line in fh if line.strip()]
-    except OSError:
-        return
-    if not updates:
-        return
-    actor = actor_for(principal)
-    for parts in updates:
-        if len(parts) != 3:
-            continue
-        before, after, ref = parts
-        try:
-            commits = git.push_commits(repo.pk, ref=ref, before=before, after=after) if ref.startswith("refs/heads/") else []
-            services.on_push(repo=repo, ref=ref, before=before, after=after, actor=actor, commits=commits)
-        except Exception:  # one ref's hooks failing must not lose the others' events
-            logger.exception("on_push failed for %s %s", repo.pk, ref)
 
 
 __all__ = ["git_http"]
