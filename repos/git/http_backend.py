@@ -3,10 +3,12 @@ upload-pack` or `git receive-pack` run directly with `--stateless-rpc`, as `git 
 them, without the CGI wrapper in between (one process less per request; gitprotocol-http(5)). The caller
 passes the hooks that enforce its push rules."""
 
+import fcntl
 import os
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from .store import repo_path
@@ -126,10 +128,69 @@ def advertisement_preamble(service: str, git_protocol: str) -> bytes:
     return pkt_line(f"# service=git-{service}\n") + b"0000"
 
 
+class _Watchdog:
+    """One thread per process that kills git runs past their deadline: a `threading.Timer` per request
+    cost a thread start and its wake-up on every request (~0.4 ms, more under load)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._runs: dict[int, tuple[float, "HttpBackend"]] = {}
+        self._next = float("inf")  # the deadline the thread sleeps until
+        self._thread = None
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self):  # a forked worker has the dict but not the thread
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._runs, self._next, self._thread = {}, float("inf"), None
+
+    def watch(self, run: "HttpBackend", timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._runs[id(run)] = (deadline, run)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="git-watchdog", daemon=True)
+                self._thread.start()
+            if deadline < self._next:  # runs share one timeout, so this is the first run only
+                self._wake.notify()
+
+    def forget(self, run: "HttpBackend") -> None:
+        with self._lock:
+            self._runs.pop(id(run), None)
+
+    def _loop(self):
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, run) in list(self._runs.items()):
+                    if deadline <= now:
+                        del self._runs[key]
+                        run._kill()
+                self._next = min((deadline for deadline, _ in self._runs.values()), default=float("inf"))
+                self._wake.wait(None if self._next == float("inf") else self._next - now)
+
+
+_watchdog = _Watchdog()
+
+
+def _chain(head, rest):
+    yield from head
+    yield from rest
+
+
+def _pipe_capacity(pipe) -> int:
+    try:
+        return fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ)
+    except (AttributeError, OSError):  # not Linux: the POSIX minimum
+        return 4096
+
+
 class HttpBackend:
-    """One `git <service> --stateless-rpc` run: the request body is copied to its stdin by a thread while
-    the caller streams the answer from stdout (`observer`, if given, is handed every chunk of it, also
-    those drained by finish()). A watchdog kills it after `timeout`."""
+    """One `git <service> --stateless-rpc` run: the request body is copied to its stdin (at once when it
+    fits in the empty pipe, else by a thread) while the caller streams the answer from stdout (`observer`,
+    if given, is handed every chunk of it, also those drained by finish()). A watchdog kills it after
+    `timeout`."""
 
     def __init__(self, *, repo_id: int, service: str, advertise: bool, body_chunks, remote_user: str = "",
                  remote_addr: str = "", git_protocol: str = "", hooks_dir: Path, push_policy_file: str = "",
@@ -163,13 +224,33 @@ class HttpBackend:
         self.observer = observer
         self.timed_out = False
         self.write_error: BaseException | None = None
-        self._watchdog = threading.Timer(timeout, self._kill)
-        self._watchdog.daemon = True
-        self._watchdog.start()
+        _watchdog.watch(self, timeout)
         self._writer = None
         if not advertise:
-            self._writer = threading.Thread(target=self._feed, args=(body_chunks,), daemon=True)
-            self._writer.start()
+            try:
+                self._start_feeding(iter(body_chunks))
+            except BaseException:  # e.g. the worker's own timeout: no git left behind
+                self.close()
+                raise
+
+    def _start_feeding(self, chunks):
+        """A body that fits in the new pipe is written here: the write cannot block, whatever git does (a
+        thread to copy a small push's few KB cost more than the copy). A longer one goes to a thread."""
+        room, head = _pipe_capacity(self.proc.stdin), []
+        try:
+            for chunk in chunks:
+                head.append(chunk)
+                room -= len(chunk)
+                if room < 0:
+                    break
+            else:
+                self._feed(head)
+                return
+        except Exception as exc:  # a broken client stream (e.g. bad gzip), as the thread would see it
+            self._feed(head, error=exc)
+            return
+        self._writer = threading.Thread(target=self._feed, args=(_chain(head, chunks),), daemon=True)
+        self._writer.start()
 
     def _kill(self):
         self.timed_out = True
@@ -178,11 +259,13 @@ class HttpBackend:
         except OSError:
             pass
 
-    def _feed(self, chunks):
+    def _feed(self, chunks, error: BaseException | None = None):
         try:
             for chunk in chunks:
                 if chunk:
                     self.proc.stdin.write(chunk)
+            if error is not None:
+                raise error
         except BrokenPipeError:
             pass
         except BaseException as exc:  # a broken client stream (e.g. bad gzip): git sees a truncated body
@@ -211,7 +294,7 @@ class HttpBackend:
         try:
             code = self.proc.wait(timeout=HTTP_BACKEND_TIMEOUT_SECONDS)
         finally:
-            self._watchdog.cancel()
+            _watchdog.forget(self)
         return code
 
     def error_output(self) -> str:
@@ -219,7 +302,7 @@ class HttpBackend:
         return self.stderr.read().decode(errors="replace")
 
     def close(self):
-        self._watchdog.cancel()
+        _watchdog.forget(self)
         if self.proc.poll() is None:
             self._kill()
             self.proc.wait(timeout=10)
