@@ -88,6 +88,15 @@ class PktReader:
         self.pos += length
         return payload
 
+    def peek(self, limit: int) -> bytes:
+        """Up to `limit` bytes past what was read (fewer at the body's end or at a broken stream, which
+        git then sees as it is), kept for replay()."""
+        try:
+            self._fill(limit)
+        except (OSError, ValueError, zlib.error):
+            pass
+        return self.buffer[self.pos:self.pos + limit]
+
     def replay(self):
         yield self.buffer
         yield from self.chunks

@@ -1,16 +1,25 @@
-"""A push's git side beyond the rules: which hooks receive-pack runs, and which refs it updated.
+"""A push's side of the smart HTTP view: each ref's rule, which hooks receive-pack runs, and which refs
+it updated.
 
-The pre-receive hook enforces the view's per-ref rules (hooks/pre-receive); it runs only when a ref has
-something to check. Which refs git updated comes from receive-pack's own report-status as the view
+Each ref gets `allow`, `ff` (fast-forward only) or `deny <reason>` from the policy before git sees the
+pack; the pre-receive hook (hooks/pre-receive) enforces them and runs only when a ref has something to
+check: a refusal, or an `ff` update the pack's front does not already prove to be a fast-forward
+(repos.git.packs). Which refs git updated comes from receive-pack's own report-status as the view
 streams it to the client; git's post-receive hook writes them to a log instead when the report cannot
 say it exactly: the client did not ask for a report, or the push deletes a ref (git reports `ok` for a
 deletion of a ref that did not exist but does not feed it to post-receive).
 """
 
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
+from kizuna import policy
+
 from .. import git
+from ..refs import is_valid_branch_name
 
 logger = logging.getLogger("kizuna.git")
 
@@ -24,8 +33,63 @@ HOOKS_DIRS = {
 }
 
 
+PACK_PEEK = 64 * 1024  # bytes of the pack read ahead of git for the fast-forwards at its front
+
+
 def hooks_dir(*, check: bool, log: bool) -> Path:
     return HOOKS_DIRS[(check, log)]
+
+
+def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str, str]:
+    """('allow'|'ff'|'deny', reason) for one ref update: the ref's shape here, the rest by the policy."""
+    if ref.startswith("refs/heads/"):
+        short = ref[len("refs/heads/"):]
+    elif ref.startswith("refs/tags/"):
+        short = ref[len("refs/tags/"):]
+    else:
+        return "deny", f"{ref}: only branches (refs/heads/...) and tags (refs/tags/...) may be pushed"
+    if not is_valid_branch_name(short):
+        return "deny", f"{ref}: invalid ref name"
+    return policy.push_ref_rule(principal, repo, ref, deleting=git.is_zero(new), token=token)
+
+
+def needs_pre_receive(mode: str, old: str, new: str, *, proven_fast_forward: bool = False) -> bool:
+    """Whether the pre-receive hook has anything to enforce for this ref: a refusal, or a fast-forward
+    check of an update the pack has not proven already (the hook lets a creation or a deletion under
+    `ff` pass, and `allow` always)."""
+    if mode == "allow":
+        return False
+    if mode == "ff":
+        return not git.is_zero(old) and not git.is_zero(new) and not proven_fast_forward
+    return True
+
+
+def prepare_push(*, repo, principal, token, commands, capabilities, reader):
+    """(check, policy_dir, recorder): whether pre-receive runs, the temporary directory with its rules file
+    (`policy`) and the post-receive log (`log`) when either is needed, else None, and the PushRecorder."""
+    rules = [(old, new, *ref_rule(repo, principal, token, old, new, ref), ref) for old, new, ref in commands]
+    updates = [(old, new) for old, new, mode, _, _ in rules
+               if mode == "ff" and not git.is_zero(old) and not git.is_zero(new)]
+    proven = set()
+    if updates and all(mode != "deny" for _, _, mode, _, _ in rules):  # else the hook runs anyway
+        proven = git.proven_fast_forwards(reader.peek(PACK_PEEK), updates)
+    check = any(needs_pre_receive(mode, old, new, proven_fast_forward=(old, new) in proven)
+                for old, new, mode, _, _ in rules)
+    recorder = PushRecorder(repo=repo, principal=principal, commands=commands, capabilities=capabilities)
+    if not check and not recorder.uses_log:
+        return check, None, recorder
+    policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
+    try:
+        if check:
+            with open(os.path.join(policy_dir, "policy"), "w") as fh:
+                fh.write("".join(f"{mode} {ref} {reason}".rstrip() + "\n" for _, _, mode, reason, ref in rules))
+        if recorder.uses_log:
+            recorder.log_path = os.path.join(policy_dir, "log")
+            open(recorder.log_path, "w").close()
+    except BaseException:
+        shutil.rmtree(policy_dir, ignore_errors=True)
+        raise
+    return check, policy_dir, recorder
 
 
 def report_suffices(commands, capabilities) -> bool:
@@ -41,11 +105,11 @@ class PushRecorder:
     complete (while git finishes — post-receive, `gc --auto` — and before the response ends, so the
     client's `git push` returns after the events exist), or after git exits."""
 
-    def __init__(self, *, repo, principal, commands, capabilities, log_path: str):
+    def __init__(self, *, repo, principal, commands, capabilities):
         self.repo = repo
         self.principal = principal
         self.commands = {ref: (old.lower(), new.lower()) for old, new, ref in commands}
-        self.log_path = log_path
+        self.log_path = ""  # the post-receive log, when there is no report to read
         self.report = None
         if report_suffices(commands, capabilities):
             self.report = git.ReceiveReport(sideband="side-band-64k" in capabilities, expected=self.commands)

@@ -10,9 +10,9 @@ pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` 
 `deny <reason>`, and git's `pre-receive` hook (hooks/ beside this module) enforces that: if any ref is refused the
 whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
 received into git's quarantine, so a refused or corrupt push leaves no objects behind. A push with
-nothing to check (every ref `allow`, or an `ff` ref being created or deleted) runs without the hook.
-The refs git updated are read off its report as it streams past (push.py), and recorded before the
-response ends.
+nothing to check (every ref `allow`, an `ff` ref being created or deleted, or an `ff` update whose pack
+shows it is a fast-forward) runs without the hook. The refs git updated are read off its report as it
+streams past, and recorded before the response ends (push.py).
 """
 
 import base64
@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import zlib
 
 from asgiref.sync import sync_to_async
@@ -35,9 +34,8 @@ from kizuna.api.client_address import client_ip
 
 from .. import git
 from ..models import Repository
-from ..refs import is_valid_branch_name
 from .body import PktReader, UnsupportedEncoding, body_chunks, read_commands
-from .push import PushRecorder, hooks_dir
+from .push import hooks_dir, prepare_push
 
 logger = logging.getLogger("kizuna.git")
 
@@ -90,30 +88,6 @@ def credentials(request):
 
 def find_repository(org: str, name: str):
     return Repository.objects.by_path(org, name)
-
-
-# --- push policy ------------------------------------------------------------------------------------------
-def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str, str]:
-    """('allow'|'ff'|'deny', reason) for one ref update: the ref's shape here, the rest by the policy."""
-    if ref.startswith("refs/heads/"):
-        short = ref[len("refs/heads/"):]
-    elif ref.startswith("refs/tags/"):
-        short = ref[len("refs/tags/"):]
-    else:
-        return "deny", f"{ref}: only branches (refs/heads/...) and tags (refs/tags/...) may be pushed"
-    if not is_valid_branch_name(short):
-        return "deny", f"{ref}: invalid ref name"
-    return policy.push_ref_rule(principal, repo, ref, deleting=git.is_zero(new), token=token)
-
-
-def needs_pre_receive(mode: str, old: str, new: str) -> bool:
-    """Whether the pre-receive hook has anything to enforce for this ref: a refusal, or a fast-forward
-    check of an update (the hook lets a creation or a deletion under `ff` pass, and `allow` always)."""
-    if mode == "allow":
-        return False
-    if mode == "ff":
-        return not git.is_zero(old) and not git.is_zero(new)
-    return True
 
 
 def _service_of(request, path_service: str) -> str:
@@ -170,19 +144,9 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             commands, capabilities = read_commands(reader)
         except (ValueError, zlib.error) as exc:
             raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
+        check, policy_dir, recorder = prepare_push(repo=repo, principal=principal, token=token, commands=commands,
+                                                   capabilities=capabilities, reader=reader)
         chunks = reader.replay()
-        policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
-        lines, check = [], False
-        for old, new, ref in commands:
-            mode, reason = ref_rule(repo, principal, token, old, new, ref)
-            lines.append(f"{mode} {ref} {reason}".rstrip())
-            check = check or needs_pre_receive(mode, old, new)
-        with open(os.path.join(policy_dir, "policy"), "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        recorder = PushRecorder(repo=repo, principal=principal, commands=commands, capabilities=capabilities,
-                                log_path=os.path.join(policy_dir, "log"))
-        if recorder.uses_log:
-            open(recorder.log_path, "w").close()
 
     protocol = request.META.get("HTTP_GIT_PROTOCOL", "")
     protocol = protocol if _GIT_PROTOCOL.match(protocol) else ""
@@ -197,7 +161,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             remote_addr=client_ip(request) or "",
             git_protocol=protocol,
             hooks_dir=hooks_dir(check=check, log=recorder is None or recorder.uses_log),
-            push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
+            push_policy_file=os.path.join(policy_dir, "policy") if check and policy_dir else "",
             push_log_file=recorder.log_path if recorder is not None and recorder.uses_log else "",
             observer=recorder.observe if recorder is not None else None,
         )
