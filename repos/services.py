@@ -7,6 +7,7 @@ from django.utils import timezone
 from kizuna.accounts.models import Actor, Namespace
 from kizuna.api.errors import ValidationFailed
 from kizuna.events.log import emit_event
+from kizuna.statements import Param, Update, statement
 
 from . import git, signals
 from .models import Repository
@@ -163,7 +164,10 @@ def on_push(*, repo: Repository, ref: str, before: str, after: str, actor: Actor
     computes it); `before`/`after` are 40-hex shas with forty zeros for a created/deleted ref.
     """
     now = timezone.now()
-    Repository.objects.filter(pk=repo.pk).update(pushed_at=now, updated_at=now)
+    values = {"repo": repo.pk, "now": now}
+    statement(("repos.pushed_at",), lambda: Update(Repository.objects.filter(pk=Param("repo", repo.pk)),
+                                                   pushed_at=Param("now", now), updated_at=Param("now", now)),
+              values).execute(values)  # every push: compiled once per process
     repo.pushed_at = repo.updated_at = now
     event = emit_event(
         type="push", actor=actor, repository=repo,

@@ -21,6 +21,7 @@ from django.db.models import Max
 
 from kizuna.accounts.models import Membership, Role
 from kizuna.api.errors import NotMergeable
+from kizuna.statements import Param, statement
 
 from .repositories import role_at_least
 from .subjects import is_superuser
@@ -37,7 +38,18 @@ def protections(repo, branches) -> dict:
 
 
 def protection_of(repo, branch: str):
-    return protections(repo, [branch]).get(branch)
+    """The branch's rule or None: asked for every pushed branch, compiled once (kizuna.statements)."""
+    from pulls.models import BranchProtection
+
+    if not branch:
+        return None
+    values = {"repo": repo.pk, "branch": branch}
+
+    def build():
+        return BranchProtection.objects.filter(repository_id=Param("repo", repo.pk), branch=Param("branch", branch))
+
+    found = statement(("policy.protection_of",), build, values).instances(values)
+    return found[0] if found else None
 
 
 def _user_roles(repo, users) -> dict:

@@ -9,6 +9,7 @@ from issues import services as issue_services
 from issues.models import Issue
 from kizuna.accounts.models import Actor
 from kizuna.api.errors import ValidationFailed
+from kizuna.statements import Literal, Param, statement
 from repos import git
 from repos.models import Repository
 from repos.refs import is_valid_branch_name
@@ -154,6 +155,19 @@ def pull_ready(*, pull: PullRequest, actor: Actor) -> PullRequest:
     return pr
 
 
+def _tracked(repo_id: int, branch: str) -> bool:
+    """Whether an open pull request of the repository has `branch` as its head or base: asked on every
+    push, compiled once per process (kizuna.statements)."""
+    values = {"repo": repo_id, "branch": branch}
+
+    def build():
+        return PullRequest.objects.filter(
+            repository_id=Param("repo", repo_id), issue__state=Literal(Issue.State.OPEN)).filter(
+            Q(head_ref=Param("branch", branch)) | Q(base_ref=Param("branch", branch))).values_list("pk")[:1]
+
+    return bool(statement(("pulls.tracked",), build, values).rows(values))
+
+
 def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor: Actor, event=None, **_kw) -> None:
     """repos.signals.ref_updated receiver: keep head/base shas, stats and mergeability of open PRs on the moved branch."""
     if not ref.startswith("refs/heads/"):
@@ -161,7 +175,7 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
     branch = ref[len("refs/heads/"):]
     tracking = PullRequest.objects.filter(repository_id=repo.pk, issue__state=Issue.State.OPEN).filter(
         Q(head_ref=branch) | Q(base_ref=branch))
-    if not tracking.exists():  # most pushes: a query of one column instead of locking and loading rows
+    if not _tracked(repo.pk, branch):  # most pushes: one compiled query instead of locking and loading rows
         return
     prs = tracking.select_for_update().select_related("issue").order_by("pk")
     now = timezone.now()

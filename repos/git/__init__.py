@@ -12,13 +12,21 @@ it by concern:
   diff.py          a commit's changed files, a pull request's stats and changed paths
   merge.py         pull request merges written into the object store
   http_backend.py  git's side of the smart HTTP view (repos/smart_http/): upload-pack / receive-pack
+  packs.py         the fast-forwards a pushed pack's leading commits prove before git receives it
 """
 
 from .commands import GIT_TIMEOUT_SECONDS, GitError, run_git
 from .commits import commit_dict, commits_info, count_commits, push_commits, rev_list
 from .diff import COMMIT_FILES_LIMIT, commit_detail, pull_changed_paths, pull_compare
-from .http_backend import NO_CACHE_HEADERS, HttpBackend, advertisement_preamble, content_type
+from .http_backend import (
+    NO_CACHE_HEADERS,
+    HttpBackend,
+    ReceiveReport,
+    advertisement_preamble,
+    content_type,
+)
 from .merge import MergeConflict, pull_merge_commit, pull_mergeable
+from .packs import proven_fast_forwards
 from .refs import (
     ZERO_SHA,
     branch_exists,
@@ -38,6 +46,6 @@ __all__ = [
     "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
     "committer_signature", "content_type", "count_commits", "delete", "GitError", "has_commits", "HttpBackend",
     "init_bare", "is_zero", "list_branches", "MergeConflict", "open_repository", "PathNotFound", "pull_changed_paths",
-    "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits", "read_blob_at", "read_path", "repo_path",
-    "resolve_ref", "rev_list", "run_git", "safe_path", "set_head", "update_ref_cas",
+    "proven_fast_forwards", "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits", "read_blob_at", "read_path", "ReceiveReport",
+    "repo_path", "resolve_ref", "rev_list", "run_git", "safe_path", "set_head", "update_ref_cas",
 ]

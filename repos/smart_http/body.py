@@ -1,6 +1,7 @@
 """The request body of a smart HTTP call: read as a stream (never into memory), gzip undone, and the
 receive-pack command list read off its front and then replayed to git with the rest."""
 
+import re
 import zlib
 
 BODY_CHUNK = 64 * 1024
@@ -87,22 +88,43 @@ class PktReader:
         self.pos += length
         return payload
 
+    def peek(self, limit: int) -> bytes:
+        """Up to `limit` bytes past what was read (fewer at the body's end or at a broken stream, which
+        git then sees as it is), kept for replay()."""
+        try:
+            self._fill(limit)
+        except (OSError, ValueError, zlib.error):
+            pass
+        return self.buffer[self.pos:self.pos + limit]
+
     def replay(self):
         yield self.buffer
         yield from self.chunks
 
 
-def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
-    """The receive-pack command list: [(old, new, ref)]."""
-    commands, named = [], set()
+# The capabilities the view acts on. receive-pack reads features from every command line that has a NUL
+# (names split on git's isspace, a name ends at "="), so the same rules, never a subset of the names.
+WATCHED_CAPABILITIES = frozenset({"report-status", "report-status-v2", "side-band-64k"})
+_GIT_SPACE = re.compile(rb"[ \t\n\r]+")
+
+
+def read_commands(reader: PktReader) -> tuple[list[tuple[str, str, str]], frozenset[str]]:
+    """The receive-pack command list, [(old, new, ref)], and which of WATCHED_CAPABILITIES the client
+    asked for, as receive-pack itself reads them."""
+    commands, named, capabilities = [], set(), set()
     while True:
         line = reader.read_pkt()
         if line is None:
             break
-        line = line.split(b"\x00", 1)[0].rstrip(b"\n").decode("utf-8", errors="replace")
-        if line.startswith("shallow "):
+        if line.startswith(b"shallow "):
             continue
-        parts = line.split(" ", 2)
+        line, nul, features = line.partition(b"\x00")
+        if nul:
+            for name in _GIT_SPACE.split(features.partition(b"\x00")[0]):
+                name = name.partition(b"=")[0].decode("ascii", errors="replace")
+                if name in WATCHED_CAPABILITIES:
+                    capabilities.add(name)
+        parts = line.rstrip(b"\n").decode("utf-8", errors="replace").split(" ", 2)
         if len(parts) != 3:
             raise ValueError("malformed command")
         if parts[2] in named:  # a set: a scan of the list per command was quadratic in a hostile push
@@ -112,4 +134,4 @@ def read_commands(reader: PktReader) -> list[tuple[str, str, str]]:
             raise ValueError(f"{parts[2]} is named more than once")
         named.add(parts[2])
         commands.append((parts[0], parts[1], parts[2]))
-    return commands
+    return commands, frozenset(capabilities)

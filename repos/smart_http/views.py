@@ -10,7 +10,9 @@ pkt-lines before the pack) is parsed from the body, each ref gets `allow`, `ff` 
 `deny <reason>`, and git's `pre-receive` hook (hooks/ beside this module) enforces that: if any ref is refused the
 whole push is, each ref shows `! [remote rejected]`, the reasons come as `remote:` lines. Packs are
 received into git's quarantine, so a refused or corrupt push leaves no objects behind. A push with
-nothing to check (every ref `allow`, or an `ff` ref being created or deleted) runs without the hook.
+nothing to check (every ref `allow`, an `ff` ref being created or deleted, or an `ff` update whose pack
+shows it is a fast-forward) runs without the hook. The refs git updated are read off its report as it
+streams past, and recorded before the response ends (push.py).
 """
 
 import base64
@@ -19,9 +21,7 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import zlib
-from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
@@ -34,18 +34,14 @@ from kizuna.api.client_address import client_ip
 
 from .. import git
 from ..models import Repository
-from ..refs import is_valid_branch_name
 from .body import PktReader, UnsupportedEncoding, body_chunks, read_commands
+from .push import hooks_dir, prepare_push
 
 logger = logging.getLogger("kizuna.git")
 
 REALM = 'Basic realm="kizuna"'
 SERVICES = {"git-upload-pack", "git-receive-pack"}
 _GIT_PROTOCOL = re.compile(r"^[A-Za-z0-9=:._ -]{0,200}$")
-HOOKS_DIR = Path(__file__).resolve().parent / "hooks"  # git's core.hooksPath
-# The same post-receive hook without pre-receive: for a push none of whose refs needs the check, git
-# then starts one shell less (a hook costs a fork and an exec of `sh` inside receive-pack).
-POST_RECEIVE_ONLY_DIR = Path(__file__).resolve().parent / "hooks-post-receive-only"
 
 
 class GitHttpError(Exception):
@@ -94,30 +90,6 @@ def find_repository(org: str, name: str):
     return Repository.objects.by_path(org, name)
 
 
-# --- push policy ------------------------------------------------------------------------------------------
-def ref_rule(repo, principal, token, old: str, new: str, ref: str) -> tuple[str, str]:
-    """('allow'|'ff'|'deny', reason) for one ref update: the ref's shape here, the rest by the policy."""
-    if ref.startswith("refs/heads/"):
-        short = ref[len("refs/heads/"):]
-    elif ref.startswith("refs/tags/"):
-        short = ref[len("refs/tags/"):]
-    else:
-        return "deny", f"{ref}: only branches (refs/heads/...) and tags (refs/tags/...) may be pushed"
-    if not is_valid_branch_name(short):
-        return "deny", f"{ref}: invalid ref name"
-    return policy.push_ref_rule(principal, repo, ref, deleting=git.is_zero(new), token=token)
-
-
-def needs_pre_receive(mode: str, old: str, new: str) -> bool:
-    """Whether the pre-receive hook has anything to enforce for this ref: a refusal, or a fast-forward
-    check of an update (the hook lets a creation or a deletion under `ff` pass, and `allow` always)."""
-    if mode == "allow":
-        return False
-    if mode == "ff":
-        return not git.is_zero(old) and not git.is_zero(new)
-    return True
-
-
 def _service_of(request, path_service: str) -> str:
     if path_service == "info/refs":
         service = request.GET.get("service", "")
@@ -160,7 +132,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         # As git http-backend: a form (text/plain, sent cross-site without a preflight) is no git client.
         raise GitHttpError(415, "Unsupported Media Type")
     policy_dir = None
-    commands = []
+    recorder = None
     check = True  # whether git runs the pre-receive hook (a push's refs may say it has nothing to do)
     try:
         chunks = body_chunks(request) if not is_info else iter(())
@@ -169,19 +141,12 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
     if push and not is_info:
         reader = PktReader(chunks)
         try:
-            commands = read_commands(reader)
+            commands, capabilities = read_commands(reader)
         except (ValueError, zlib.error) as exc:
             raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
+        check, policy_dir, recorder = prepare_push(repo=repo, principal=principal, token=token, commands=commands,
+                                                   capabilities=capabilities, reader=reader)
         chunks = reader.replay()
-        policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
-        lines, check = [], False
-        for old, new, ref in commands:
-            mode, reason = ref_rule(repo, principal, token, old, new, ref)
-            lines.append(f"{mode} {ref} {reason}".rstrip())
-            check = check or needs_pre_receive(mode, old, new)
-        with open(os.path.join(policy_dir, "policy"), "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        open(os.path.join(policy_dir, "log"), "w").close()
 
     protocol = request.META.get("HTTP_GIT_PROTOCOL", "")
     protocol = protocol if _GIT_PROTOCOL.match(protocol) else ""
@@ -195,9 +160,10 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
             remote_addr=client_ip(request) or "",
             git_protocol=protocol,
-            hooks_dir=HOOKS_DIR if check else POST_RECEIVE_ONLY_DIR,
-            push_policy_file=os.path.join(policy_dir, "policy") if policy_dir else "",
-            push_log_file=os.path.join(policy_dir, "log") if policy_dir else "",
+            hooks_dir=hooks_dir(check=check, log=recorder is None or recorder.uses_log),
+            push_policy_file=os.path.join(policy_dir, "policy") if check and policy_dir else "",
+            push_log_file=recorder.log_path if recorder is not None and recorder.uses_log else "",
+            observer=recorder.observe if recorder is not None else None,
         )
     except BaseException:
         _cleanup(policy_dir)
@@ -209,8 +175,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             code = backend.finish()
             if code != 0 or backend.timed_out:
                 logger.warning("git %s exited %s for repo %s: %s", service, code, repo.pk, backend.error_output()[-2000:])
-            if policy_dir:
-                _record_pushes(repo, principal, os.path.join(policy_dir, "log"))
+            if recorder is not None:
+                recorder.record()  # if the report did not come while streaming, or from the log
         finally:
             backend.close()
             _cleanup(policy_dir)
@@ -226,6 +192,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                     chunk = await asyncio.to_thread(backend.read)
                     if not chunk:
                         break
+                    if recorder is not None and recorder.ready():
+                        await sync_to_async(recorder.record, thread_sensitive=True)()
                     yield chunk
             finally:
                 try:
@@ -245,6 +213,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                     chunk = backend.read()
                     if not chunk:
                         break
+                    if recorder is not None and recorder.ready():
+                        recorder.record()  # git is done with the refs: record while it finishes
                     yield chunk
             finally:
                 after()
@@ -265,31 +235,6 @@ def _is_async(request) -> bool:
 def _cleanup(path):
     if path:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _record_pushes(repo, principal, log_path: str) -> None:
-    """`on_push` for every ref git actually updated (post-receive wrote them to the log)."""
-    from kizuna.accounts.actors import actor_for
-
-    from .. import services
-
-    try:
-        with open(log_path) as fh:
-            updates = [line.split() for line in fh if line.strip()]
-    except OSError:
-        return
-    if not updates:
-        return
-    actor = actor_for(principal)
-    for parts in updates:
-        if len(parts) != 3:
-            continue
-        before, after, ref = parts
-        try:
-            commits = git.push_commits(repo.pk, ref=ref, before=before, after=after) if ref.startswith("refs/heads/") else []
-            services.on_push(repo=repo, ref=ref, before=before, after=after, actor=actor, commits=commits)
-        except Exception:  # one ref's hooks failing must not lose the others' events
-            logger.exception("on_push failed for %s %s", repo.pk, ref)
 
 
 __all__ = ["git_http"]

@@ -361,3 +361,28 @@ def test_admin_lists_and_shows_pull_requests(w, client):
 
     assert client.get(f"/admin/pulls/pullrequest/{PullRequest.objects.get().pk}/change/").status_code == 200
     assert pr["number"] == 1
+
+
+def test_a_push_asks_its_per_ref_questions_with_compiled_statements(w):
+    """Every push asks whether an open pull request tracks the branch, sets `pushed_at` and (before git
+    runs) reads the branch's protection: each compiled once per process (kizuna.statements), answering as
+    the querysets did — tracked head and base branches, not others, a closed pull request no more."""
+    from kizuna import statements
+    from kizuna.policy.protection import protection_of
+    from pulls.services.pull_requests import _tracked
+
+    n = open_pr(w)["number"]
+    w.clone.branch("feature")
+    w.clone.commit({"feature.txt": "more\n"}, "more")
+    w.clone.push("feature", notify=True)
+    repo = Repository.objects.get(pk=w.repo.pk)
+    assert repo.pushed_at is not None and repo.updated_at == repo.pushed_at
+    assert (_tracked(w.repo.pk, "feature"), _tracked(w.repo.pk, "main"), _tracked(w.repo.pk, "other")) == (
+        True, True, False)
+    assert w.api.patch(f"{BASE}/{n}", {"state": "closed"}).status_code == 200
+    assert _tracked(w.repo.pk, "feature") is False
+    assert protection_of(w.repo, "main") is None
+    assert w.api.put("/repos/w-org/pub/branches/main/protection", {}).status_code in (200, 201)
+    assert protection_of(w.repo, "main").branch == "main" and protection_of(w.repo, "feature") is None
+    kept = {key for _, key in statements._statements}
+    assert {("pulls.tracked",), ("repos.pushed_at",), ("policy.protection_of",)} <= kept

@@ -14,7 +14,7 @@ from kizuna.accounts.models import Token
 from kizuna.events.models import Event
 from repos import git
 from repos.models import Repository
-from repos.smart_http.views import needs_pre_receive
+from repos.smart_http.push import needs_pre_receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -395,3 +395,105 @@ def test_protocol_version_as_git_determines_it(header, version):
     from repos.git.http_backend import protocol_version
 
     assert protocol_version(header) == version
+
+
+def _pack_for(work, new, base):
+    return subprocess.run(["git", "pack-objects", "--stdout", "--revs"], input=f"{new}\n^{base}\n".encode(),
+                          cwd=work, capture_output=True, check=True).stdout
+
+
+def test_push_updates_come_from_git_report_without_post_receive(seeded, git_client, monkeypatch):
+    """git's client asks for a report: receive-pack runs no post-receive hook, the view reads the updated
+    refs off the report; a push that deletes keeps the hook (git reports a deletion of a missing ref `ok`
+    without feeding it to post-receive). The default branch's fast-forward needs no pre-receive either:
+    its pack shows the new commit's parent is the old tip."""
+    chosen = []
+    real = git.HttpBackend
+
+    def backend(**kwargs):
+        if kwargs["service"] == "receive-pack" and not kwargs["advertise"]:
+            chosen.append(sorted(p.name for p in kwargs["hooks_dir"].iterdir() if p.name != "README"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(git, "HttpBackend", backend)
+    world, work = seeded
+    url = git_client.url("w-org/priv2", world.tokens["writer"])
+    assert push(git_client, work, url, "HEAD:main").returncode == 0  # a fast-forward of the default branch
+    assert push(git_client, work, url, "HEAD:topic").returncode == 0  # a new branch: nothing to check
+    assert push(git_client, work, url, ":topic").returncode == 0
+    assert chosen == [[], [], ["post-receive"]]
+    pushes = Event.objects.filter(type="push").order_by("pk")
+    assert [(e.payload["ref"], e.payload["after"]) for e in pushes] == [
+        ("refs/heads/main", ref_sha(world.priv2, "main")), ("refs/heads/topic", ref_sha(world.priv2, "main")),
+        ("refs/heads/topic", git.ZERO_SHA)]
+
+
+def test_push_without_report_is_recorded_from_post_receive(seeded, git_client):
+    world, work = seeded
+    main = ref_sha(world.priv2, "main")
+    new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    body = _pkt(f"{main} {new} refs/heads/main\n".encode()) + b"0000" + _pack_for(work, new, main)
+    status, answer = _post(git_client.base_url + "/w-org/priv2.git/git-receive-pack", body,
+                           {"Authorization": _basic(world.tokens["writer"]),
+                            "Content-Type": "application/x-git-receive-pack-request"})
+    assert status == 200 and answer == b""  # git sends no report to a client that asked for none
+    assert ref_sha(world.priv2, "main") == new
+    event = Event.objects.get(type="push")
+    assert (event.payload["before"], event.payload["after"]) == (main, new)
+
+
+@pytest.mark.parametrize("capabilities", ["report-status side-band-64k", "report-status-v2"])
+def test_push_event_exists_before_the_response_ends(seeded, git_client, client, capabilities):
+    """The view records the push as soon as git's report passes, while git finishes (gc --auto): a
+    client whose `git push` has returned finds the event, its webhooks and pipelines already there."""
+    world, work = seeded
+    main = ref_sha(world.priv2, "main")
+    new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    body = (_pkt(f"{main} {new} refs/heads/main\x00 {capabilities}\n".encode()) + b"0000"
+            + _pack_for(work, new, main))
+    response = client.generic("POST", "/w-org/priv2.git/git-receive-pack", body,
+                              content_type="application/x-git-receive-pack-request",
+                              HTTP_AUTHORIZATION=_basic(world.tokens["writer"]))
+    assert response.status_code == 200
+    seen = b""
+    chunks = iter(response.streaming_content)
+    while b"ok refs/heads/main" not in seen:
+        seen += next(chunks)
+    assert Event.objects.filter(type="push", payload__after=new).count() == 1
+    seen += b"".join(chunks)
+    response.close()
+    assert ref_sha(world.priv2, "main") == new
+    assert Event.objects.filter(type="push").count() == 1
+
+
+def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, git_client, monkeypatch):
+    """`ff` (the default branch for writers): a pack whose commits lead from the old tip to the new one
+    needs no hook; a fast-forward to a commit the repository already has (an empty pack) runs the hook,
+    which lets it through; a force push runs it and is refused, nothing written."""
+    chosen = []
+    real = git.HttpBackend
+
+    def backend(**kwargs):
+        if kwargs["service"] == "receive-pack" and not kwargs["advertise"]:
+            chosen.append("pre-receive" in {p.name for p in kwargs["hooks_dir"].iterdir()})
+        return real(**kwargs)
+
+    monkeypatch.setattr(git, "HttpBackend", backend)
+    world, work = seeded
+    url = git_client.url("w-org/priv2", world.tokens["writer"])
+    base = ref_sha(world.priv2, "main")
+    git_client.commit(work, "two.txt", message="two")
+    assert push(git_client, work, url, "HEAD:topic").returncode == 0  # `allow`: no hook
+    assert push(git_client, work, url, "HEAD:main").returncode == 0  # objects already there: the hook checks
+    assert ref_sha(world.priv2, "main") == ref_sha(world.priv2, "topic")
+    git_client.commit(work, "three.txt", message="three")
+    assert push(git_client, work, url, "HEAD:main").returncode == 0  # proven by its pack
+    tip = ref_sha(world.priv2, "main")
+    git_client.run("reset", "-q", "--hard", base, cwd=work)
+    git_client.commit(work, "other.txt", message="diverge")
+    objects = git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk))
+    proc = push(git_client, work, url, "+HEAD:main")
+    assert proc.returncode != 0 and "non-fast-forward pushes need the admin role" in output(proc)
+    assert ref_sha(world.priv2, "main") == tip
+    assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects
+    assert chosen == [False, True, False, True]
