@@ -144,13 +144,21 @@ class Statement:
         """(SQL, parameters) with `values` bound, as `Query.sql_with_params()`; None when nothing can match."""
         return None if self.sql is None else (self.sql, self.bind(values))
 
-    def rows(self, values: dict, limit: int | None = None, offset: int = 0) -> list[tuple]:
-        """The rows as `values_list` would return them (`limit`/`offset`: a slice of an ordered statement)."""
+    def rows(self, values: dict, limit: int | None = None, offset: int = 0, wrap=None) -> list[tuple]:
+        """The rows as `values_list` would return them (`limit`/`offset`: a slice of an ordered statement).
+
+        `wrap(sql, params) -> (sql, params)` runs the statement inside a larger one (a data-modifying
+        `WITH`) that returns this statement's columns first, in order; columns it adds after them are
+        returned unconverted at the end of each row."""
         if self.sql is None:
             return []
         sql, params = self.sql, self.bind(values)
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset)
+        if wrap is not None:
+            if self.compiler.has_extra_select:
+                raise TypeError("a wrapped statement must select only its model's columns")
+            sql, params = wrap(sql, params)
         connection = connections[self.using]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -183,12 +191,14 @@ class Statement:
         """The rows as model instances, `select_related()` relations attached, as the queryset's own
         iteration builds them (no annotations; prefetch_related is the caller's business); `limit`/`offset`
         as for rows()."""
-        from django.db.models.query import get_related_populators
-
         if self.compiler.annotation_col_map:
             raise TypeError("Statement.instances() does not set annotations")
+        return self.build(self.rows(values, limit, offset))
 
-        rows = self.rows(values, limit, offset)
+    def build(self, rows: list[tuple]) -> list:
+        """`rows()`' rows as model instances, as instances() returns them."""
+        from django.db.models.query import get_related_populators
+
         if not rows:
             return []
         klass_info, db = self.compiler.klass_info, self.using
@@ -206,6 +216,19 @@ class Statement:
                 populator.populate(row, obj)
             out.append(obj)
         return out
+
+    def column(self, attname: str) -> int:
+        """The position in a row of the statement's model's own column `attname`."""
+        fields = self.compiler.klass_info["select_fields"]
+        for i in fields:
+            if self.compiler.select[i][0].target.attname == attname:
+                return i
+        raise LookupError(f"{attname!r} is not among the statement's columns")
+
+    @property
+    def width(self) -> int:
+        """How many columns a row of the statement has."""
+        return self.compiler.col_count
 
     def verify(self, queryset, values: dict, key) -> None:
         """Compare with a fresh compilation of `queryset` (built with `values`): same SQL, same parameters."""
@@ -355,3 +378,51 @@ def _insert_sql(obj, fields, connection) -> str:
     if len(params) != len(fields) or placeholders.replace(" ", "") != "(" + ",".join(["%s"] * len(fields)):
         raise AssertionError(f"insert(): the ORM's INSERT for {meta.label} is not one placeholder per column: {sql}")
     return sql
+
+
+def insert_select(obj, source: str, derived: dict, using: str = DEFAULT_DB_ALIAS) -> tuple[str, list]:
+    """(SQL, parameters) that insert the new instance `obj` as insert() would, with the columns named in
+    `derived` ({attname: (SQL over `source`, its parameters)}) computed from `source` — a `WITH` query of
+    the statement the caller runs it in: `INSERT INTO … SELECT … FROM source RETURNING` the primary key.
+    Fields' `pre_save` and the pre_save signal run here; the caller hands the returned key to
+    `inserted()`. Used where one statement picks a row and writes what depends on it (a job claim)."""
+    from django.db.models.signals import pre_save
+
+    model, meta = type(obj), obj._meta
+    if not obj._state.adding or getattr(obj, meta.pk.attname) is not None:
+        raise ValueError("insert_select() saves new instances only")
+    fields = _insert_fields(meta)
+    unknown = set(derived) - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"insert_select(): {sorted(unknown)} are not columns of {meta.label}")
+    connection = connections[using]
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    key = (using, model, source, tuple((name, sql) for name, (sql, _) in sorted(derived.items())))
+    sql = _inserts.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        # Each bound value cast to its column's type: in INSERT … SELECT a parameter takes its type from
+        # the SELECT list, not from the column it lands in (an untyped NULL would be text).
+        columns = [derived[f.attname][0] if f.attname in derived else f"CAST(%s AS {f.cast_db_type(connection)})"
+                   for f in fields]
+        sql = _inserts[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"SELECT {', '.join(columns)} FROM {source} RETURNING {quote(meta.db_table)}.{quote(meta.pk.column)}")
+    params = []
+    for field in fields:
+        if field.attname in derived:
+            params.extend(derived[field.attname][1])
+            field.pre_save(obj, True)
+        else:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection=connection))
+    return sql, params
+
+
+def inserted(obj, pk, using: str = DEFAULT_DB_ALIAS):
+    """`obj`, written by an `insert_select()` that returned `pk`: saved as insert() leaves an instance."""
+    from django.db.models.signals import post_save
+
+    setattr(obj, obj._meta.pk.attname, pk)
+    obj._state.adding, obj._state.db = False, using
+    post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using)
+    return obj

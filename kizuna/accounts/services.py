@@ -154,6 +154,9 @@ def token_create(
     return token, raw
 
 
+JOB_TOKEN_PREFIX = "job-"  # a job token's name: the prefix and its job's id
+
+
 def job_token_create(*, job_id: int, repository, expires_at: datetime) -> tuple[Token, str]:
     """A job's token (read-only on its one repository, no event: the claim's job.status_changed says it).
 
@@ -161,14 +164,24 @@ def job_token_create(*, job_id: int, repository, expires_at: datetime) -> tuple[
     (nothing here is caught and retried, so a failure rolls the whole claim back anyway)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a job token is minted inside its claim's transaction")
-    return _new_token(kind=Token.Kind.JOB, name=f"job-{job_id}", scopes=["read"], repository=repository,
+    return _new_token(kind=Token.Kind.JOB, name=f"{JOB_TOKEN_PREFIX}{job_id}", scopes=["read"], repository=repository,
                       expires_at=expires_at, job_id=job_id)
 
 
-def _new_token(*, kind: str, name: str, scopes: list[str], **fields) -> tuple[Token, str]:
+def job_token_unsaved(**fields) -> tuple[Token, str]:
+    """A job token not yet written, for a claim that writes it in its own statement (the job's id,
+    name, repository and expiry come from the claimed row: pipelines.services.jobs)."""
+    return _token_instance(kind=Token.Kind.JOB, name="", scopes=["read"], **fields)
+
+
+def _token_instance(*, kind: str, name: str, scopes: list[str], **fields) -> tuple[Token, str]:
     raw = token_format.generate(kind)
-    token = insert(Token(kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes, **fields))
-    return token, raw
+    return Token(kind=kind, name=name, digest=token_format.digest(raw), hint=raw[:8], scopes=scopes, **fields), raw
+
+
+def _new_token(**fields) -> tuple[Token, str]:
+    token, raw = _token_instance(**fields)
+    return insert(token), raw
 
 
 def token_payload(token: Token) -> dict:

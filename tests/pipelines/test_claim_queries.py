@@ -23,11 +23,12 @@ jobs:
 
 # In a test each of the claim's transactions is a savepoint: SAVEPOINT and RELEASE are 2 statements more.
 SAVEPOINT = 2
-# PostgreSQL: the job locked with its pipeline and repository (FOR UPDATE SKIP LOCKED), the token's
-# INSERT, one UPDATE of the job, the event's INSERT and its webhooks' SELECT; the agent's and its
+# PostgreSQL: one statement locks the job with its pipeline and repository (FOR UPDATE SKIP LOCKED),
+# writes its token and starts it; then the event's INSERT and its webhooks' SELECT. The agent's and its
 # operator's actors came joined with the agent from the token look-up. SQLite first wins the job with a
-# conditional UPDATE: + the candidates' SELECT and that UPDATE.
-CLAIM = {"postgresql": 5, "sqlite": 7}
+# conditional UPDATE (the candidates' SELECT and that UPDATE), reads it, then writes the token and the
+# job's UPDATE.
+CLAIM = {"postgresql": 3, "sqlite": 7}
 ACTORS = 1  # the actors' SELECT, for an agent loaded without them
 # A pipeline's first claim also moves it from pending to running, in its own transaction: the pipeline
 # locked, its jobs read, its UPDATE, the pipeline.status_changed event and its webhooks' SELECT.
@@ -97,13 +98,15 @@ def test_empty_queue_sweeps_then_claims_the_requeued_job(two_jobs, runner_agent)
     assert claimed.pk == expired.pk and claimed.attempt == 2
 
 
-def generic_plan(queryset) -> str:
-    """EXPLAIN of `queryset` as a prepared statement's generic plan — what PostgreSQL runs once a
-    connection has prepared it (KIZUNA_DB_PREPARE_THRESHOLD) — with sequential scans priced out, so the
-    plan names an index whenever the query's text lets one serve."""
+def generic_plan(queryset=None, sql=None, params=()) -> str:
+    """EXPLAIN of `queryset` (or `sql` with `params`) as a prepared statement's generic plan — what
+    PostgreSQL runs once a connection has prepared it (KIZUNA_DB_PREPARE_THRESHOLD) — with sequential
+    scans priced out, so the plan names an index whenever the query's text lets one serve. Nothing runs:
+    a data-modifying statement is only planned."""
     import re
 
-    sql, params = queryset.query.sql_with_params()
+    if queryset is not None:
+        sql, params = queryset.query.sql_with_params()
     count = iter(range(1, len(params) + 1))
     sql = re.sub(r"%s", lambda _: f"${next(count)}", sql.replace("%%", "%"))
     with connection.cursor() as cursor:
@@ -131,4 +134,45 @@ def test_prepared_claim_and_sweep_use_their_partial_indexes(world, runner_agent)
     pick = (job_protocol._claimable(job_repos_q(runner_agent[0], "repository__")).order_by("id")
             .select_related(*job_protocol._PICK_RELATED).select_for_update(skip_locked=True, of=("self",))[:1])
     assert "job_claimable" in generic_plan(pick)
+    assert "Seq Scan" not in generic_plan(pick)
     assert "job_running_lease" in generic_plan(job_protocol._expired(timezone.now()).values_list("pk", "pipeline_id")[:100])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement claim: PostgreSQL")
+def test_the_one_claim_statement_picks_through_the_partial_index(two_jobs, runner_agent):
+    """The claim as it runs (pick, token and job's UPDATE in one statement), as a generic plan."""
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        services.job_claim(agent=fresh(runner_agent[0]), wait=0)
+    (sql, params), = [(sql, params) for sql, params in seen if "new_token" in sql]
+    plan = generic_plan(sql=sql, params=params)
+    assert "job_claimable" in plan and "Seq Scan on pipelines_job" not in plan, plan
+
+
+def test_the_claimed_job_token_is_the_row_a_token_create_would_write(two_jobs, runner_agent):
+    """The one-statement claim writes the token as job_token_create does: same columns, same expiry."""
+    from datetime import timedelta
+
+    from kizuna.accounts import tokens as token_format
+    from kizuna.accounts.models import Token
+
+    job, raw = services.job_claim(agent=fresh(runner_agent[0]), wait=0)
+    token = Token.objects.get(pk=job.job_token.pk)
+    assert Job.objects.get(pk=job.pk).job_token_id == token.pk
+    assert (token.kind, token.name, token.scopes, token.job_id, token.repository_id) == (
+        "job", f"job-{job.pk}", ["read"], job.pk, two_jobs.repository_id)
+    assert (token.user_id, token.agent_id, token.created_by_id, token.internal, token.revoked_at) == (
+        None, None, None, False, None)
+    assert token.digest == token_format.digest(raw) and token.hint == raw[:8]
+    lease = timedelta(seconds=job_protocol.lease_seconds())
+    assert token.expires_at == job.started_at + timedelta(seconds=job.timeout) + lease + timedelta(seconds=300)
+    assert job.job_token.expires_at == token.expires_at and job.job_token.name == token.name
+    assert job.lease_expires_at == job.started_at + lease
+    stored = Job.objects.get(pk=job.pk)
+    assert (stored.status, stored.agent_id, stored.started_at, stored.lease_expires_at) == (
+        "running", runner_agent[0].pk, job.started_at, job.lease_expires_at)
