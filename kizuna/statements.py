@@ -337,6 +337,15 @@ def insert(obj, using: str = DEFAULT_DB_ALIAS):
     `get_db_prep_save`, both signals, one `INSERT … RETURNING` its primary key — with the ORM's SQL
     compiled once per model in each process, for the hottest writes (the event log, job tokens). A row
     holding an expression, and every row with `KIZUNA_COMPILED_STATEMENTS=false`, is saved by the ORM."""
+    insert_returning(obj, None, using)
+    return obj
+
+
+def insert_returning(obj, also, using: str = DEFAULT_DB_ALIAS):
+    """insert(), and one more value the same statement returns: `also` is (SQL, parameters) of a scalar
+    expression — a sub-select the caller would otherwise run as a statement of its own (the event log
+    asks whether the event's owners have webhooks). The value; None when the ORM saved the row (then
+    nothing else ran: the caller asks on its own)."""
     from django.db.models.signals import post_save, pre_save
 
     model, meta = type(obj), obj._meta
@@ -346,7 +355,7 @@ def insert(obj, using: str = DEFAULT_DB_ALIAS):
     if not settings.KIZUNA_COMPILED_STATEMENTS or any(
             hasattr(getattr(obj, f.attname), "resolve_expression") for f in fields):
         obj.save(force_insert=True, using=using)
-        return obj
+        return None
     connection = connections[using]
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     sql = _inserts.get((using, model))
@@ -354,13 +363,15 @@ def insert(obj, using: str = DEFAULT_DB_ALIAS):
         sql = _inserts[(using, model)] = _insert_sql(obj, fields, connection)
     values = [field.pre_save(obj, True) for field in fields]
     params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values)]
+    if also is not None:
+        sql, params = f"{sql}, ({also[0]})", [*params, *also[1]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        pk = cursor.fetchone()[0]
-    setattr(obj, meta.pk.attname, pk)
+        returned = cursor.fetchone()
+    setattr(obj, meta.pk.attname, returned[0])
     obj._state.adding, obj._state.db = False, using
     post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using)
-    return obj
+    return returned[1] if also is not None else None
 
 
 def _insert_sql(obj, fields, connection) -> str:

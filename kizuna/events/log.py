@@ -11,9 +11,9 @@ from django.db import connection
 
 from kizuna.accounts.actors import operator_actor_of
 from kizuna.accounts.models import Actor
-from kizuna.statements import insert
+from kizuna.statements import insert_returning
 
-from .models import Event
+from .models import Event, Webhook
 from .signals import event_emitted
 
 
@@ -33,14 +33,15 @@ def emit_event(
         on_behalf_of = operator_actor_of(actor)
     if namespace is None and repository is not None:
         namespace = repository.namespace
-    event = insert(Event(  # every write appends here: the INSERT's SQL is compiled once (kizuna.statements)
-        type=type,
-        actor=actor,
-        repository=repository,
-        namespace=namespace,
-        payload=payload or {},
-        subject=subject,
-        on_behalf_of=on_behalf_of,
-    ))
-    event_emitted.send(sender=Event, event=event)
+    event = Event(type=type, actor=actor, repository=repository, namespace=namespace, payload=payload or {},
+                  subject=subject, on_behalf_of=on_behalf_of)
+    # Every write appends here: the INSERT's SQL is compiled once (kizuna.statements), and it also says
+    # whether the event's repository or organisation has an active webhook, which the webhook receiver
+    # would otherwise ask in a statement of its own — most have none.
+    owners_hooks, values = Webhook.objects.of_event_owners(event.namespace_id, event.repository_id)
+    hooks = owners_hooks.sql_with_params(values)
+    exists = insert_returning(event, None if hooks is None else (f"EXISTS ({hooks[0]})", hooks[1]))
+    # None: the ORM wrote the row and nothing was asked. SQLite answers 0 or 1.
+    hooks_exist = False if hooks is None else None if exists is None else bool(exists)
+    event_emitted.send(sender=Event, event=event, hooks_exist=hooks_exist)
     return event

@@ -3,7 +3,10 @@
 from urllib.parse import urlsplit, urlunsplit
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+from kizuna.statements import Param, statement
 
 
 class Event(models.Model):
@@ -61,6 +64,23 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
 
 
+class WebhookQuerySet(models.QuerySet):
+    def of_event_owners(self, namespace_id: int | None, repository_id: int | None):
+        """(statement, values): the active hooks an event of this namespace and repository may go to
+        (its repository's and its organisation's), compiled once per shape (kizuna.statements). The
+        webhook receiver reads them; the event log asks, in the event's own INSERT, whether any exist."""
+        values = {"namespace": namespace_id, "repository": repository_id}
+
+        def build():
+            scope = Q(namespace_id=Param("namespace", namespace_id)) if namespace_id else Q(pk__in=[])
+            if repository_id:
+                scope |= Q(repository_id=Param("repository", repository_id))
+            return self.filter(scope, active=True)
+
+        shape = ("events.hooks_of", namespace_id is not None, repository_id is not None)
+        return statement(shape, build, values, using=self.db), values
+
+
 class Webhook(models.Model):
     """A URL that receives signed POSTs for the events it subscribes to (docs/api.md §12).
 
@@ -88,6 +108,8 @@ class Webhook(models.Model):
     deactivated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = WebhookQuerySet.as_manager()
 
     @property
     def redacted_url(self) -> str:

@@ -11,11 +11,9 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from kizuna.accounts.models import Actor
-from kizuna.statements import Param, statement
 
 from .models import Event, Webhook, WebhookDelivery
 
@@ -45,22 +43,17 @@ def _enqueue_on_commit(delivery_ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
-def create_deliveries_for_event(*, event: Event, **signal) -> list[WebhookDelivery]:
+def create_deliveries_for_event(*, event: Event, hooks_exist: bool | None = None, **signal) -> list[WebhookDelivery]:
     """The event_emitted receiver: one pending delivery per active hook that wants this event.
 
     Repository events go to the repository's hooks and its organisation's hooks; events without a
-    repository (member.*, organization.*) go to the organisation's hooks.
+    repository (member.*, organization.*) go to the organisation's hooks. `hooks_exist`: the event's
+    own INSERT already asked (kizuna/events/log.py); False spares most events this look-up.
     """
-    values = {"namespace": event.namespace_id, "repository": event.repository_id}
-
-    def build():  # every event asks: compiled once per shape (kizuna.statements)
-        scope = Q(namespace_id=Param("namespace", event.namespace_id)) if event.namespace_id else Q(pk__in=[])
-        if event.repository_id:
-            scope |= Q(repository_id=Param("repository", event.repository_id))
-        return Webhook.objects.filter(scope, active=True)
-
-    shape = ("events.hooks_of", event.namespace_id is not None, event.repository_id is not None)
-    hooks = [h for h in statement(shape, build, values).instances(values) if h.wants(event.webhook_event)]
+    if hooks_exist is False:
+        return []
+    hooks, values = Webhook.objects.of_event_owners(event.namespace_id, event.repository_id)
+    hooks = [h for h in hooks.instances(values) if h.wants(event.webhook_event)]
     if not hooks:
         return []
     from .payloads import hook_base, webhook_body

@@ -187,6 +187,38 @@ def test_events_create_delivery_rows_in_the_same_transaction(world, api, public_
     assert [m.webhook_id for m in member] == [org_hook["id"]]
 
 
+def test_an_event_asks_for_hooks_in_its_own_insert(world, api, public_dns, django_assert_num_queries):
+    """No webhook on the repository or its organisation: the event's INSERT says so, and no SELECT of
+    hooks follows. An inactive hook counts as none; an active one (repository's or organisation's) is
+    read and gets its delivery row."""
+    from django.db import transaction
+
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.events.log import emit_event
+    from kizuna.events.models import Webhook
+
+    actor = actor_for_user(world.admin)
+    repo = type(world.public).objects.select_related("namespace").get(pk=world.public.pk)
+
+    def emit():
+        with transaction.atomic():
+            emit_event(type="repository.updated", actor=actor, repository=repo, payload={})
+
+    with django_assert_num_queries(1 + 2):  # the INSERT (+ the test's SAVEPOINT and RELEASE)
+        emit()
+    hook = create(api, world.tokens["admin"], events=["*"]).json()
+    Webhook.objects.filter(pk=hook["id"]).update(active=False)
+    with django_assert_num_queries(1 + 2):
+        emit()
+    Webhook.objects.filter(pk=hook["id"]).update(active=True)
+    with django_assert_num_queries(1 + 2 + 2):  # + the hooks' SELECT and the delivery row's INSERT
+        emit()
+    Webhook.objects.filter(pk=hook["id"]).delete()
+    org_hook = create(api, world.tokens["admin"], "/orgs/w-org/webhooks", events=["*"]).json()
+    emit()
+    assert WebhookDelivery.objects.filter(webhook_id=org_hook["id"], event_name="repository").count() == 1
+
+
 def test_rolled_back_change_leaves_no_delivery(world, api, public_dns):
     from django.db import transaction
 
