@@ -320,10 +320,20 @@ def statement(key, build, values: dict, using: str = DEFAULT_DB_ALIAS) -> Statem
 _inserts: dict = {}
 
 
+_fields_of: dict = {}  # model → _insert_fields(), worked out once
+
+
 def _insert_fields(meta) -> list:
     """The columns a one-row INSERT of a new `meta.model` writes, as Model.save() picks them; a model
     that save() would treat differently (parents, ordering, generated or database-default columns, a
     primary key it does not generate) is refused rather than half supported."""
+    fields = _fields_of.get(meta.model)
+    if fields is None:
+        fields = _fields_of[meta.model] = _writable_fields(meta)
+    return fields
+
+
+def _writable_fields(meta) -> list:
     if meta.parents or meta.order_with_respect_to or meta.auto_field is None or meta.pk is not meta.auto_field:
         raise TypeError(f"insert() takes models with an automatic primary key and no parents, not {meta.label}")
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]

@@ -79,20 +79,12 @@ def _take_and_start(agent, now, lease) -> tuple[Job, object, str] | None:
                        [_token_expiry_base(now)]),
     }
     token_sql, token_params = insert_select(token, "picked", derived)
-    q, job = connection.ops.quote_name, Job._meta
-    column = {name: q(job.get_field(name).column) for name in ("status", "agent", "started_at", "lease_expires_at",
-                                                               "job_token", "id")}
-    columns = ", ".join(f"c{i}" for i in range(pick.width))
 
     def wrap(pick_sql, pick_params):
-        sql = (f"WITH picked ({columns}) AS MATERIALIZED ({pick_sql}), "
-               f"new_token AS ({token_sql}), "
-               f"started AS (UPDATE {q(job.db_table)} SET {column['status']} = '{Status.RUNNING}', "
-               f"{column['agent']} = %s, {column['started_at']} = %s, {column['lease_expires_at']} = %s, "
-               f"{column['job_token']} = new_token.{q(Token._meta.pk.column)} FROM picked, new_token "
-               f"WHERE {q(job.db_table)}.{column['id']} = picked.c{c('id')}) "
-               f"SELECT picked.*, new_token.{q(Token._meta.pk.column)} FROM picked, new_token")
-        agent_id = job.get_field("agent").get_db_prep_save(agent.pk, connection=connection)
+        sql = _claim_sql.get((pick_sql, token_sql))
+        if sql is None:  # once per shape of the pick (the policy's filter) and process
+            sql = _claim_sql[(pick_sql, token_sql)] = _claim_statement(pick_sql, pick.width, c("id"), token_sql)
+        agent_id = Job._meta.get_field("agent").get_db_prep_save(agent.pk, connection=connection)
         return sql, [*pick_params, *token_params, agent_id, now, lease]
 
     rows = pick.rows(values, wrap=wrap)
@@ -106,6 +98,23 @@ def _take_and_start(agent, now, lease) -> tuple[Job, object, str] | None:
     claimed.status, claimed.agent, claimed.started_at, claimed.lease_expires_at, claimed.job_token = (
         Status.RUNNING, agent, now, lease, token)
     return claimed, token, raw
+
+
+_claim_sql: dict = {}  # (pick's SQL, token INSERT's SQL) → the claim statement's SQL
+
+
+def _claim_statement(pick_sql: str, width: int, id_column: int, token_sql: str) -> str:
+    """The one claim statement around the compiled pick: its `width` columns named c0… in `picked`."""
+    q, job, token_pk = connection.ops.quote_name, Job._meta, connection.ops.quote_name(Token._meta.pk.column)
+    column = {name: q(job.get_field(name).column) for name in ("status", "agent", "started_at", "lease_expires_at",
+                                                               "job_token", "id")}
+    return (f"WITH picked ({', '.join(f'c{i}' for i in range(width))}) AS MATERIALIZED ({pick_sql}), "
+            f"new_token AS ({token_sql}), "
+            f"started AS (UPDATE {q(job.db_table)} SET {column['status']} = '{Status.RUNNING}', "
+            f"{column['agent']} = %s, {column['started_at']} = %s, {column['lease_expires_at']} = %s, "
+            f"{column['job_token']} = new_token.{token_pk} FROM picked, new_token "
+            f"WHERE {q(job.db_table)}.{column['id']} = picked.c{id_column}) "
+            f"SELECT picked.*, new_token.{token_pk} FROM picked, new_token")
 
 
 def _take_next(agent, now, lease) -> Job | None:
