@@ -116,6 +116,9 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+_floor = threading.local()  # each floor claimer's psycopg connection
+
+
 def floor_claims(seed: dict, i: int, cpu: dict, limit: int | None = None) -> list[int]:
     """The least a PostgreSQL claim can be, by hand with psycopg on the same tables: the locked pick of the
     oldest claimable job, the token's INSERT, the job's UPDATE, the event's INSERT, the commit. No
@@ -128,37 +131,39 @@ def floor_claims(seed: dict, i: int, cpu: dict, limit: int | None = None) -> lis
     from pipelines.models import Job
 
     job, token, event = Job._meta.db_table, Token._meta.db_table, Event._meta.db_table
-    connection.ensure_connection()
-    params = connection.get_connection_params()
-    connection.close()
+    conn = getattr(_floor, "conn", None)
+    if conn is None:  # one per claimer, kept from its warm-up to its timed run (closed by _claimer_run)
+        connection.ensure_connection()
+        params = connection.get_connection_params()
+        connection.close()
+        conn = _floor.conn = psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")})
     ids = []
-    with psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")}) as conn:
-        cpu["backend"] = conn.info.backend_pid
-        cpu["db_start"] = backend_cpu(conn.info.backend_pid)
-        while limit is None or len(ids) < limit:
-            with conn.transaction(), conn.cursor() as cur:
-                cur.execute(f"SELECT id FROM {job} WHERE status = 'pending' AND runnable ORDER BY id "
-                            "LIMIT 1 FOR UPDATE SKIP LOCKED")
-                row = cur.fetchone()
-                if row is None:
-                    cpu["db_end"] = backend_cpu(conn.info.backend_pid)
-                    return ids
-                raw = secrets.token_hex(20)
-                cur.execute(f"INSERT INTO {token} (kind, name, digest, hint, scopes, repository_id, job_id, internal, "
-                            "created_at, expires_at) VALUES ('job', %s, %s, %s, '[\"read\"]', %s, %s, false, now(), "
-                            "now() + interval '2 hours') RETURNING id",
-                            (f"job-{row[0]}", hashlib.sha256(raw.encode()).hexdigest(), raw[:8], seed["repository"], row[0]))
-                token_id = cur.fetchone()[0]
-                cur.execute(f"UPDATE {job} SET status = 'running', agent_id = %s, started_at = now(), "
-                            "lease_expires_at = now() + interval '1 hour', job_token_id = %s WHERE id = %s",
-                            (seed["agents"][i], token_id, row[0]))
-                cur.execute(f"INSERT INTO {event} (type, repository_id, namespace_id, actor_id, on_behalf_of_id, payload, "
-                            "created_at) VALUES ('job.status_changed', %s, %s, %s, %s, %s, now())",
-                            (seed["repository"], seed["namespace"], seed["actors"][i], seed["operator_actor"],
-                             json.dumps({"job": {"id": row[0], "status": "running"}})))
-            ids.append(row[0])
-        cpu["db_end"] = backend_cpu(conn.info.backend_pid)
-        return ids
+    cpu["backend"] = conn.info.backend_pid
+    cpu["db_start"] = backend_cpu(conn.info.backend_pid)
+    while limit is None or len(ids) < limit:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(f"SELECT id FROM {job} WHERE status = 'pending' AND runnable ORDER BY id "
+                        "LIMIT 1 FOR UPDATE SKIP LOCKED")
+            row = cur.fetchone()
+            if row is None:
+                cpu["db_end"] = backend_cpu(conn.info.backend_pid)
+                return ids
+            raw = secrets.token_hex(20)
+            cur.execute(f"INSERT INTO {token} (kind, name, digest, hint, scopes, repository_id, job_id, internal, "
+                        "created_at, expires_at) VALUES ('job', %s, %s, %s, '[\"read\"]', %s, %s, false, now(), "
+                        "now() + interval '2 hours') RETURNING id",
+                        (f"job-{row[0]}", hashlib.sha256(raw.encode()).hexdigest(), raw[:8], seed["repository"], row[0]))
+            token_id = cur.fetchone()[0]
+            cur.execute(f"UPDATE {job} SET status = 'running', agent_id = %s, started_at = now(), "
+                        "lease_expires_at = now() + interval '1 hour', job_token_id = %s WHERE id = %s",
+                        (seed["agents"][i], token_id, row[0]))
+            cur.execute(f"INSERT INTO {event} (type, repository_id, namespace_id, actor_id, on_behalf_of_id, payload, "
+                        "created_at) VALUES ('job.status_changed', %s, %s, %s, %s, %s, now())",
+                        (seed["repository"], seed["namespace"], seed["actors"][i], seed["operator_actor"],
+                         json.dumps({"job": {"id": row[0], "status": "running"}})))
+        ids.append(row[0])
+    cpu["db_end"] = backend_cpu(conn.info.backend_pid)
+    return ids
 
 
 def _warm_up(mode: str, seed: dict, i: int, warmup: int) -> list[int]:
@@ -191,6 +196,32 @@ def _claim_run(mode: str, seed: dict, i: int) -> tuple:
     return start, end, ids, error, python, cpu.get("db_end", float("nan")) - cpu.get("db_start", float("nan"))
 
 
+def _claimer_run(mode: str, seed: dict, i: int, warmup: int, barrier) -> tuple:
+    """One claimer: warm up, wait for the others, drain. _claim_run's tuple and the warm-up's ids; a
+    warm-up that fails breaks the barrier, so no claimer waits for it forever."""
+    from django.db import connection
+
+    try:
+        warm = _warm_up(mode, seed, i, warmup)
+    except Exception as exc:  # noqa: BLE001 — reported by claim_throughput
+        barrier.abort()
+        now = time.monotonic()
+        return now, now, [], f"warm-up: {type(exc).__name__}: {exc}", 0.0, float("nan"), []
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        now = time.monotonic()
+        return now, now, [], "another claimer's warm-up failed", 0.0, float("nan"), warm
+    try:
+        return (*_claim_run(mode, seed, i), warm)
+    finally:
+        conn = getattr(_floor, "conn", None)
+        if conn is not None:
+            conn.close()
+            _floor.conn = None
+        connection.close()
+
+
 def _claimer(mode: str, seed: dict, i: int, warmup: int, barrier, results) -> None:
     """One claiming process (as a gunicorn worker would be): its own Django setup and connection."""
     import django
@@ -201,11 +232,7 @@ def _claimer(mode: str, seed: dict, i: int, warmup: int, barrier, results) -> No
     from pipelines.services import jobs  # noqa: F401 — imported before the clock starts
 
     connection.ensure_connection()
-    warm = _warm_up(mode, seed, i, warmup)
-    barrier.wait()
-    start, end, ids, *rest = _claim_run(mode, seed, i)
-    results.put((start, end, ids, *rest, warm))
-    connection.close()
+    results.put(_claimer_run(mode, seed, i, warmup, barrier))
 
 
 def claim_throughput(jobs: int, claimers: int, mode: str = "kizuna", threads: bool = False, warmup: int = 0) -> float:
@@ -225,13 +252,7 @@ def claim_throughput(jobs: int, claimers: int, mode: str = "kizuna", threads: bo
         barrier, results = threading.Barrier(claimers), queue.Queue()
 
         def work(i):
-            try:
-                warm = _warm_up(mode, seed, i, warmup)
-                barrier.wait()
-                start, end, ids, *rest = _claim_run(mode, seed, i)
-                results.put((start, end, ids, *rest, warm))
-            finally:
-                connection.close()
+            results.put(_claimer_run(mode, seed, i, warmup, barrier))
 
         workers = [threading.Thread(target=work, args=(i,)) for i in range(claimers)]
     else:

@@ -405,8 +405,9 @@ def insert_select(obj, source: str, derived: dict, using: str = DEFAULT_DB_ALIAS
     """(SQL, parameters) that insert the new instance `obj` as insert() would, with the columns named in
     `derived` ({attname: (SQL over `source`, its parameters)}) computed from `source` — a `WITH` query of
     the statement the caller runs it in: `INSERT INTO … SELECT … FROM source RETURNING` the primary key.
-    Fields' `pre_save` and the pre_save signal run here; the caller hands the returned key to
-    `inserted()`. Used where one statement picks a row and writes what depends on it (a job claim)."""
+    Fields' `pre_save` and the pre_save signal run here, before the statement — which writes nothing when
+    `source` is empty (a claim that finds no job); the caller hands a returned key to `inserted()`, which
+    sends post_save. Used where one statement picks a row and writes what depends on it (a job claim)."""
     from django.db.models.signals import pre_save
 
     model, meta = type(obj), obj._meta
@@ -424,7 +425,7 @@ def insert_select(obj, source: str, derived: dict, using: str = DEFAULT_DB_ALIAS
         quote = connection.ops.quote_name
         # Each bound value cast to its column's type: in INSERT … SELECT a parameter takes its type from
         # the SELECT list, not from the column it lands in (an untyped NULL would be text).
-        columns = [derived[f.attname][0] if f.attname in derived else f"CAST(%s AS {f.cast_db_type(connection)})"
+        columns = [derived[f.attname][0] if f.attname in derived else f"CAST(%s AS {_cast_type(f, connection)})"
                    for f in fields]
         sql = _inserts[key] = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
@@ -437,6 +438,15 @@ def insert_select(obj, source: str, derived: dict, using: str = DEFAULT_DB_ALIAS
         else:
             params.append(field.get_db_prep_save(field.pre_save(obj, True), connection=connection))
     return sql, params
+
+
+def _cast_type(field, connection) -> str:
+    """The type a bound value is cast to in insert_select(): the column's, but text without its length —
+    an explicit cast to varchar(n) would cut a longer value silently, where the INSERT's own assignment
+    to the column refuses it, as insert() would."""
+    if isinstance(field, CharField):
+        return connection.ops.cast_char_field_without_max_length
+    return field.cast_db_type(connection)
 
 
 def inserted(obj, pk, using: str = DEFAULT_DB_ALIAS):

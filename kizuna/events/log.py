@@ -7,6 +7,7 @@ SSE wake-up with `on_commit`. Apps connect receivers in AppConfig.ready(), so th
 none of them and every module that emits events may import it.
 """
 
+from django.conf import settings
 from django.db import connection
 
 from kizuna.accounts.actors import operator_actor_of
@@ -38,10 +39,14 @@ def emit_event(
     # Every write appends here: the INSERT's SQL is compiled once (kizuna.statements), and it also says
     # whether the event's repository or organisation has an active webhook, which the webhook receiver
     # would otherwise ask in a statement of its own — most have none.
-    owners_hooks, values = Webhook.objects.of_event_owners(event.namespace_id, event.repository_id)
-    hooks = owners_hooks.sql_with_params(values)
-    exists = insert_returning(event, None if hooks is None else (f"EXISTS ({hooks[0]})", hooks[1]))
-    # None: the ORM wrote the row and nothing was asked. SQLite answers 0 or 1.
-    hooks_exist = False if hooks is None else None if exists is None else bool(exists)
+    if settings.KIZUNA_COMPILED_STATEMENTS:
+        owners_hooks, values = Webhook.objects.of_event_owners(event.namespace_id, event.repository_id)
+        hooks = owners_hooks.sql_with_params(values)
+        exists = insert_returning(event, None if hooks is None else (f"EXISTS ({hooks[0]})", hooks[1]))
+        # None: the ORM wrote the row (a value holding an expression), nothing was asked. SQLite answers 0 or 1.
+        hooks_exist = False if hooks is None else None if exists is None else bool(exists)
+    else:  # the ORM writes the event; the receiver reads the hooks itself
+        insert_returning(event, None)
+        hooks_exist = None
     event_emitted.send(sender=Event, event=event, hooks_exist=hooks_exist)
     return event

@@ -64,7 +64,7 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
 
 
-class WebhookQuerySet(models.QuerySet):
+class WebhookManager(models.Manager):
     def of_event_owners(self, namespace_id: int | None, repository_id: int | None):
         """(statement, values): the active hooks an event of this namespace and repository may go to
         (its repository's and its organisation's), compiled once per shape (kizuna.statements). The
@@ -75,8 +75,10 @@ class WebhookQuerySet(models.QuerySet):
             scope = Q(namespace_id=Param("namespace", namespace_id)) if namespace_id else Q(pk__in=[])
             if repository_id:
                 scope |= Q(repository_id=Param("repository", repository_id))
-            return self.filter(scope, active=True)
+            return self.get_queryset().filter(scope, active=True)
 
+        # A manager's method, not a queryset's: the kept statement is this filter alone, whatever a
+        # queryset it were called on had been filtered by.
         shape = ("events.hooks_of", namespace_id is not None, repository_id is not None)
         return statement(shape, build, values, using=self.db), values
 
@@ -109,7 +111,7 @@ class Webhook(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = WebhookQuerySet.as_manager()
+    objects = WebhookManager()
 
     @property
     def redacted_url(self) -> str:

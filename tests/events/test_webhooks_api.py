@@ -187,11 +187,13 @@ def test_events_create_delivery_rows_in_the_same_transaction(world, api, public_
     assert [m.webhook_id for m in member] == [org_hook["id"]]
 
 
-def test_an_event_asks_for_hooks_in_its_own_insert(world, api, public_dns, django_assert_num_queries):
+def test_an_event_asks_for_hooks_in_its_own_insert(world, api, public_dns, django_assert_num_queries, settings):
     """No webhook on the repository or its organisation: the event's INSERT says so, and no SELECT of
     hooks follows. An inactive hook counts as none; an active one (repository's or organisation's) is
-    read and gets its delivery row."""
+    read and gets its delivery row; an organisation's event (no repository) asks for its hooks."""
     from django.db import transaction
+
+    settings.KIZUNA_COMPILED_STATEMENTS = True
 
     from kizuna.accounts.actors import actor_for_user
     from kizuna.events.log import emit_event
@@ -217,6 +219,23 @@ def test_an_event_asks_for_hooks_in_its_own_insert(world, api, public_dns, djang
     org_hook = create(api, world.tokens["admin"], "/orgs/w-org/webhooks", events=["*"]).json()
     emit()
     assert WebhookDelivery.objects.filter(webhook_id=org_hook["id"], event_name="repository").count() == 1
+    with transaction.atomic():
+        emit_event(type="member.added", actor=actor, namespace=repo.namespace, payload={})
+    assert WebhookDelivery.objects.filter(webhook_id=org_hook["id"], event_name="member").count() == 1
+
+
+def test_without_compiled_statements_an_event_still_reaches_its_hooks(world, api, public_dns, settings):
+    """The ORM writes the event and nothing asked for hooks: the receiver reads them itself."""
+    from django.db import transaction
+
+    from kizuna.accounts.actors import actor_for_user
+    from kizuna.events.log import emit_event
+
+    hook = create(api, world.tokens["admin"], events=["*"]).json()
+    settings.KIZUNA_COMPILED_STATEMENTS = False
+    with transaction.atomic():
+        emit_event(type="repository.updated", actor=actor_for_user(world.admin), repository=world.public, payload={})
+    assert WebhookDelivery.objects.filter(webhook_id=hook["id"], event_name="repository").count() == 1
 
 
 def test_rolled_back_change_leaves_no_delivery(world, api, public_dns):

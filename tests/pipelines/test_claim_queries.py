@@ -35,6 +35,13 @@ ACTORS = 1  # the actors' SELECT, for an agent loaded without them
 PIPELINE_STARTS = 4
 
 
+@pytest.fixture(autouse=True)
+def compiled_statements(settings):
+    """The counts and plans below are the compiled path's (KIZUNA_COMPILED_STATEMENTS=false claims in
+    separate statements, as SQLite does)."""
+    settings.KIZUNA_COMPILED_STATEMENTS = True
+
+
 def fresh(agent):
     """The agent as the claim endpoint's token authentication loads it (RELATED_BY_KIND)."""
     from kizuna.accounts.models import Token

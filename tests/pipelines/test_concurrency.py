@@ -62,6 +62,12 @@ def test_1000_jobs_16_claimers_each_claimed_exactly_once(world, make_agent):
     assert Job.objects.filter(status=Status.RUNNING).count() == 1000
     assert set(Job.objects.values_list("agent_id", flat=True)) <= {a.pk for a in agents}
     assert set(Pipeline.objects.values_list("status", flat=True)) == {Status.RUNNING}
+    from kizuna.accounts.models import Token
+
+    tokens = {t.job_id: t for t in Token.objects.filter(kind="job")}  # one per job, linked both ways
+    assert len(tokens) == Token.objects.filter(kind="job").count() == 1000
+    for job_id, token_id in Job.objects.values_list("pk", "job_token_id"):
+        assert tokens[job_id].pk == token_id and tokens[job_id].name == f"job-{job_id}"
 
 
 @pytest.mark.django_db
