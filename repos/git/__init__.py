@@ -24,6 +24,7 @@ from .http_backend import (
     ReceiveReport,
     advertisement_preamble,
     content_type,
+    pkt_length,
 )
 from .merge import MergeConflict, pull_merge_commit, pull_mergeable
 from .packs import proven_fast_forwards
@@ -46,6 +47,6 @@ __all__ = [
     "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
     "committer_signature", "content_type", "count_commits", "delete", "GitError", "has_commits", "HttpBackend",
     "init_bare", "is_zero", "list_branches", "MergeConflict", "open_repository", "PathNotFound", "pull_changed_paths",
-    "proven_fast_forwards", "pull_compare", "pull_merge_commit", "pull_mergeable", "push_commits", "read_blob_at", "read_path", "ReceiveReport",
+    "proven_fast_forwards", "pull_compare", "pull_merge_commit", "pull_mergeable", "pkt_length", "push_commits", "read_blob_at", "read_path", "ReceiveReport",
     "repo_path", "resolve_ref", "rev_list", "run_git", "safe_path", "set_head", "update_ref_cas",
 ]

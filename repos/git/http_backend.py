@@ -17,6 +17,7 @@ HTTP_BACKEND_TIMEOUT_SECONDS = 3600
 CHUNK = 64 * 1024
 SERVICES = ("upload-pack", "receive-pack")
 # What `git http-backend` sends with every smart answer: never cached by anything in between.
+MAX_PKT = 65520  # LARGE_PACKET_MAX: the longest pkt-line git writes or reads
 NO_CACHE_HEADERS = (("Expires", "Fri, 01 Jan 1980 00:00:00 GMT"), ("Pragma", "no-cache"),
                     ("Cache-Control", "no-cache, max-age=0, must-revalidate"))
 
@@ -24,6 +25,21 @@ NO_CACHE_HEADERS = (("Expires", "Fri, 01 Jan 1980 00:00:00 GMT"), ("Pragma", "no
 def pkt_line(text: str) -> bytes:
     data = text.encode()
     return b"%04x%s" % (len(data) + 4, data)
+
+
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def pkt_length(head: bytes) -> int:
+    """A pkt-line's 4-hex-digit length field, as git reads it (either case; 0 is a flush-pkt); ValueError
+    for anything else — a sign, spaces or `0x`, which Python's int() would take — or for a length that
+    is not 0 and outside 4..LARGE_PACKET_MAX."""
+    if len(head) != 4 or not _HEX.issuperset(head):
+        raise ValueError("malformed pkt-line")
+    length = int(head, 16)
+    if length and not 4 <= length <= MAX_PKT:
+        raise ValueError("malformed pkt-line")
+    return length
 
 
 def protocol_version(git_protocol: str) -> int:
@@ -38,7 +54,6 @@ def protocol_version(git_protocol: str) -> int:
 
 
 _FLUSH = object()
-MAX_PKT = 65520  # LARGE_PACKET_MAX: the longest pkt-line git writes
 
 
 def _take_pkt(buffer: bytearray):
@@ -46,15 +61,10 @@ def _take_pkt(buffer: bytearray):
     while it is incomplete; ValueError for anything git does not write in a v0 stream."""
     if len(buffer) < 4:
         return None
-    head = bytes(buffer[:4])
-    if not all(c in b"0123456789abcdef" for c in head):
-        raise ValueError("malformed pkt-line")
-    length = int(head, 16)
+    length = pkt_length(bytes(buffer[:4]))
     if length == 0:
         del buffer[:4]
         return _FLUSH
-    if length < 4 or length > MAX_PKT:
-        raise ValueError("malformed pkt-line")
     if len(buffer) < length:
         return None
     payload = bytes(buffer[4:length])

@@ -4,6 +4,8 @@ receive-pack command list read off its front and then replayed to git with the r
 import re
 import zlib
 
+from ..git import pkt_length
+
 BODY_CHUNK = 64 * 1024
 
 
@@ -75,14 +77,11 @@ class PktReader:
         """A pkt-line payload, None for a flush-pkt; raises ValueError at a malformed or missing one."""
         if not self._fill(4):
             raise ValueError("truncated command list")
-        try:
-            length = int(self.buffer[self.pos:self.pos + 4], 16)
-        except ValueError:
-            raise ValueError("malformed pkt-line") from None
+        length = pkt_length(self.buffer[self.pos:self.pos + 4])
         if length == 0:
             self.pos += 4
             return None
-        if length < 4 or not self._fill(length):
+        if not self._fill(length):
             raise ValueError("malformed pkt-line")
         payload = self.buffer[self.pos + 4:self.pos + length]
         self.pos += length

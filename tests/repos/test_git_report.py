@@ -107,3 +107,17 @@ def test_capabilities_of_every_command_line_count_and_shallow_lines_are_skipped(
 ])
 def test_report_suffices_unless_unasked_or_deleting(commands, capabilities, suffices):
     assert report_suffices(commands, frozenset(capabilities)) is suffices
+
+
+def test_one_pkt_line_length_reader_for_both_directions():
+    """The request's command list and receive-pack's report read lengths alike, as git does: four hex
+    digits of either case; no sign, space or 0x that int() would take; 0 or 4..65520."""
+    from repos.git import pkt_length
+    from repos.smart_http.body import PktReader
+
+    assert pkt_length(b"0000") == 0 and pkt_length(b"001A") == pkt_length(b"001a") == 26
+    for bad in (b"+01a", b" 01a", b"0x1a", b"0003", b"fff1", b"00g0", b"01a"):
+        with pytest.raises(ValueError):
+            pkt_length(bad)
+        with pytest.raises(ValueError):
+            PktReader(iter([bad + b"x" * 40])).read_pkt()
