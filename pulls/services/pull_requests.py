@@ -155,15 +155,20 @@ def pull_ready(*, pull: PullRequest, actor: Actor) -> PullRequest:
     return pr
 
 
+def _tracking(repo_id: int, branch: str):
+    """The repository's open pull requests with `branch` as their head or base (`Param`s: the same
+    queryset runs as is or compiled)."""
+    return PullRequest.objects.filter(
+        repository_id=Param("repo", repo_id), issue__state=Literal(Issue.State.OPEN)).filter(
+        Q(head_ref=Param("branch", branch)) | Q(base_ref=Param("branch", branch)))
+
+
 def _tracked(repo_id: int, branch: str) -> bool:
-    """Whether an open pull request of the repository has `branch` as its head or base: asked on every
-    push, compiled once per process (kizuna.statements)."""
+    """Whether any exists: asked on every push, compiled once per process (kizuna.statements)."""
     values = {"repo": repo_id, "branch": branch}
 
     def build():
-        return PullRequest.objects.filter(
-            repository_id=Param("repo", repo_id), issue__state=Literal(Issue.State.OPEN)).filter(
-            Q(head_ref=Param("branch", branch)) | Q(base_ref=Param("branch", branch))).values_list("pk")[:1]
+        return _tracking(repo_id, branch).values_list("pk")[:1]
 
     return bool(statement(("pulls.tracked",), build, values).rows(values))
 
@@ -173,11 +178,9 @@ def on_ref_updated(*, repo: Repository, ref: str, before: str, after: str, actor
     if not ref.startswith("refs/heads/"):
         return
     branch = ref[len("refs/heads/"):]
-    tracking = PullRequest.objects.filter(repository_id=repo.pk, issue__state=Issue.State.OPEN).filter(
-        Q(head_ref=branch) | Q(base_ref=branch))
     if not _tracked(repo.pk, branch):  # most pushes: one compiled query instead of locking and loading rows
         return
-    prs = tracking.select_for_update().select_related("issue").order_by("pk")
+    prs = _tracking(repo.pk, branch).select_for_update().select_related("issue").order_by("pk")
     now = timezone.now()
     for pr in prs:
         pr.repository = repo

@@ -5,9 +5,10 @@ need not run for them.
 A pack (gitformat-pack(5)) is a header and a run of objects, each a type-and-size header and a zlib
 stream; `git push` writes the commits first, whole. The commits read here are identified by the SHA-1
 of their content, the id git itself gives the same bytes when it unpacks them, so "new's parents lead
-to old" read here is what `git merge-base --is-ancestor old new` answers once the objects are in. A
-pack that shows anything else — a delta, a commit reached through history already in the repository,
-too many or too large objects, a truncated front — proves nothing, and the hook runs as before.
+to old" read here is what `git merge-base --is-ancestor old new` answers once the objects are in.
+Commits stored as deltas against commits read here are rebuilt; a pack that shows anything else — a
+delta against any other object, a commit reached through history already in the repository, too many
+or too large objects, a truncated front — proves nothing, and the hook runs as before.
 
 Client data: at most the bytes the caller read ahead, PACK_MAX_COMMITS commits of at most
 PACK_MAX_COMMIT_BYTES each, every zlib stream inflated with a bound.
