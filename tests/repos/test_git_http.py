@@ -497,3 +497,21 @@ def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, gi
     assert ref_sha(world.priv2, "main") == tip
     assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects
     assert chosen == [False, True, False, True]
+
+
+def test_push_of_a_commit_in_an_encoding_python_lacks_is_recorded(seeded, git_client):
+    """A commit whose `encoding` header names no codec Python has (pygit2 raises reading its text): the push
+    is still recorded, with its message read as UTF-8 (repos.git.push_commits)."""
+    world, work = seeded
+    tree = git_client.run("rev-parse", "HEAD^{tree}", cwd=work).stdout.strip()
+    parent = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    body = (f"tree {tree}\nparent {parent}\nauthor Odd <odd@example.com> 1700000000 +0000\n"
+            f"committer Odd <odd@example.com> 1700000000 +0000\nencoding x-unheard-of\n\nodd caf\u00e9\n").encode()
+    odd = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], input=body, cwd=work,
+                         env=git_client.env, capture_output=True, check=True).stdout.decode().strip()
+    before = ref_sha(world.priv2, "main")
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), f"{odd}:refs/heads/main")
+    assert proc.returncode == 0, output(proc)
+    event = Event.objects.get(type="push", repository=world.priv2)
+    assert (event.payload["before"], event.payload["after"]) == (before, odd)
+    assert [(c["id"], c["message"]) for c in event.payload["commits"]] == [(parent, "Add app\n"), (odd, "odd caf\u00e9\n")]
