@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from issues import services
-from issues.models import Comment, Issue, Label, Milestone
+from issues.models import Comment, Label, Milestone
 from kizuna.accounts.actors import actor_for_user
 from kizuna.events.models import Event
 

@@ -20,9 +20,7 @@ from django.urls import URLResolver, get_resolver
 from rest_framework import exceptions
 
 from kizuna import policy
-from kizuna.accounts.models import Role, Token
 from kizuna.accounts.actors import actor_for_user
-from kizuna.accounts.services import token_create
 from kizuna.api.authentication import lookup_token
 from kizuna.api.errors import NotFound
 from repos import git as repo_git

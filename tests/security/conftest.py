@@ -4,6 +4,7 @@ import pytest
 
 from tests.contract.conftest import PIPELINE
 from tests.pipelines.conftest import commit_files
+from tests.repos.conftest import git_client, git_server  # noqa: F401  (fixtures: test_hostile_push)
 
 
 @pytest.fixture

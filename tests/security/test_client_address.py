@@ -4,7 +4,6 @@ whatever server runs Kizuna — `make run`'s uvicorn (run_demo.server_command) i
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request

@@ -11,7 +11,6 @@ import pytest
 from pipelines.models import Pipeline
 from repos import git
 
-from ..repos.conftest import git_client, git_server  # noqa: F401  (fixtures)
 from ..repos.test_git_http import _basic, _pkt, _post, output, push
 from .test_bounded import alias_bomb
 

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from kizuna.accounts.services import user_create
-from kizuna.events import delivery as delivery_mod
 from kizuna.events import tasks as delivery_tasks
 from kizuna.events.models import Event, Webhook, WebhookDelivery, redact_url
 
