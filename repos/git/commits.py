@@ -9,17 +9,38 @@ from .store import open_repository, repo_path
 from .trees import safe_path
 
 
+def decoded(obj, attr: str) -> str:
+    """A commit's `message`, or a signature's `name` or `email`, as pygit2 decodes it (the commit's
+    `encoding` header, else UTF-8; bytes that do not decode become U+FFFD) — and as UTF-8 when Python has
+    no text codec of the header's name (pygit2 raises LookupError, or UnicodeError for e.g. `idna`), as
+    git shows a message it cannot re-encode. A pushed commit may name any encoding."""
+    try:
+        return getattr(obj, attr)
+    except (LookupError, ValueError):
+        return getattr(obj, f"raw_{attr}").decode("utf-8", "replace")
+
+
+# Dates: UTC. A timestamp with no `YYYY-MM-DDTHH:MM:SSZ` form (a commit may say any 64-bit number) is
+# shown as the epoch, as git shows a date it cannot represent; git reads none before it.
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_ISO_RANGE = range(0, 253402300800)  # up to 9999-12-31T23:59:59Z
+
+
+def _representable(timestamp: int) -> int:
+    return timestamp if timestamp in _ISO_RANGE else 0
+
+
 def commit_dict(commit) -> dict:
     """`{sha, message, author, committer, parents}`, each person's date in UTC."""
-    from datetime import datetime, timedelta, timezone as dt_timezone
+    from datetime import datetime, timezone as dt_timezone
 
     def person(sig):
-        when = datetime.fromtimestamp(sig.time, tz=dt_timezone(timedelta(minutes=sig.offset)))
-        return {"name": sig.name, "email": sig.email, "date": when.astimezone(dt_timezone.utc)}
+        return {"name": decoded(sig, "name"), "email": decoded(sig, "email"),
+                "date": datetime.fromtimestamp(_representable(sig.time), tz=dt_timezone.utc)}
 
     return {
         "sha": str(commit.id),
-        "message": commit.message,
+        "message": decoded(commit, "message"),
         "author": person(commit.author),
         "committer": person(commit.committer),
         "parents": [str(p) for p in commit.parent_ids],
@@ -90,20 +111,11 @@ def push_commits(repo_id: int, *, ref: str, before: str, after: str, limit: int 
         author = commit.author
         try:
             message, name, email = commit.message, author.name, author.email
-        except (LookupError, ValueError):
-            # An `encoding` header naming no text codec Python has (pygit2 raises LookupError, or
-            # UnicodeError for e.g. `idna`): the bytes as UTF-8, as git shows a message it cannot re-encode.
-            message, name, email = (raw.decode("utf-8", "replace")
-                                    for raw in (commit.raw_message, author.raw_name, author.raw_email))
-        when = author.time
+        except (LookupError, ValueError):  # an encoding Python has no codec of: see decoded()
+            message, name, email = decoded(commit, "message"), decoded(author, "name"), decoded(author, "email")
         out.append({"id": str(commit.id), "message": message,
                     "author": {"name": name, "email": email,
-                               "date": strftime(_ISO_FORMAT, gmtime(when if when in _ISO_RANGE else 0))}})
+                               "date": strftime(_ISO_FORMAT, gmtime(_representable(author.time)))}})
     out.reverse()
     return out
 
-
-# A push's dates: `YYYY-MM-DDTHH:MM:SSZ`, UTC. A timestamp with no such form (a commit may say any 64-bit
-# number) is shown as the epoch, as git shows a date it cannot represent; git reads none before it.
-_ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_ISO_RANGE = range(0, 253402300800)  # up to 9999-12-31T23:59:59Z

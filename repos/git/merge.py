@@ -3,6 +3,7 @@ object store, no working tree. No ref moves here: the branch then moves with `re
 which fails if anyone moved it in between."""
 
 from .commands import GitError
+from .commits import decoded
 from .store import committer_signature, open_repository, signature
 
 
@@ -20,9 +21,10 @@ def pull_mergeable(repo_id: int, base_sha: str, head_sha: str) -> bool:
 
 
 def _signature_of(sig):
+    """`sig` as text, written as UTF-8: the squash commit names no encoding, whatever its source did."""
     import pygit2
 
-    return pygit2.Signature(sig.name, sig.email, sig.time, sig.offset)
+    return pygit2.Signature(decoded(sig, "name"), decoded(sig, "email"), sig.time, sig.offset)
 
 
 def _pull_commits(repo, base_sha: str, head_sha: str) -> list:
@@ -57,11 +59,10 @@ def pull_merge_commit(repo_id: int, *, method: str, base_sha: str, head_sha: str
             author = signature(*merger)
             return str(repo.create_commit(None, author, committer, message, tree, [base_sha, head_sha]))
         commits = _pull_commits(repo, base_sha, head_sha)
-        head = repo.get(head_sha)
-        author = _signature_of(head.author)
+        author = _signature_of(repo.get(head_sha).author)
         co_authors = []
         for commit in commits:
-            pair = (commit.author.name, commit.author.email)
+            pair = (decoded(commit.author, "name"), decoded(commit.author, "email"))
             if pair != (author.name, author.email) and pair not in co_authors:
                 co_authors.append(pair)
         if co_authors:
@@ -79,7 +80,9 @@ def pull_merge_commit(repo_id: int, *, method: str, base_sha: str, head_sha: str
             tree = index.write_tree(repo)
             if tree == tip.tree.id:  # the change is already on the base: drop it, as git rebase does
                 continue
-            oid = repo.create_commit(None, _signature_of(commit.author), committer, commit.message, tree, [tip.id])
+            # The author and message byte for byte, with the commit's `encoding` header, as `git rebase` keeps them.
+            encoding = [commit.message_encoding] if commit.message_encoding else []
+            oid = repo.create_commit(None, commit.author, committer, commit.raw_message, tree, [tip.id], *encoding)
             tip = repo.get(oid)
         return str(tip.id)
     raise ValueError(f"unknown merge method {method!r}")

@@ -1,5 +1,7 @@
 """Merges checked with git itself: history shape, trees, authors; refusals write nothing."""
 
+import subprocess
+
 import pytest
 
 from kizuna.events.models import Event
@@ -271,3 +273,46 @@ def test_merge_refreshes_other_open_prs_on_the_base(w):
     refreshed = w.api.get(f"{BASE}/{second['number']}").json()
     assert refreshed["base"]["sha"] == repo_git.branch_sha(w.repo.pk, "main")
     assert refreshed["mergeable"] is False
+
+
+def odd_commit_on_feature(w) -> str:
+    """A feature commit git accepts but Python has no codec for: `encoding x-no-such-enc`, a non-UTF-8
+    author name and message. Written with plumbing (a client can push any such bytes)."""
+    w.clone.branch("feature")
+    w.clone.commit({"odd.txt": "odd\n"}, "placeholder")
+    tree, parent = w.clone.git("rev-parse", "HEAD^{tree}"), w.clone.git("rev-parse", "HEAD~1")
+    body = (f"tree {tree}\nparent {parent}\n".encode() + b"author Odd \xff <odd@example.com> 1700000000 +0000\n"
+            b"committer Odd \xff <odd@example.com> 1700000000 +0000\nencoding x-no-such-enc\n\nodd \xff message\n")
+    sha = subprocess.run(["git", "-C", str(w.clone.path), "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+                         input=body, capture_output=True, check=True).stdout.decode().strip()
+    w.clone.git("reset", "-q", "--hard", sha)
+    w.clone.push("feature", force=True)
+    return sha
+
+
+def test_rebase_keeps_a_commit_with_an_unknown_encoding_byte_for_byte(w):
+    odd = odd_commit_on_feature(w)
+    pr = open_pr(w)
+    response = w.api.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "rebase"})
+    assert response.status_code == 200, response.json()
+    new = repo_git.branch_sha(w.repo.pk, "main")
+    raw = subprocess_bytes(w, "cat-file", "commit", new)
+    assert b"author Odd \xff <odd@example.com> 1700000000 +0000\n" in raw
+    assert b"\nencoding x-no-such-enc\n" in raw and raw.endswith(b"\n\nodd \xff message\n") and new != odd
+    shown = w.api.get(f"/repos/w-org/pub/commits/{new}")
+    assert shown.status_code == 200 and shown.json()["message"] == "odd \ufffd message\n"
+
+
+def test_squash_names_a_co_author_with_an_unknown_encoding_as_utf8(w):
+    odd_commit_on_feature(w)
+    pr = open_pr(w)
+    response = w.api.post(f"{BASE}/{pr['number']}/merge", {"merge_method": "squash"})
+    assert response.status_code == 200, response.json()
+    new = repo_git.branch_sha(w.repo.pk, "main")
+    assert bare(w.repo, "log", "-1", "--format=%an <%ae>", new) == "Odd \ufffd <odd@example.com>"
+    assert "Co-authored-by: Alice Author <alice@example.com>" in bare(w.repo, "log", "-1", "--format=%B", new)
+    assert b"encoding" not in subprocess_bytes(w, "cat-file", "commit", new)  # UTF-8, as git writes by default
+
+
+def subprocess_bytes(w, *args) -> bytes:
+    return subprocess.run(["git", *args], cwd=repo_git.repo_path(w.repo.pk), capture_output=True, check=True).stdout
