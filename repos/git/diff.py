@@ -3,6 +3,7 @@ merge base with the base (as GitHub shows them)."""
 
 from .commits import commit_dict
 from .store import open_repository
+from .trees import shown
 
 COMMIT_FILES_LIMIT = 3000
 
@@ -43,13 +44,13 @@ def commit_detail(repo_id: int, sha: str) -> dict | None:
         stats_add += additions
         stats_del += deletions
         entry = {
-            "filename": delta.new_file.path if delta.status != pygit2.enums.DeltaStatus.DELETED else delta.old_file.path,
+            "filename": shown(delta.new_file.path if delta.status != pygit2.enums.DeltaStatus.DELETED else delta.old_file.path),
             "status": status_names.get(delta.status, "changed"),
             "additions": additions,
             "deletions": deletions,
         }
         if delta.status == pygit2.enums.DeltaStatus.RENAMED:
-            entry["previous_filename"] = delta.old_file.path
+            entry["previous_filename"] = shown(delta.old_file.path)
         files.append(entry)
     data["stats"] = {"additions": stats_add, "deletions": stats_del, "total": stats_add + stats_del}
     data["files"] = files

@@ -17,6 +17,17 @@ def safe_path(path: str) -> str:
     return "/".join(parts)
 
 
+def shown(name: str) -> str:
+    """A path from a tree or a diff as an API response can carry it. git names are bytes; pygit2 hands a
+    name that is not UTF-8 over with surrogate escapes, which no JSON encoder takes: such bytes read as
+    U+FFFD (the name shows; it cannot be addressed by it)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name
+
+
 def read_blob_at(repo_id: int, sha: str, path: str) -> bytes | None:
     """The content of `path` in commit `sha`, or None if there is no such file."""
     import pygit2
@@ -55,7 +66,8 @@ def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
             size = 0
             if kind in ("file", "symlink"):
                 size = repo.get(child.id).size
-            entries.append({"type": kind, "name": child.name, "path": f"{path}/{child.name}" if path else child.name,
+            name = shown(child.name)
+            entries.append({"type": kind, "name": name, "path": f"{path}/{name}" if path else name,
                             "sha": str(child.id), "size": size})
         return {"type": "dir", "path": path, "sha": str(obj.id), "entries": entries}
     if not isinstance(obj, pygit2.Blob):  # a submodule entry

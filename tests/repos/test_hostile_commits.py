@@ -1,6 +1,9 @@
-"""Commits whose headers git accepts but Python cannot take at face value — an `encoding` header naming no
-text codec Python has, a date past year 9999 — read through the commits API without a 500 (docs/api.md §7:
-text as UTF-8 with U+FFFD, such a date as the epoch). A client can push any of them."""
+"""Commits git accepts but Python cannot take at face value — an `encoding` header naming no text codec
+Python has, a date past year 9999, a file name that is not UTF-8 — read through the commits and contents
+APIs without a 500 (docs/api.md §7: text as UTF-8 with U+FFFD, such a date as the epoch). A client can
+push any of them."""
+
+import subprocess
 
 import pytest
 
@@ -57,3 +60,21 @@ def test_dates_read_in_utc_and_the_unrepresentable_as_the_epoch(odd, stamp, offs
     listed, one = odd.read(PERSONS % (stamp, offset, 1_700_000_000, b"+0000"), b"when\n")
     assert listed["author"]["date"] == one["author"]["date"] == expected
     assert listed["committer"]["date"] == "2023-11-14T22:13:20Z"
+
+
+def test_a_file_name_that_is_not_utf8_shows_with_replacement_characters(odd):
+    blob = odd.run("hash-object", "-w", "--stdin", input=b"x\n")
+    entries = b"".join(b"100644 blob %s\t%s\x00" % (blob.encode(), name) for name in (b"\xff\xfe.txt", b"ok.txt"))
+    tree = subprocess.run(["git", "mktree", "-z"], cwd=odd.path, input=entries, capture_output=True,
+                          check=True).stdout.decode().strip()
+    sha = odd.run("commit-tree", tree, "-p", odd.root, "-m", "odd names")
+    odd.set("refs/heads/main", sha)
+    repo = odd.base.rsplit("/", 1)[0]
+    detail = odd.client.get(f"{repo}/commits/{sha}")
+    assert detail.status_code == 200
+    assert sorted(f["filename"] for f in detail.json()["files"]) == ["ok.txt", "\ufffd\ufffd.txt"]
+    listing = odd.client.get(f"{repo}/contents")
+    assert listing.status_code == 200
+    assert sorted((e["name"], e["path"]) for e in listing.json()) == [("ok.txt", "ok.txt"),
+                                                                      ("\ufffd\ufffd.txt", "\ufffd\ufffd.txt")]
+    assert odd.client.get(f"{repo}/contents/\ufffd\ufffd.txt").status_code == 404  # shown, not addressable
