@@ -79,7 +79,7 @@ def pull_compare(repo_id: int, base_sha: str, head_sha: str) -> dict:
 
 def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int = COMMIT_FILES_LIMIT) -> list[str]:
     """The paths head changes against its merge base with base (a rename gives both names), at most
-    `limit` of them (code owners, docs/api.md §16)."""
+    `limit` of them (code owners, docs/api.md §16), as `shown` (a name that is not UTF-8 with U+FFFD)."""
     repo = open_repository(repo_id)
     head = repo.get(head_sha)
     merge_base = repo.merge_base(repo.get(base_sha).id, head.id)
@@ -87,7 +87,7 @@ def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int
     paths: list[str] = []
     seen = set()
     for delta in diff.deltas:
-        for path in (delta.old_file.path, delta.new_file.path):
+        for path in (shown(delta.old_file.path), shown(delta.new_file.path)):
             if path and path not in seen:
                 seen.add(path)
                 paths.append(path)
