@@ -41,13 +41,14 @@ def _header(repo, oid) -> tuple[int, int]:
 
 
 def read_blob_at(repo_id: int, sha: str, path: str, *, max_bytes: int) -> bytes | None:
-    """The content of `path` in commit `sha`, or None if there is no such file; BlobTooLarge (read no
-    further than its size) when it is over `max_bytes`."""
+    """The content of `path` in commit `sha`, or None if there is no such file (or `sha` names no commit:
+    a pushed tag may point at a tree); BlobTooLarge (read no further than its size) when it is over
+    `max_bytes`."""
     import pygit2
 
     repo = open_repository(repo_id)
     try:
-        tree = repo.get(sha).peel(pygit2.Tree)
+        tree = repo.get(sha).peel(pygit2.Commit).tree
         entry = tree[path]
         kind, size = _header(repo, entry.id)
     except (KeyError, ValueError, AttributeError, pygit2.GitError):

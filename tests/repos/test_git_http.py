@@ -531,3 +531,21 @@ def test_a_ref_name_that_is_not_utf8_is_refused(seeded, git_client, api):
     branches = api(world.tokens["writer"]).get("/repos/w-org/priv2/branches")
     assert branches.status_code == 200 and [b["name"] for b in branches.json()] == ["main"]
     assert not Event.objects.filter(type="push").exists()
+
+
+def test_a_tag_on_a_tree_starts_no_pipeline(seeded, git_client):
+    """git lets a client push a tag that points at a tree; its `.kizuna/pipeline.yml` is no commit's and
+    starts nothing (a tag on a commit does)."""
+    from pipelines.models import Pipeline
+
+    world, work = seeded
+    git_client.commit(work, ".kizuna/pipeline.yml", "on: push\njobs:\n  t:\n    steps: [{run: 'true'}]\n", message="ci")
+    tree = git_client.run("rev-parse", "HEAD^{tree}", cwd=work).stdout.strip()
+    head = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    url = git_client.url("w-org/priv2", world.tokens["writer"])
+    proc = push(git_client, work, url, f"{tree}:refs/tags/on-tree")
+    assert proc.returncode == 0, output(proc)
+    assert not Pipeline.objects.exists()
+    proc = push(git_client, work, url, "HEAD:refs/tags/on-commit")
+    assert proc.returncode == 0, output(proc)
+    assert list(Pipeline.objects.values_list("ref", "sha")) == [("on-commit", head)]
