@@ -34,7 +34,7 @@ class BlobTooLarge(Exception):
         self.size = size
 
 
-def _header(repo, oid) -> tuple[int, int]:
+def header(repo, oid) -> tuple[int, int]:
     """(object type, size) from the object's header: reading a blob reads all of it into memory, and a
     pushed blob may be as large as the push."""
     return repo.odb.read_header(oid)
@@ -50,7 +50,7 @@ def read_blob_at(repo_id: int, sha: str, path: str, *, max_bytes: int) -> bytes 
     try:
         tree = repo.get(sha).peel(pygit2.Commit).tree
         entry = tree[path]
-        kind, size = _header(repo, entry.id)
+        kind, size = header(repo, entry.id)
     except (KeyError, ValueError, AttributeError, pygit2.GitError):
         return None
     if kind != pygit2.enums.ObjectType.BLOB:
@@ -78,7 +78,7 @@ def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
         obj = repo.get(entry.id) if entry.filemode == pygit2.enums.FileMode.TREE else None
     else:
         entry, obj = None, tree
-    # Sizes from object headers, content only within max_bytes: see _header.
+    # Sizes from object headers, content only within max_bytes: see header.
     if obj is not None:
         entries = []
         for child in obj:
@@ -86,12 +86,12 @@ def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
                     pygit2.enums.FileMode.COMMIT: "submodule"}.get(child.filemode, "file")
             size = 0
             if kind in ("file", "symlink"):
-                size = _header(repo, child.id)[1]
+                size = header(repo, child.id)[1]
             name = shown(child.name)
             entries.append({"type": kind, "name": name, "path": f"{path}/{name}" if path else name,
                             "sha": str(child.id), "size": size})
         return {"type": "dir", "path": path, "sha": str(obj.id), "entries": entries}
     kind = "symlink" if entry.filemode == pygit2.enums.FileMode.LINK else "file"
-    size = _header(repo, entry.id)[1]
+    size = header(repo, entry.id)[1]
     return {"type": kind, "name": entry.name, "path": path, "sha": str(entry.id), "size": size,
             "data": repo.get(entry.id).data if size <= max_bytes else None}

@@ -53,3 +53,38 @@ def test_large_files_are_sized_not_read(big):
     owners = codeowners.read(big.repo.pk, big.run("rev-parse", "main"))
     assert owners.rules == [] and "larger than" in owners.errors[0]["message"]
     assert peak_mib() - before < 100, f"peak memory grew by {peak_mib() - before} MiB"
+
+
+TEXT = 40 * 1024 * 1024  # "a\n" lines: a line diff of it held ~2.6 GB
+
+
+def test_a_large_text_file_counts_no_lines_and_is_not_read(world, make_repo, api):
+    bare = Bare(make_repo(world.org, "lines", visibility="public"))
+    root = bare.commit("root")
+    lines = {}
+    for name, letter in (("old", "a"), ("new", "b")):
+        lines[name] = subprocess.run(f"yes {letter} | head -c {TEXT} | git hash-object -w --stdin", shell=True,
+                                     cwd=bare.path, capture_output=True, check=True).stdout.decode().strip()
+    small = bare.run("hash-object", "-w", "--stdin", input=b"one\ntwo\n")
+    bare.tree = bare.run("mktree", input=f"100644 blob {lines['old']}\tbig.txt\n".encode())
+    base = bare.commit("big text", root)
+    bare.set("refs/heads/main", base)
+    # big.txt replaced by another large file under a new name, and a small file added
+    bare.tree = bare.run("mktree", input=f"100644 blob {lines['new']}\tmoved.txt\n100644 blob {small}\tsmall.txt\n".encode())
+    head = bare.commit("replace it", base)
+    bare.set("refs/heads/feature", head)
+    client, repo = api(world.tokens["admin"]), f"/repos/{world.org.login}/lines"
+
+    before = peak_mib()
+    detail = client.get(f"{repo}/commits/{base}")
+    assert detail.status_code == 200
+    assert detail.json()["files"] == [{"filename": "big.txt", "status": "added", "additions": 0, "deletions": 0}]
+    detail = client.get(f"{repo}/commits/{head}")
+    assert detail.status_code == 200
+    assert sorted((f["filename"], f["status"], f["additions"], f["deletions"]) for f in detail.json()["files"]) == [
+        ("big.txt", "removed", 0, 0), ("moved.txt", "added", 0, 0), ("small.txt", "added", 2, 0)]
+    assert detail.json()["stats"] == {"additions": 2, "deletions": 0, "total": 2}
+    pr = client.post(f"{repo}/pulls", {"title": "big", "head": "feature", "base": "main"})
+    assert pr.status_code == 201, pr.content[:300]
+    assert (pr.json()["additions"], pr.json()["deletions"], pr.json()["changed_files"]) == (2, 0, 3)
+    assert peak_mib() - before < 100, f"peak memory grew by {peak_mib() - before} MiB"
