@@ -12,7 +12,7 @@ COMMIT_FILES_LIMIT = 3000
 DIFF_MAX_BYTES = 1024 * 1024
 
 
-def _too_large(repo, delta) -> bool:
+def too_large(repo, delta) -> bool:
     for side in (delta.old_file, delta.new_file):
         try:
             if header(repo, side.id)[1] > DIFF_MAX_BYTES:
@@ -28,7 +28,7 @@ def _find_renames(repo, diff) -> None:
     import pygit2
 
     flags = pygit2.enums.DiffFind.FIND_RENAMES
-    if any(_too_large(repo, d) for d in diff.deltas
+    if any(too_large(repo, d) for d in diff.deltas
            if d.status in (pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED)):
         flags |= pygit2.enums.DiffFind.FIND_EXACT_MATCH_ONLY
     diff.find_similar(flags)
@@ -39,7 +39,7 @@ def _line_stats(repo, diff, limit: int | None = None):
     for index, delta in enumerate(diff.deltas):
         if limit is not None and index >= limit:
             return
-        if _too_large(repo, delta):
+        if too_large(repo, delta):
             yield delta, 0, 0
         else:
             _, additions, deletions = diff[index].line_stats
