@@ -26,16 +26,27 @@ VARIABLE_NAME_RE = pipeline_definition.ENV_NAME_RE
 
 
 # --- definitions -----------------------------------------------------------------------------------------
+def _definition_at(repo, sha: str) -> pipeline_definition.Definition | None:
+    """The validated definition at `sha`, None without one; DefinitionError. The file is read only when
+    within the parser's size limit."""
+    try:
+        raw = git.read_blob_at(repo.pk, sha, pipeline_definition.PATH, max_bytes=pipeline_definition.MAX_BYTES)
+    except git.BlobTooLarge:
+        raise pipeline_definition.DefinitionError(
+            [f"{pipeline_definition.PATH}: larger than {pipeline_definition.MAX_BYTES} bytes"]) from None
+    return None if raw is None else pipeline_definition.parse(raw)
+
+
 def load_definition(repo, sha: str) -> pipeline_definition.Definition:
     """The validated definition at `sha`; ValidationFailed naming the problem otherwise."""
-    raw = git.read_blob_at(repo.pk, sha, pipeline_definition.PATH)
-    if raw is None:
-        raise ValidationFailed({"definition": [f"{pipeline_definition.PATH} not found at {sha[:12]}"]},
-                               message="No pipeline definition")
     try:
-        return pipeline_definition.parse(raw)
+        spec = _definition_at(repo, sha)
     except pipeline_definition.DefinitionError as exc:
         raise ValidationFailed({"definition": exc.messages}, message="Invalid pipeline definition") from None
+    if spec is None:
+        raise ValidationFailed({"definition": [f"{pipeline_definition.PATH} not found at {sha[:12]}"]},
+                               message="No pipeline definition")
+    return spec
 
 
 def clean_variables(variables) -> dict[str, str]:
@@ -97,15 +108,12 @@ def _short_ref(ref: str) -> str:
 
 
 def _trigger_if_wanted(*, repo, actor: Actor, ref: str, sha: str, event: str) -> Pipeline | None:
-    raw = git.read_blob_at(repo.pk, sha, pipeline_definition.PATH)
-    if raw is None:
-        return None
     try:
-        spec = pipeline_definition.parse(raw)
+        spec = _definition_at(repo, sha)
     except pipeline_definition.DefinitionError as exc:
         logger.info("pipeline definition of %s at %s is invalid: %s", repo.full_name, sha[:12], exc)
         return None
-    if event not in spec.on:
+    if spec is None or event not in spec.on:
         return None
     return _create(repo=repo, actor=actor, ref=ref, sha=sha, spec=spec, variables={}, trigger=event)
 

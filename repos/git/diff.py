@@ -3,9 +3,47 @@ merge base with the base (as GitHub shows them)."""
 
 from .commits import commit_dict
 from .store import open_repository
-from .trees import shown
+from .trees import header, shown
 
 COMMIT_FILES_LIMIT = 3000
+# A file over this many bytes (either side) counts 0 lines, as a binary file does, and is never read: a line
+# diff holds ~65 times a file's size (200 MB of "a\n" took 13 GB and 90 s), and a pushed file may be as
+# large as the push. The contents API's default limit (KIZUNA_CONTENTS_MAX_BYTES).
+DIFF_MAX_BYTES = 1024 * 1024
+
+
+def too_large(repo, delta) -> bool:
+    for side in (delta.old_file, delta.new_file):
+        try:
+            if header(repo, side.id)[1] > DIFF_MAX_BYTES:
+                return True
+        except KeyError:  # no object: the missing side of an addition or deletion, or a submodule's commit
+            pass
+    return False
+
+
+def _find_renames(repo, diff) -> None:
+    """Rename detection compares the contents of added and deleted files: with a file over DIFF_MAX_BYTES
+    among them only identical ones (by id, unread) are renames."""
+    import pygit2
+
+    flags = pygit2.enums.DiffFind.FIND_RENAMES
+    if any(too_large(repo, d) for d in diff.deltas
+           if d.status in (pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED)):
+        flags |= pygit2.enums.DiffFind.FIND_EXACT_MATCH_ONLY
+    diff.find_similar(flags)
+
+
+def _line_stats(repo, diff, limit: int | None = None):
+    """(delta, additions, deletions) per file, at most `limit` files; see DIFF_MAX_BYTES."""
+    for index, delta in enumerate(diff.deltas):
+        if limit is not None and index >= limit:
+            return
+        if too_large(repo, delta):
+            yield delta, 0, 0
+        else:
+            _, additions, deletions = diff[index].line_stats
+            yield delta, additions, deletions
 
 
 def commit_detail(repo_id: int, sha: str) -> dict | None:
@@ -25,7 +63,7 @@ def commit_detail(repo_id: int, sha: str) -> dict | None:
         diff = repo.diff(commit.parents[0].tree, commit.tree)
     else:
         diff = commit.tree.diff_to_tree(swap=True)
-    diff.find_similar()
+    _find_renames(repo, diff)
     status_names = {
         pygit2.enums.DeltaStatus.ADDED: "added",
         pygit2.enums.DeltaStatus.DELETED: "removed",
@@ -36,11 +74,7 @@ def commit_detail(repo_id: int, sha: str) -> dict | None:
     }
     files = []
     stats_add = stats_del = 0
-    for index, patch in enumerate(diff):
-        if index >= COMMIT_FILES_LIMIT:
-            break
-        delta = patch.delta
-        _, additions, deletions = patch.line_stats
+    for delta, additions, deletions in _line_stats(repo, diff, COMMIT_FILES_LIMIT):
         stats_add += additions
         stats_del += deletions
         entry = {
@@ -67,19 +101,21 @@ def pull_compare(repo_id: int, base_sha: str, head_sha: str) -> dict:
         diff = head.tree.diff_to_tree(swap=True)
     else:
         diff = repo.diff(repo.get(merge_base).tree, head.tree)
-    stats = diff.stats
+    additions = deletions = 0
+    for _, added, deleted in _line_stats(repo, diff):
+        additions, deletions = additions + added, deletions + deleted
     return {
         "commits": ahead,
-        "additions": stats.insertions,
-        "deletions": stats.deletions,
-        "changed_files": stats.files_changed,
+        "additions": additions,
+        "deletions": deletions,
+        "changed_files": len(diff),
         "merge_base": str(merge_base) if merge_base is not None else None,
     }
 
 
 def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int = COMMIT_FILES_LIMIT) -> list[str]:
     """The paths head changes against its merge base with base (a rename gives both names), at most
-    `limit` of them (code owners, docs/api.md §16)."""
+    `limit` of them (code owners, docs/api.md §16), as `shown` (a name that is not UTF-8 with U+FFFD)."""
     repo = open_repository(repo_id)
     head = repo.get(head_sha)
     merge_base = repo.merge_base(repo.get(base_sha).id, head.id)
@@ -87,7 +123,7 @@ def pull_changed_paths(repo_id: int, base_sha: str, head_sha: str, *, limit: int
     paths: list[str] = []
     seen = set()
     for delta in diff.deltas:
-        for path in (delta.old_file.path, delta.new_file.path):
+        for path in (shown(delta.old_file.path), shown(delta.new_file.path)):
             if path and path not in seen:
                 seen.add(path)
                 paths.append(path)

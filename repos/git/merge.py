@@ -4,6 +4,7 @@ which fails if anyone moved it in between."""
 
 from .commands import GitError
 from .commits import decoded
+from .diff import DIFF_MAX_BYTES, too_large
 from .store import committer_signature, open_repository, signature
 
 
@@ -11,10 +12,21 @@ class MergeConflict(GitError):
     """The merge (or one step of a rebase) conflicts; the branch is not touched."""
 
 
+def _both_change_a_large_file(repo, ancestor, base_sha: str, head_sha: str) -> bool:
+    """Whether a file that both sides change is over DIFF_MAX_BYTES on either: merging its lines holds many
+    times its size in memory. Such a merge counts as a conflict (merge it with git). Read from the trees'
+    deltas and the blobs' headers only."""
+    common = repo.get(ancestor).tree
+    ours = {d.new_file.path: d for d in repo.diff(common, repo.get(base_sha).tree).deltas}
+    return any(d.new_file.path in ours and (too_large(repo, d) or too_large(repo, ours[d.new_file.path]))
+               for d in repo.diff(common, repo.get(head_sha).tree).deltas)
+
+
 def pull_mergeable(repo_id: int, base_sha: str, head_sha: str) -> bool:
     """Whether head merges cleanly into base (a three-way merge in memory; no ref changes)."""
     repo = open_repository(repo_id)
-    if repo.merge_base(base_sha, head_sha) is None:
+    ancestor = repo.merge_base(base_sha, head_sha)
+    if ancestor is None or _both_change_a_large_file(repo, ancestor, base_sha, head_sha):
         return False
     index = repo.merge_commits(base_sha, head_sha)
     return index.conflicts is None
@@ -48,8 +60,11 @@ def pull_merge_commit(repo_id: int, *, method: str, base_sha: str, head_sha: str
     """
     repo = open_repository(repo_id)
     committer = committer_signature()
-    if repo.merge_base(base_sha, head_sha) is None:
+    ancestor = repo.merge_base(base_sha, head_sha)
+    if ancestor is None:
         raise MergeConflict("the branches have no common history")
+    if _both_change_a_large_file(repo, ancestor, base_sha, head_sha):
+        raise MergeConflict(f"both sides change a file over {DIFF_MAX_BYTES} bytes")
     if method in ("merge", "squash"):
         index = repo.merge_commits(base_sha, head_sha)
         if index.conflicts is not None:

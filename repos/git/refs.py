@@ -43,7 +43,10 @@ def resolve_ref(repo_id: int, ref: str) -> str | None:
     repo = open_repository(repo_id)
     for candidate in (f"refs/heads/{ref}", f"refs/tags/{ref}", ref):
         if candidate.startswith("refs/") and candidate in repo.references:
-            return str(repo.references[candidate].peel(pygit2.Commit).id)
+            try:  # a pushed tag may point at a tree or a blob: no commit, an unknown ref
+                return str(repo.references[candidate].peel(pygit2.Commit).id)
+            except (ValueError, pygit2.GitError):
+                return None
     if not _SHA_PREFIX_RE.match(ref):
         return None
     try:

@@ -28,18 +28,36 @@ def shown(name: str) -> str:
     return name
 
 
-def read_blob_at(repo_id: int, sha: str, path: str) -> bytes | None:
-    """The content of `path` in commit `sha`, or None if there is no such file."""
+class BlobTooLarge(Exception):
+    def __init__(self, size: int):
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+def header(repo, oid) -> tuple[int, int]:
+    """(object type, size) from the object's header: reading a blob reads all of it into memory, and a
+    pushed blob may be as large as the push."""
+    return repo.odb.read_header(oid)
+
+
+def read_blob_at(repo_id: int, sha: str, path: str, *, max_bytes: int) -> bytes | None:
+    """The content of `path` in commit `sha`, or None if there is no such file (or `sha` names no commit:
+    a pushed tag may point at a tree); BlobTooLarge (read no further than its size) when it is over
+    `max_bytes`."""
     import pygit2
 
     repo = open_repository(repo_id)
     try:
-        tree = repo.get(sha).peel(pygit2.Tree)
+        tree = repo.get(sha).peel(pygit2.Commit).tree
         entry = tree[path]
+        kind, size = header(repo, entry.id)
     except (KeyError, ValueError, AttributeError, pygit2.GitError):
         return None
-    obj = repo.get(entry.id)
-    return obj.data if isinstance(obj, pygit2.Blob) else None
+    if kind != pygit2.enums.ObjectType.BLOB:
+        return None
+    if size > max_bytes:
+        raise BlobTooLarge(size)
+    return repo.get(entry.id).data
 
 
 def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
@@ -55,23 +73,25 @@ def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
             entry = tree[path]
         except KeyError:
             raise PathNotFound(path) from None
-        obj = repo.get(entry.id)
+        if entry.filemode == pygit2.enums.FileMode.COMMIT:  # a submodule: its commit is in another repository
+            raise PathNotFound(path)
+        obj = repo.get(entry.id) if entry.filemode == pygit2.enums.FileMode.TREE else None
     else:
         entry, obj = None, tree
-    if isinstance(obj, pygit2.Tree):
+    # Sizes from object headers, content only within max_bytes: see header.
+    if obj is not None:
         entries = []
         for child in obj:
             kind = {pygit2.enums.FileMode.TREE: "dir", pygit2.enums.FileMode.LINK: "symlink",
                     pygit2.enums.FileMode.COMMIT: "submodule"}.get(child.filemode, "file")
             size = 0
             if kind in ("file", "symlink"):
-                size = repo.get(child.id).size
+                size = header(repo, child.id)[1]
             name = shown(child.name)
             entries.append({"type": kind, "name": name, "path": f"{path}/{name}" if path else name,
                             "sha": str(child.id), "size": size})
         return {"type": "dir", "path": path, "sha": str(obj.id), "entries": entries}
-    if not isinstance(obj, pygit2.Blob):  # a submodule entry
-        raise PathNotFound(path)
     kind = "symlink" if entry.filemode == pygit2.enums.FileMode.LINK else "file"
-    return {"type": kind, "name": entry.name, "path": path, "sha": str(obj.id), "size": obj.size,
-            "data": obj.data if obj.size <= max_bytes else None}
+    size = header(repo, entry.id)[1]
+    return {"type": kind, "name": entry.name, "path": path, "sha": str(entry.id), "size": size,
+            "data": repo.get(entry.id).data if size <= max_bytes else None}

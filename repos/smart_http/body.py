@@ -123,7 +123,8 @@ def read_commands(reader: PktReader) -> tuple[list[tuple[str, str, str]], frozen
                 name = name.partition(b"=")[0].decode("ascii", errors="replace")
                 if name in WATCHED_CAPABILITIES:
                     capabilities.add(name)
-        parts = line.rstrip(b"\n").decode("utf-8", errors="replace").split(" ", 2)
+        # surrogateescape: a ref name that is not UTF-8 keeps its bytes (and is refused: repos.refs)
+        parts = line.rstrip(b"\n").decode("utf-8", errors="surrogateescape").split(" ", 2)
         if len(parts) != 3:
             raise ValueError("malformed command")
         if parts[2] in named:  # a set: a scan of the list per command was quadratic in a hostile push

@@ -81,7 +81,8 @@ def prepare_push(*, repo, principal, token, commands, capabilities, reader):
     policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
     try:
         if check:
-            with open(os.path.join(policy_dir, "policy"), "w") as fh:
+            # The names' exact bytes (read_commands), for the hook to find each ref's rule by.
+            with open(os.path.join(policy_dir, "policy"), "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write("".join(f"{mode} {ref} {reason}".rstrip() + "\n" for _, _, mode, reason, ref in rules))
         if recorder.uses_log:
             recorder.log_path = os.path.join(policy_dir, "log")

@@ -316,3 +316,29 @@ def test_squash_names_a_co_author_with_an_unknown_encoding_as_utf8(w):
 
 def subprocess_bytes(w, *args) -> bytes:
     return subprocess.run(["git", *args], cwd=repo_git.repo_path(w.repo.pk), capture_output=True, check=True).stdout
+
+
+def test_a_large_file_changed_on_both_sides_is_a_conflict_never_merged_in_memory(w):
+    """Merging a file's lines holds many times its size: when both sides change a file over 1 MiB the pull
+    request is not mergeable here (docs/api.md §9), whatever the lines, and nothing is read."""
+    big = "line\n" * 400_000  # 2 MB
+    w.clone.branch("main")
+    w.clone.commit({"big.txt": big}, "big file")
+    w.clone.push("main")
+    w.clone.branch("feature", "main")
+    w.clone.commit({"big.txt": "head\n" + big}, "head edits the top")
+    w.clone.push("feature", force=True)
+    w.clone.branch("main")
+    w.clone.commit({"big.txt": big + "base\n"}, "base edits the bottom")
+    base_sha = w.clone.push("main")
+    pr = open_pr(w)
+    assert pr["mergeable"] is False
+    for method in ("merge", "squash", "rebase"):
+        response = w.api.post(f"{BASE}/{pr['number']}/merge", {"merge_method": method})
+        assert response.status_code == 405 and response.json()["error"]["details"]["reason"] == "conflict"
+    assert repo_git.branch_sha(w.repo.pk, "main") == base_sha
+    # A large file changed on one side only merges as before.
+    w.clone.branch("solo", "main")
+    w.clone.commit({"big.txt": big + "base\nsolo\n"}, "one side")
+    w.clone.push("solo")
+    assert open_pr(w, head="solo")["mergeable"] is True

@@ -395,3 +395,21 @@ def test_review_and_protection_events_filter_by_family_and_reach_webhooks(w):
     submitted = family[0]["payload"]["review"]["submitted_at"]
     assert submitted == w.api.get(f"{PULLS}/{n}/reviews").json()[0]["submitted_at"]  # to the second, with Z
     assert {d.event_name for d in WebhookDelivery.objects.all()} == {"pull_request_review", "branch_protection"}
+
+
+def test_a_changed_file_name_that_is_not_utf8_is_owned_by_its_shown_name(w):
+    """git names are bytes: a pushed file `\\xff.txt` is matched as `\ufffd.txt` (RE2 takes only text that
+    encodes as UTF-8; pygit2 hands such a name over with surrogate escapes)."""
+    w.clone.branch("main")
+    w.clone.commit({"CODEOWNERS": "* @w-admin\n*.txt @w-maint\n"}, "owners")
+    w.clone.push("main", notify=True)
+    w.clone.branch("odd", "main")
+    with open(bytes(w.clone.path) + b"/\xff.txt", "wb") as fh:
+        fh.write(b"odd\n")
+    w.clone.commit({}, "a name that is not UTF-8")
+    w.clone.push("odd")
+    protect(w, require_code_owner_reviews=True)
+    pr = open_pr(w, head="odd")
+    assert [a["login"] for a in pr["requested_reviewers"]] == ["w-maint"]
+    assert w.api.get(f"{PULLS}/{pr['number']}").status_code == 200
+    assert unmet(merge(w, pr["number"], status=405))[0]["owners"] == [["w-maint"]]

@@ -515,3 +515,37 @@ def test_push_of_a_commit_in_an_encoding_python_lacks_is_recorded(seeded, git_cl
     event = Event.objects.get(type="push", repository=world.priv2)
     assert (event.payload["before"], event.payload["after"]) == (before, odd)
     assert [(c["id"], c["message"]) for c in event.payload["commits"]] == [(parent, "Add app\n"), (odd, "odd caf\u00e9\n")]
+
+
+def test_a_ref_name_that_is_not_utf8_is_refused(seeded, git_client, api):
+    """git takes any bytes in a ref name; Kizuna reads its names as text, so a name that is not UTF-8
+    is an invalid ref name: the push is refused and writes nothing (the branch list stays readable)."""
+    world, work = seeded
+    url = git_client.url("w-org/priv2", world.tokens["writer"])
+    for ref in (b"refs/heads/b\xff", b"refs/tags/t\xc3"):
+        proc = subprocess.run(["git", "push", "--porcelain", url, b"HEAD:" + ref], cwd=work, env=git_client.env,
+                              capture_output=True, timeout=120)
+        said = (proc.stdout + proc.stderr).decode(errors="replace")
+        assert proc.returncode != 0 and "invalid ref name" in said, said
+    assert git.run_git(["for-each-ref"], cwd=git.repo_path(world.priv2.pk)).count(b"\n") == 1  # main only
+    branches = api(world.tokens["writer"]).get("/repos/w-org/priv2/branches")
+    assert branches.status_code == 200 and [b["name"] for b in branches.json()] == ["main"]
+    assert not Event.objects.filter(type="push").exists()
+
+
+def test_a_tag_on_a_tree_starts_no_pipeline(seeded, git_client):
+    """git lets a client push a tag that points at a tree; its `.kizuna/pipeline.yml` is no commit's and
+    starts nothing (a tag on a commit does)."""
+    from pipelines.models import Pipeline
+
+    world, work = seeded
+    git_client.commit(work, ".kizuna/pipeline.yml", "on: push\njobs:\n  t:\n    steps: [{run: 'true'}]\n", message="ci")
+    tree = git_client.run("rev-parse", "HEAD^{tree}", cwd=work).stdout.strip()
+    head = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    url = git_client.url("w-org/priv2", world.tokens["writer"])
+    proc = push(git_client, work, url, f"{tree}:refs/tags/on-tree")
+    assert proc.returncode == 0, output(proc)
+    assert not Pipeline.objects.exists()
+    proc = push(git_client, work, url, "HEAD:refs/tags/on-commit")
+    assert proc.returncode == 0, output(proc)
+    assert list(Pipeline.objects.values_list("ref", "sha")) == [("on-commit", head)]
