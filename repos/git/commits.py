@@ -47,6 +47,12 @@ def commit_dict(commit) -> dict:
     }
 
 
+def literal_path(path: str) -> str:
+    """`path` as a pathspec that means that file or directory only: `:(literal)`, so that `*`, `?`, `[`
+    and git's own `:(…)` magic in a request's `path` are characters of the name, not patterns."""
+    return f":(literal){safe_path(path)}"
+
+
 def rev_list(repo_id: int, sha: str, *, path: str = "", skip: int = 0, limit: int = 30) -> list[str]:
     """Commit shas reachable from `sha` (a full 40-hex sha), newest first, with an optional path filter.
 
@@ -54,7 +60,7 @@ def rev_list(repo_id: int, sha: str, *, path: str = "", skip: int = 0, limit: in
     """
     args = ["rev-list", f"--skip={int(skip)}", f"--max-count={int(limit)}", "--end-of-options", sha]
     if path:
-        args += ["--", safe_path(path)]
+        args += ["--", literal_path(path)]
     out = run_git(args, cwd=repo_path(repo_id))
     return out.decode().split()
 
@@ -62,7 +68,7 @@ def rev_list(repo_id: int, sha: str, *, path: str = "", skip: int = 0, limit: in
 def count_commits(repo_id: int, sha: str, *, path: str = "", limit: int = 10001) -> int:
     args = ["rev-list", "--count", f"--max-count={int(limit)}", "--end-of-options", sha]
     if path:
-        args += ["--", safe_path(path)]
+        args += ["--", literal_path(path)]
     return int(run_git(args, cwd=repo_path(repo_id)).strip() or 0)
 
 

@@ -109,6 +109,10 @@ def test_commits_list_filters_and_pagination(world, history, api):
         assert response.json()["error"]["code"] == "NOT_FOUND"
     for bad in ("../etc", "/etc/passwd", "a/../../b"):
         assert client.get("/repos/w-org/hist/commits", {"path": bad}).status_code == 422
+    # `path` names a file or directory, never a pattern: wildcards and git's `:(…)` magic match nothing here.
+    for pattern in ("src/*.py", "src/a.p?", "src/[a]*", "*", ":(exclude)src", ":(glob)**/a.py", ":(icase)SRC"):
+        response = client.get("/repos/w-org/hist/commits", {"path": pattern})
+        assert response.status_code == 200 and response.json() == [], pattern
 
 
 def test_commit_detail_with_file_stats(world, history, api):
