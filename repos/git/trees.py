@@ -1,5 +1,7 @@
 """Files and directories at a commit: the contents API, code owners, pipeline definitions."""
 
+import itertools
+
 from .store import open_repository
 
 
@@ -60,6 +62,11 @@ def read_blob_at(repo_id: int, sha: str, path: str, *, max_bytes: int) -> bytes 
     return repo.get(entry.id).data
 
 
+# A directory listing's first entries, in git's order, as GitHub's contents API lists at most 1,000: a pushed
+# tree may hold millions (each listed entry also costs an object header read).
+DIR_ENTRIES_LIMIT = 1000
+
+
 def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
     """A file `{type: "file", name, path, sha, size, data|None}` (data None when over max_bytes) or a
     directory `{type: "dir", entries: [{type, name, path, sha, size}]}` at `path` in commit `sha`."""
@@ -81,7 +88,7 @@ def read_path(repo_id: int, sha: str, path: str, *, max_bytes: int) -> dict:
     # Sizes from object headers, content only within max_bytes: see header.
     if obj is not None:
         entries = []
-        for child in obj:
+        for child in itertools.islice(obj, DIR_ENTRIES_LIMIT):
             kind = {pygit2.enums.FileMode.TREE: "dir", pygit2.enums.FileMode.LINK: "symlink",
                     pygit2.enums.FileMode.COMMIT: "submodule"}.get(child.filemode, "file")
             size = 0

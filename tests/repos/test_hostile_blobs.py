@@ -88,3 +88,16 @@ def test_a_large_text_file_counts_no_lines_and_is_not_read(world, make_repo, api
     assert pr.status_code == 201, pr.content[:300]
     assert (pr.json()["additions"], pr.json()["deletions"], pr.json()["changed_files"]) == (2, 0, 3)
     assert peak_mib() - before < 100, f"peak memory grew by {peak_mib() - before} MiB"
+
+
+def test_a_directory_listing_stops_at_1000_entries(world, make_repo, api):
+    bare = Bare(make_repo(world.org, "wide", visibility="public"))
+    blob = bare.run("hash-object", "-w", "--stdin", input=b"x\n")
+    entries = b"".join(b"100644 blob %s\tf%05d\x00" % (blob.encode(), i) for i in range(1500))
+    tree = subprocess.run(["git", "mktree", "-z"], cwd=bare.path, input=entries,
+                          capture_output=True, check=True).stdout.decode().strip()
+    bare.tree = tree
+    bare.set("refs/heads/main", bare.commit("wide"))
+    listing = api(world.tokens["reader"]).get(f"/repos/{world.org.login}/wide/contents")
+    assert listing.status_code == 200
+    assert [e["name"] for e in listing.json()] == [f"f{i:05d}" for i in range(1000)]
