@@ -100,7 +100,8 @@ class CommitViewSet(_GitReadMixin, KizunaViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("sha", OpenApiTypes.STR, description="Branch, tag or sha to list from (default: the default branch)."),
-            OpenApiParameter("path", OpenApiTypes.STR, description="Only commits touching this file or directory."),
+            OpenApiParameter("path", OpenApiTypes.STR, description="Only commits touching this file or directory, "
+                             "named literally: `*`, `?`, `[` and `:(…)` are characters of the name, not patterns."),
         ],
         responses=CommitSerializer(many=True),
     )
@@ -145,7 +146,8 @@ class ContentsViewSet(_GitReadMixin, KizunaViewSet):
                      "sha": serializers.CharField(), "size": serializers.IntegerField(),
                      "encoding": serializers.CharField(required=False), "content": serializers.CharField(required=False)},
                 ),
-                description="A file (`type: file`, base64 `content`) or, for a directory, an array of entries.",
+                description="A file (`type: file`, base64 `content`) or, for a directory, an array of its first "
+                            f"{git.DIR_ENTRIES_LIMIT:,} entries in git's order.",
             )
         },
     )
@@ -155,7 +157,7 @@ class ContentsViewSet(_GitReadMixin, KizunaViewSet):
     @extend_schema(
         operation_id="repos_contents_root_retrieve",
         parameters=[OpenApiParameter("ref", OpenApiTypes.STR, description="Branch, tag or sha (default: the default branch).")],
-        responses={200: OpenApiResponse(response=ContentEntrySerializer(many=True), description="The root directory listing.")},
+        responses={200: OpenApiResponse(response=ContentEntrySerializer(many=True), description=f"The root directory listing: its first {git.DIR_ENTRIES_LIMIT:,} entries in git's order.")},
     )
     def root(self, request, org, repo):
         return self._contents(request, "")

@@ -40,10 +40,10 @@ from .refs import (
     update_ref_cas,
 )
 from .store import commit_initial_readme, committer_signature, delete, init_bare, open_repository, repo_path
-from .trees import BlobTooLarge, PathNotFound, read_blob_at, read_path, safe_path
+from .trees import DIR_ENTRIES_LIMIT, BlobTooLarge, PathNotFound, read_blob_at, read_path, safe_path
 
 __all__ = [
-    "BlobTooLarge", "COMMIT_FILES_LIMIT", "GIT_TIMEOUT_SECONDS", "NO_CACHE_HEADERS", "ZERO_SHA", "advertisement_preamble",
+    "BlobTooLarge", "COMMIT_FILES_LIMIT", "DIR_ENTRIES_LIMIT", "GIT_TIMEOUT_SECONDS", "NO_CACHE_HEADERS", "ZERO_SHA", "advertisement_preamble",
     "branch_exists", "branch_sha", "commit_detail", "commit_dict", "commit_initial_readme", "commits_info",
     "committer_signature", "content_type", "count_commits", "delete", "GitError", "has_commits", "HttpBackend",
     "init_bare", "is_zero", "list_branches", "MergeConflict", "open_repository", "PathNotFound", "pull_changed_paths",

@@ -16,8 +16,8 @@ from .store import repo_path
 HTTP_BACKEND_TIMEOUT_SECONDS = 3600
 CHUNK = 64 * 1024
 SERVICES = ("upload-pack", "receive-pack")
-# What `git http-backend` sends with every smart answer: never cached by anything in between.
 MAX_PKT = 65520  # LARGE_PACKET_MAX: the longest pkt-line git writes or reads
+# What `git http-backend` sends with every smart answer: never cached by anything in between.
 NO_CACHE_HEADERS = (("Expires", "Fri, 01 Jan 1980 00:00:00 GMT"), ("Pragma", "no-cache"),
                     ("Cache-Control", "no-cache, max-age=0, must-revalidate"))
 
