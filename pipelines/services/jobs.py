@@ -41,6 +41,18 @@ _WITH_PIPELINE = ("pipeline__repository__namespace", "pipeline__triggered_by")
 # pipeline's repository through the same join (a pipeline's jobs are in its repository) keeps the pick at
 # five tables, not seven: PostgreSQL plans it on every claim, and seven cost it ~1.4 ms more each time.
 _PICK_RELATED = ("repository__namespace", "pipeline__triggered_by")
+# The columns a claim reads — its answer (serializers.claimed_job_data), its event (rollup.job_event and the
+# webhook body's repository summary) and the pipeline's start — and no more: every column of the row is
+# converted in Python on every claim, and the seven timestamps and two JSON columns left out were a fifth
+# of a claim's CPU (docs/benchmarks.md "Pipelines"). tests/pipelines/test_claim_queries.py counts the
+# statements of a whole claim request, so a column read but not listed here fails it (a deferred load).
+_PICK_COLUMNS = (
+    "pipeline", "repository", "name", "status", "steps", "env", "timeout", "agent", "attempt", "exit_code", "log_size",
+    "pipeline__repository", "pipeline__number", "pipeline__status", "pipeline__ref", "pipeline__sha",
+    "pipeline__trigger", "pipeline__triggered_by", "pipeline__variables",
+    *(f"pipeline__triggered_by__{f}" for f in ("type", "login", "user", "agent", "deploy_token")),
+    "repository__namespace", "repository__name", "repository__namespace__login", "repository__namespace__kind",
+)
 
 
 def _pick(agent) -> tuple:
@@ -48,7 +60,7 @@ def _pick(agent) -> tuple:
     shape, eligible, values = job_repos_compiled_q(agent, "repository__")
 
     def build():
-        return (_claimable(eligible()).order_by("id").select_related(*_PICK_RELATED)
+        return (_claimable(eligible()).order_by("id").select_related(*_PICK_RELATED).only(*_PICK_COLUMNS)
                 .select_for_update(skip_locked=True, of=("self",))[:1])
 
     return statement(("pipelines.claim_pick", shape), build, values), values

@@ -183,3 +183,30 @@ def test_the_claimed_job_token_is_the_row_a_token_create_would_write(two_jobs, r
     stored = Job.objects.get(pk=job.pk)
     assert (stored.status, stored.agent_id, stored.started_at, stored.lease_expires_at) == (
         "running", runner_agent[0].pk, job.started_at, job.lease_expires_at)
+
+
+def test_a_claim_request_reads_only_the_columns_its_pick_brings(two_jobs, runner_agent, api, world):
+    """The pick loads only the columns a claim reads (jobs._PICK_COLUMNS): a column read anyway would be
+    one more SELECT by primary key (a deferred load). The whole request is counted — the agent's token,
+    the claim, its answer, and the event's webhook delivery, whose body reads the repository."""
+    from django.test.utils import CaptureQueriesContext
+
+    from kizuna.events import services as event_services
+    from kizuna.events.models import WebhookDelivery
+
+    event_services.webhook_create(actor=actor_for_user(world.admin), url="https://hooks.example.com/ci",
+                                  events=["*"], repository=world.private)
+    agent, token = runner_agent
+    for n in range(2):  # the first claim also starts the pipeline
+        with CaptureQueriesContext(connection) as queries:
+            response = api(token).post("/agent/jobs/claim", {"wait": 0})
+        assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["repository"] == {"id": world.private.pk, "full_name": "w-org/priv"}
+    assert body["pipeline"]["number"] == two_jobs.number and body["steps"] and body["log_offset"] == 0
+    # The token; the savepoint (the request's transaction in a test), the claim and the event; the hooks
+    # and the delivery; the release. Authentication's "last used" writes are not due on a second request.
+    assert len(queries.captured_queries) == 1 + (1 + CLAIM[connection.vendor]) + 2 + 1, "\n".join(
+        q["sql"][:200] for q in queries.captured_queries)
+    delivery = WebhookDelivery.objects.filter(event_name="job").latest("id")
+    assert '"full_name":"w-org/priv"' in delivery.body
