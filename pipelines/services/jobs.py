@@ -43,8 +43,8 @@ _WITH_PIPELINE = ("pipeline__repository__namespace", "pipeline__triggered_by")
 _PICK_RELATED = ("repository__namespace", "pipeline__triggered_by")
 # The columns a claim reads — its answer (serializers.claimed_job_data), its event (rollup.job_event and the
 # webhook body's repository summary) and the pipeline's start — and no more: every column of the row is
-# converted in Python on every claim, and the seven timestamps and two JSON columns left out were a fifth
-# of a claim's CPU (docs/benchmarks.md "Pipelines"). tests/pipelines/test_claim_queries.py counts the
+# converted in Python on every claim, and the 30 columns left out (13 timestamps, 2 JSON) were 9 % of a
+# claim's instructions (docs/benchmarks.md "A claim's columns"). tests/pipelines/test_claim_queries.py counts the
 # statements of a whole claim request, so a column read but not listed here fails it (a deferred load).
 _PICK_COLUMNS = (
     "pipeline", "repository", "name", "status", "steps", "env", "timeout", "agent", "attempt", "exit_code", "log_size",
