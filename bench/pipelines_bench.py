@@ -393,7 +393,10 @@ def _claim_loop(claims: int, warmup: int) -> None:
 def instructions_per_claim(env: dict, warmup: int) -> float:
     """Instructions (callgrind's Ir, the Python process only) per claim: Ir(500) − Ir(100), / 400."""
     import re
+    import shutil
 
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
     collected = []
     for claims in INSTRUCTION_RUNS:
         with tempfile.TemporaryDirectory() as out:
