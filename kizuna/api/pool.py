@@ -23,6 +23,7 @@ def db(fn):
                 drop_broken_connections()
                 time.sleep(0.05 * (attempt + 1))
 
+    wrapped.__qualname__ = f"db({getattr(fn, '__qualname__', fn)})"  # what a profile or a thread dump names
     return sync_to_async(wrapped, thread_sensitive=False)
 
 

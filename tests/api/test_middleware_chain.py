@@ -50,9 +50,14 @@ def test_no_middleware_phase_crosses_into_a_thread_of_its_own(world, monkeypatch
     assert status == 200
     # Before: every process_request and process_response ran in a thread of its own (25 crossings for
     # a REST request, 26 for a stream's connect); then the chain as one synchronous block (9). Left:
-    # the rate limiter's lookup and count (on the streams' shared pool, `db.<locals>.wrapped`), Django's
-    # request signals, the view or the stream's database reads, the close; no process_view.
-    assert [name for name in ran if "process_" in name] == [], ran
+    # the rate limiter's lookup and count (on the streams' shared pool, `db(...)`), Django's request
+    # signals, the view or the stream's database reads, the close; no other middleware phase.
+    limiter = "db(RateLimitMiddleware.process_request)"
+    assert limiter in ran, ran
+    assert [name for name in ran if "process_" in name and name != limiter] == [], ran
+    # The streams' hub reads new events when poked (Redis: any process's event, another test worker's
+    # too) or on its clock, for every stream at once: a read that falls inside this connect is not its.
+    ran = [name for name in ran if name != "db(fetch_settled)"]
     assert len(ran) <= 5, ran
 
 
