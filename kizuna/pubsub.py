@@ -4,6 +4,10 @@ Two users: the SSE hubs (kizuna/events/streams/hub.py: a committed event wakes e
 and long-polling job claims (pipelines/services/jobs.py: a queued job wakes waiting claimers). A message
 only says "look now"; both read what changed from the database and poll as well, so a lost message
 costs a poll interval and Redis being down (or not configured) degrades to polling, never to an error.
+
+Channels are scoped by the database number of `KIZUNA_REDIS_URL` (`kizuna:events` on `…/3` is sent as
+`kizuna:events@3`): Redis's pub/sub ignores database numbers, so two deployments (or two test workers)
+that share a Redis server on different databases would otherwise wake each other's hubs and claimers.
 """
 
 import asyncio
@@ -27,13 +31,21 @@ def _client(url: str):
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+@functools.cache
+def _scoped(url: str, channel: str) -> str:
+    """`channel` as sent on the Redis at `url`: suffixed with the URL's database number (see above)."""
+    from redis.connection import parse_url
+
+    return f"{channel}@{parse_url(url).get('db', 0)}"
+
+
 def publish(channel: str, message: str | bytes) -> None:
     """Send `message` on `channel` now; without Redis nothing, and a failure is only logged."""
     url = settings.REDIS_URL
     if not url:
         return
     try:
-        _client(url).publish(channel, message)
+        _client(url).publish(_scoped(url, channel), message)
     except Exception:  # noqa: BLE001 - subscribers still poll
         logger.warning("could not publish %r on Redis channel %s", message, channel, exc_info=True)
 
@@ -80,7 +92,7 @@ def subscribe(channel: str) -> Subscription:
         return Subscription()
     try:
         pubsub = _client(url).pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(channel)
+        pubsub.subscribe(_scoped(url, channel))
         return Subscription(pubsub)
     except Exception as exc:  # noqa: BLE001 - fall back to polling
         logger.warning("wake-ups on %s unavailable: %s", channel, exc)
@@ -99,7 +111,7 @@ async def listen(channel: str, on_message: Callable[[], None]) -> None:
         try:
             client = aioredis.from_url(settings.REDIS_URL)
             pubsub = client.pubsub()
-            await pubsub.subscribe(channel)
+            await pubsub.subscribe(_scoped(settings.REDIS_URL, channel))
             delay = 1.0
             on_message()
             async for message in pubsub.listen():

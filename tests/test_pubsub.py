@@ -72,3 +72,25 @@ def test_a_published_message_wakes_both_kinds_of_listener():
         return len(calls)
 
     assert asyncio.run(scenario()) == 2
+
+
+@pytest.mark.redis
+def test_channels_are_scoped_by_the_urls_database(settings):
+    """Redis's pub/sub ignores database numbers: a deployment on `…/14` must not wake one on `…/15`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    def on_database(number: int) -> str:
+        return urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{number}"))
+
+    channel = f"kizuna:test:{uuid.uuid4().hex}"
+    settings.REDIS_URL = on_database(14)
+    subscription = pubsub.subscribe(channel)
+    try:
+        settings.REDIS_URL = on_database(15)
+        pubsub.publish(channel, b"1")
+        assert subscription.wait(0.5) is False  # another database's deployment
+        settings.REDIS_URL = on_database(14)
+        pubsub.publish(channel, b"1")
+        assert subscription.wait(5) is True
+    finally:
+        subscription.close()
