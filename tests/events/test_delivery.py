@@ -95,7 +95,8 @@ def test_redirect_to_a_private_address_is_not_followed(world, receiver):
     assert len(receiver.requests) == 1
 
 
-def test_a_receiver_that_never_answers_times_out(world, receiver):
+def test_a_receiver_that_never_answers_times_out(world, receiver, settings):
+    settings.KIZUNA_WEBHOOK_TIMEOUT = 1
     make_hook(world, receiver)
     receiver.script = ["hang"]
     d = touch(world)

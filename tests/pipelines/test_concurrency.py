@@ -104,14 +104,15 @@ def test_long_poll_gives_up_after_wait(runner_agent, monkeypatch, settings):
 @pytest.mark.django_db
 def test_redis_wakeup_ends_the_wait(runner_agent, monkeypatch, settings):
     """With Redis, a queued job wakes a waiting claimer through pub/sub instead of the poll interval."""
-    calls, woken = [], []
+    calls, woken, timers = [], [], []
     real_wait = pubsub.Subscription.wait
 
     def fake_claim(agent):
         calls.append(1)
         if woken:
             return ("job", "token")
-        threading.Timer(0.2, services.notify_jobs_available).start()  # no database in that thread
+        timers.append(threading.Timer(0.2, services.notify_jobs_available))  # no database in that thread
+        timers[-1].start()
         return None
 
     def spy_wait(subscription, seconds):
@@ -123,5 +124,10 @@ def test_redis_wakeup_ends_the_wait(runner_agent, monkeypatch, settings):
     monkeypatch.setattr(job_protocol, "_claim_once", fake_claim)
     monkeypatch.setattr(pubsub.Subscription, "wait", spy_wait)
     monkeypatch.setattr(job_protocol.time, "sleep", lambda s: pytest.fail("polled instead of waiting on pub/sub"))
-    assert services.job_claim(agent=runner_agent[0], wait=30) == ("job", "token")
-    assert woken == [True] and len(calls) == 2
+    try:
+        assert services.job_claim(agent=runner_agent[0], wait=30) == ("job", "token")
+        assert woken == [True] and len(calls) == 2
+    finally:  # a wake-up by another process's message leaves this test's own publish pending: not after it
+        for timer in timers:
+            timer.cancel()
+            timer.join()
