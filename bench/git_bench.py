@@ -17,10 +17,6 @@ deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_D
   with its event) vs the same push to the file:// twin, and to a file:// twin with
   receive.fsckObjects on (what Kizuna's receive does).
 
-Kizuna is reached twice in each round: with the token as the URL's password (git sends it only after
-a 401) and with it in an `Authorization: Bearer` header (`-c http.extraHeader=…`, sent from the first
-request, as CI checkouts do); each gets its own rows.
-
 A third target in every run is the floor (bench/git_floor.py): the same git over HTTP behind a bare
 Python http.server, with no authentication, policy, hooks or database. Ratios are HTTP time / file://
 time; Kizuna / floor is what Kizuna itself adds. Everything started here is stopped before exit.
@@ -173,23 +169,17 @@ def main():
 
         server, url = start_server(args.server, env, "/benchorg/big.git/info/refs?service=git-upload-pack")
         http_url = url.replace("http://", f"http://x:{info['token']}@") + "/benchorg/big.git"
-        # The token in a header instead of the URL, as CI checkouts pass it (actions/checkout's
-        # `http.extraHeader`): git's first request then carries it, where a URL's password is sent only
-        # after a 401 — a round trip the floor, which asks for nothing, never makes.
-        header = ["-c", f"http.extraHeader=Authorization: Bearer {info['token']}"]
-        header_url = url + "/benchorg/big.git"
         file_url = f"file://{twin}"
 
-        results = {"clone": {"http": [], "http_header": [], "floor": [], "file": []},
-                   "push": {"http": [], "http_header": [], "floor": [], "file": [], "file_fsck": []}}
+        results = {"clone": {"http": [], "floor": [], "file": []},
+                   "push": {"http": [], "floor": [], "file": [], "file_fsck": []}}
         # The first --warmup rounds are run but not recorded: a server worker's first requests load
         # modules, open its database connection and compile statements once for its lifetime (gunicorn
         # hands each request to any of its workers, so a few rounds reach them all).
         for run in range(-args.warmup, args.runs):
-            for name, target, options in (("http", http_url, []), ("http_header", header_url, header),
-                                          ("floor", floor_url, []), ("file", file_url, [])):
+            for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url)):
                 dest = tmp / f"clone-{name}-{run}"
-                took = timed(lambda: git(*options, "clone", "-q", "--bare", target, str(dest), env=genv))
+                took = timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv))
                 if run >= 0:
                     results["clone"][name].append(took)
                 shutil.rmtree(dest)
@@ -200,14 +190,11 @@ def main():
             git("fast-import", "--quiet", cwd=work, env=genv,
                 input=fast_import_stream(args.push_commits, branch=f"new{run}", parent=tip, seed=f"run{run}",
                                          start_ts=1_800_000_000 + run * 10_000))
-            for name, target, options in (("http", http_url, []), ("http_header", header_url, header),
-                                          ("floor", floor_url, []), ("file", file_url, []),
-                                          ("file_fsck", f"file://{twin_fsck}", [])):
-                took = timed(lambda: git(*options, "push", "-q", target, f"new{run}:main", cwd=work, env=genv))
+            for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url),
+                                 ("file_fsck", f"file://{twin_fsck}")):
+                took = timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv))
                 if run >= 0:
                     results["push"][name].append(took)
-                if name == "http":  # the header's push sends the same commits again
-                    git("update-ref", "refs/heads/main", tip, cwd=info["path"], env=genv)
             shutil.rmtree(work)
             # Next run's pushes start from the same base again on both sides.
             git("update-ref", "refs/heads/main", tip, cwd=info["path"], env=genv)
@@ -223,9 +210,8 @@ def main():
         for op, label, base in (("clone", f"clone {args.commits} commits", "file"),
                                 ("push", f"push {args.push_commits} commits", "file"),
                                 ("push", f"push {args.push_commits} commits vs file:// with receive.fsckObjects", "file_fsck")):
-            for auth, http in (("", "http"), (", token in a header", "http_header")):
-                h, fl, f = (statistics.median(results[op][k]) for k in (http, "floor", base))
-                print(f"| {label}{auth} | {h:.3f} | {fl:.3f} | {f:.3f} | {h / f:.2f}x | {fl / f:.2f}x | {h / fl:.2f}x |")
+            h, fl, f = (statistics.median(results[op][k]) for k in ("http", "floor", base))
+            print(f"| {label} | {h:.3f} | {fl:.3f} | {f:.3f} | {h / f:.2f}x | {fl / f:.2f}x | {h / fl:.2f}x |")
         print(json.dumps({"raw": results}))
     finally:
         if floor is not None:
