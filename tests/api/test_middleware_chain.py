@@ -52,13 +52,16 @@ def test_no_middleware_phase_crosses_into_a_thread_of_its_own(world, monkeypatch
     # a REST request, 26 for a stream's connect); then the chain as one synchronous block (9). Left:
     # the rate limiter's lookup and count (on the streams' shared pool, `db(...)`), Django's request
     # signals, the view or the stream's database reads, the close; no other middleware phase.
-    limiter = "db(RateLimitMiddleware.process_request)"
+    from kizuna.api.middleware import RateLimitMiddleware
+    from kizuna.events.streams.hub import fetch_settled
+
+    limiter = f"db({RateLimitMiddleware.process_request.__qualname__})"  # pool.db's names
     assert limiter in ran, ran
     assert [name for name in ran if "process_" in name and name != limiter] == [], ran
     # The streams' hub reads new events for every stream at once: on its clock, when poked, and with Redis
     # once its subscription stands (kizuna.pubsub.listen); one of those reads may fall inside this
     # connect (CI's PostgreSQL + Redis run saw it) but is not the connect's cost.
-    ran = [name for name in ran if name != "db(fetch_settled)"]
+    ran = [name for name in ran if name != f"db({fetch_settled.__qualname__})"]
     assert len(ran) <= 5, ran
 
 

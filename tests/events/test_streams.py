@@ -214,6 +214,7 @@ def test_thousand_events_with_forced_disconnects_none_missed_none_repeated(world
                     s = await Stream(app, path, hdrs).open()
                     if s.status == 200:
                         break
+                    assert s.status == 503 and s.response_headers.get("retry-after"), s.status  # never a 500
                     await s.body()
                     await asyncio.sleep(0.2)
                 assert s.status == 200, s.status
