@@ -19,7 +19,7 @@ from kizuna.policy import job_repos_compiled_q, job_repos_q
 from kizuna.statements import Literal, Param, Update, insert_select, inserted, statement
 
 from ..models import Job, Status
-from .rollup import advance, job_event, lock_pipeline, refresh_pipeline, revoke_job_token
+from .rollup import advance, job_event, lock_pipeline, pipeline_started, revoke_job_token
 
 MAX_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 30
@@ -182,7 +182,7 @@ def _claim_once(agent) -> tuple[Job, str] | None:
         actor = actor_for_agent(agent)
         job_event(job, job.pipeline, actor)
     if job.pipeline.status == Status.PENDING:  # a claim can only move a pipeline from pending to running
-        job.pipeline = refresh_pipeline(job.pipeline_id, actor)
+        job.pipeline = pipeline_started(job.pipeline, actor)
     return job, raw
 
 

@@ -7,6 +7,8 @@ locking order of the package's docstring), so a pipeline's status always follows
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kizuna.accounts.models import Actor, Token
@@ -121,6 +123,24 @@ def refresh_pipeline(pipeline_id: int, actor: Actor) -> Pipeline:
         pipeline = lock_pipeline(pipeline_id)
         advance(pipeline, actor)
         return pipeline
+
+
+def pipeline_started(pipeline: Pipeline, actor: Actor) -> Pipeline:
+    """A claim's pipeline, pending until now, is running: what `refresh_pipeline` would decide, without
+    reading the pipeline's jobs (advance loads every one; a pipeline of 100 jobs made its first claim cost
+    as much as seven others). A running job makes its pipeline running (compute_status), and a claim
+    settles no job's needs, so there is nothing else to advance. One conditional UPDATE in a transaction
+    of its own (the claim's is over: a claim never waits for a pipeline lock while holding a job); the
+    event only when this claim made the change — a concurrent claim or a cancel may have come first."""
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Pipeline.objects.filter(pk=pipeline.pk, status=Status.PENDING).update(
+            status=Status.RUNNING, updated_at=now, started_at=Coalesce("started_at", Value(now)))
+        if changed:
+            pipeline.status, pipeline.updated_at = Status.RUNNING, now
+            emit_event(type="pipeline.status_changed", actor=actor, repository=pipeline.repository,
+                       payload={"pipeline": pipeline_payload(pipeline), "changes": {"status": {"from": Status.PENDING}}})
+    return pipeline
 
 
 # --- cancel ------------------------------------------------------------------------------------------------

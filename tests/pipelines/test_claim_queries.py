@@ -30,9 +30,9 @@ SAVEPOINT = 2
 # that UPDATE), reads it, then writes the token and the job's UPDATE.
 CLAIM = {"postgresql": 2, "sqlite": 6}
 ACTORS = 1  # the actors' SELECT, for an agent loaded without them
-# A pipeline's first claim also moves it from pending to running, in its own transaction: the pipeline
-# locked, its jobs read, its UPDATE and the pipeline.status_changed event.
-PIPELINE_STARTS = 4
+# A pipeline's first claim also moves it from pending to running, in its own transaction: its conditional
+# UPDATE and the pipeline.status_changed event — its jobs are not read (rollup.pipeline_started).
+PIPELINE_STARTS = 2
 
 
 @pytest.fixture(autouse=True)
@@ -217,3 +217,32 @@ def test_a_claim_request_reads_only_the_columns_its_pick_brings(two_jobs, runner
         assert len(sent) == expected, "\n".join(q["sql"][:200] for q in sent)
     delivery = WebhookDelivery.objects.filter(event_name="job").latest("id")
     assert '"full_name":"w-org/priv"' in delivery.body
+
+
+def _starts(pipeline):
+    from kizuna.events.models import Event
+
+    return list(Event.objects.filter(type="pipeline.status_changed", payload__pipeline__id=pipeline.pk)
+                .values_list("payload__pipeline__status", "payload__changes__status__from"))
+
+
+def test_a_pipelines_first_claim_starts_it_once(two_jobs, runner_agent):
+    """The first claim moves the pipeline to running with one event; the second claim, whose pick still
+    saw it pending, changes nothing (rollup.pipeline_started's UPDATE is conditional)."""
+    stale = Pipeline.objects.get(pk=two_jobs.pk)
+    services.job_claim(agent=fresh(runner_agent[0]), wait=0)
+    started = Pipeline.objects.get(pk=two_jobs.pk)
+    assert (started.status, started.started_at is not None) == ("running", True)
+    assert _starts(two_jobs) == [("running", "pending")]
+    assert stale.status == "pending"
+    assert job_protocol.pipeline_started(stale, actor_for_user(runner_agent[0].operator)).status == "pending"
+    assert _starts(two_jobs) == [("running", "pending")]
+    assert Pipeline.objects.get(pk=two_jobs.pk).started_at == started.started_at
+
+
+def test_a_pipeline_canceled_before_its_claims_start_stays_canceled(two_jobs, runner_agent):
+    stale = Pipeline.objects.get(pk=two_jobs.pk)
+    services.pipeline_cancel(pipeline=two_jobs, actor=actor_for_user(runner_agent[0].operator))
+    job_protocol.pipeline_started(stale, actor_for_user(runner_agent[0].operator))
+    assert Pipeline.objects.get(pk=two_jobs.pk).status == "canceled"
+    assert _starts(two_jobs) == [("canceled", "pending")]
