@@ -138,6 +138,8 @@ def pipeline_started(pipeline: Pipeline, actor: Actor) -> Pipeline:
             status=Status.RUNNING, updated_at=now, started_at=Coalesce("started_at", Value(now)))
         if changed:
             pipeline.status, pipeline.updated_at = Status.RUNNING, now
+            if "started_at" not in pipeline.get_deferred_fields() and pipeline.started_at is None:
+                pipeline.started_at = now  # as the UPDATE wrote it (the claim's pick leaves it unloaded)
             emit_event(type="pipeline.status_changed", actor=actor, repository=pipeline.repository,
                        payload={"pipeline": pipeline_payload(pipeline), "changes": {"status": {"from": Status.PENDING}}})
     return pipeline

@@ -246,3 +246,11 @@ def test_a_pipeline_canceled_before_its_claims_start_stays_canceled(two_jobs, ru
     job_protocol.pipeline_started(stale, actor_for_user(runner_agent[0].operator))
     assert Pipeline.objects.get(pk=two_jobs.pk).status == "canceled"
     assert _starts(two_jobs) == [("canceled", "pending")]
+
+
+def test_a_started_pipeline_instance_says_what_the_row_says(two_jobs, runner_agent):
+    """An instance loaded whole (the SQLite path's) gets the start time the UPDATE wrote."""
+    pipeline = Pipeline.objects.get(pk=two_jobs.pk)
+    job_protocol.pipeline_started(pipeline, actor_for_user(runner_agent[0].operator))
+    row = Pipeline.objects.get(pk=two_jobs.pk)
+    assert (pipeline.status, pipeline.started_at, pipeline.updated_at) == (row.status, row.started_at, row.updated_at)
