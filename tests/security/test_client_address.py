@@ -60,33 +60,49 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_make_run_uvicorn_ignores_x_forwarded_for(tmp_path):
-    """Anonymous requests with a new X-Forwarded-For each time still share one bucket under `make run`."""
+def serve_make_run(env: dict) -> tuple[subprocess.Popen, int]:
+    """`make run`'s server, once it accepts connections, and its port. free_port's port was free a moment
+    before the server binds it; when something took it meanwhile, another port is tried."""
     from kizuna.accounts.management.commands.run_demo import server_command
 
-    port = free_port()
+    for _ in range(3):
+        port = free_port()
+        proc = subprocess.Popen(server_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        for _ in range(600):  # up to ~60 s on a loaded machine
+            if proc.poll() is not None:
+                break
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return proc, port
+            except OSError:
+                time.sleep(0.1)
+        else:
+            proc.terminate()
+            proc.wait(timeout=30)
+            pytest.fail("make run's server did not listen within a minute")
+        error = proc.stderr.read().decode()
+        if "address already in use" not in error.lower():
+            pytest.fail(error)
+    pytest.fail("no free port for make run's server in three tries")
+
+
+def test_make_run_uvicorn_ignores_x_forwarded_for(tmp_path):
+    """Anonymous requests with a new X-Forwarded-For each time still share one bucket under `make run`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "FORWARDED_ALLOW_IPS"))}
     env.update(KIZUNA_VAR_DIR=str(tmp_path), KIZUNA_SECRET_KEY="k" * 50, KIZUNA_RATE_LIMIT_DEFAULT="3",
                DJANGO_SETTINGS_MODULE="kizuna.settings")
-    proc = subprocess.Popen(server_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc, port = serve_make_run(env)
     try:
         statuses = []
         for i in range(5):
             req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/nothing-here",
                                          headers={"X-Forwarded-For": f"203.0.113.{i}"})
-            for _ in range(300):  # waits for the server to listen (up to ~30 s on a loaded machine)
-                try:
-                    with urllib.request.urlopen(req, timeout=10) as response:
-                        statuses.append(response.status)
-                    break
-                except urllib.error.HTTPError as exc:
-                    statuses.append(exc.code)
-                    break
-                except (urllib.error.URLError, ConnectionError):
-                    if proc.poll() is not None:
-                        pytest.fail(proc.stderr.read().decode())
-                    time.sleep(0.1)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as exc:
+                statuses.append(exc.code)
         assert statuses == [404, 404, 404, 429, 429], statuses
     finally:
         proc.terminate()
