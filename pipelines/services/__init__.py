@@ -28,7 +28,7 @@ from .jobs import (
     sweep_expired_leases,
 )
 from .logs import job_log_append, job_log_etag, job_log_read, max_log_bytes, parse_position, parse_range
-from .rollup import compute_status, job_payload, pipeline_cancel, pipeline_payload, refresh_pipeline
+from .rollup import compute_status, job_payload, pipeline_cancel, pipeline_payload
 from .triggers import (
     VARIABLE_NAME_RE,
     ZERO_SHA,
@@ -45,5 +45,5 @@ __all__ = [
     "compute_status", "job_claim", "job_finish", "job_heartbeat", "job_log_append", "job_log_etag", "job_log_read",
     "job_payload", "lease_seconds", "load_definition", "max_log_bytes", "notify_jobs_available", "on_pull_request_hook",
     "on_push_hook", "parse_position", "parse_range", "pipeline_cancel", "pipeline_payload", "pipeline_trigger",
-    "refresh_pipeline", "sweep_expired_leases", "trigger_for_pull_request",
+    "sweep_expired_leases", "trigger_for_pull_request",
 ]

@@ -1,7 +1,9 @@
 """A pipeline's state as its jobs change: the event payloads, the status roll-up and cancel.
 
 Everything that moves a job also calls `advance` here, with the pipeline row locked first (the
-locking order of the package's docstring), so a pipeline's status always follows its jobs'.
+locking order of the package's docstring), so a pipeline's status always follows its jobs'. The one
+exception is a claim, which settles no job's needs: `pipeline_started` moves a pending pipeline to
+running with a conditional UPDATE alone.
 """
 
 from __future__ import annotations
@@ -114,21 +116,19 @@ def _set_pipeline_status(pipeline: Pipeline, statuses: list[str], actor: Actor) 
     for key, value in fields.items():
         setattr(pipeline, key, value)
     Pipeline.objects.filter(pk=pipeline.pk).update(**fields)
+    _status_changed(pipeline, previous, actor)
+
+
+def _status_changed(pipeline: Pipeline, previous: str, actor: Actor) -> None:
+    """The `pipeline.status_changed` event of a pipeline whose instance already holds its new status."""
     emit_event(type="pipeline.status_changed", actor=actor, repository=pipeline.repository,
                payload={"pipeline": pipeline_payload(pipeline), "changes": {"status": {"from": previous}}})
 
 
-def refresh_pipeline(pipeline_id: int, actor: Actor) -> Pipeline:
-    with transaction.atomic():
-        pipeline = lock_pipeline(pipeline_id)
-        advance(pipeline, actor)
-        return pipeline
-
-
 def pipeline_started(pipeline: Pipeline, actor: Actor) -> Pipeline:
-    """A claim's pipeline, pending until now, is running: what `refresh_pipeline` would decide, without
-    reading the pipeline's jobs (advance loads every one; a pipeline of 100 jobs made its first claim cost
-    as much as seven others). A running job makes its pipeline running (compute_status), and a claim
+    """A claim's pipeline, pending until now, is running: what locking it and running `advance` would
+    decide, without reading the pipeline's jobs (advance loads every one; a pipeline of 100 jobs made its
+    first claim cost as much as seven others). A running job makes its pipeline running (compute_status), and a claim
     settles no job's needs, so there is nothing else to advance. One conditional UPDATE in a transaction
     of its own (the claim's is over: a claim never waits for a pipeline lock while holding a job); the
     event only when this claim made the change — a concurrent claim or a cancel may have come first."""
@@ -140,8 +140,7 @@ def pipeline_started(pipeline: Pipeline, actor: Actor) -> Pipeline:
             pipeline.status, pipeline.updated_at = Status.RUNNING, now
             if "started_at" not in pipeline.get_deferred_fields() and pipeline.started_at is None:
                 pipeline.started_at = now  # as the UPDATE wrote it (the claim's pick leaves it unloaded)
-            emit_event(type="pipeline.status_changed", actor=actor, repository=pipeline.repository,
-                       payload={"pipeline": pipeline_payload(pipeline), "changes": {"status": {"from": Status.PENDING}}})
+            _status_changed(pipeline, Status.PENDING, actor)
     return pipeline
 
 
