@@ -93,6 +93,15 @@ def seed_jobs(jobs: int, claimers: int) -> dict:
         tokens = [accounts.token_create(kind="agent", name="bench", actor=None, agent=a, emit=False)[1] for a in agents]
     seed = {"agents": [a.pk for a in agents], "tokens": tokens, "repository": repo.pk, "namespace": repo.namespace_id,
             "actors": [actor_for_agent(a).pk for a in agents], "operator_actor": actor.pk}
+    if connection.vendor == "postgresql":
+        # Statistics, as autovacuum gives any table within a minute (autovacuum_naptime) of such a change.
+        # A freshly migrated database has none: its job table was never analyzed and its partial index
+        # `job_claimable` was built empty, so PostgreSQL estimates one or two pending jobs and plans every
+        # claim's pick by sorting the whole queue (2,160 rows, ~10 ms a claim) instead of walking the
+        # index to the first unlocked one — a measure of when autovacuum last woke, not of the claim
+        # (docs/benchmarks.md, "The pick's plan on a database never analyzed").
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     connection.close()
     return seed
 
