@@ -2,14 +2,18 @@
 
     .venv/bin/python bench/git_bench.py [--commits 10000] [--push-commits 1000] [--runs 3]
                                         [--warmup 2] [--server uvicorn|gunicorn] [--database-url URL]
+                                        [--prepare-threshold 5] [--warm-pushes 30]
 
 Method: a throw-away Kizuna (SQLite file by default, or --database-url) with its own git root is
 migrated and given an org, a public repository and a write token. A history of N commits (each
 changing one of 200 small files) is generated with `git fast-import` and pushed into the repository's
 bare directory directly (setup, not measured); a bare `git clone --mirror` of it is the file:// twin.
 Kizuna is served by `uvicorn kizuna.asgi:application` (or, with --server gunicorn, as docs/deploy.md
-deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_DB_CONN_MAX_AGE=60) on
-127.0.0.1 and a free port. Measured, median of --runs after --warmup unrecorded rounds:
+deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_DB_CONN_MAX_AGE=60, and
+on PostgreSQL KIZUNA_DB_PREPARE_THRESHOLD=5) on 127.0.0.1 and a free port. --warm-pushes one-commit
+pushes (not recorded) first run every worker's statements past the prepare threshold, as a server's
+are within its first minute of agents pushing.
+Measured, median of --runs after --warmup unrecorded rounds:
 
 - clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
 - push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
@@ -93,6 +97,20 @@ print(json.dumps({"path": str(git.repo_path(repo.pk)), "token": token}))
 """
 
 
+def warm_pushes(count: int, src: Path, repo_path: str, url: str, tmp: Path, genv: dict) -> None:
+    """`count` one-commit pushes to `url` (each reset afterwards): every statement a push runs, on every
+    worker's connection, past the prepare threshold (gunicorn hands each request to any worker)."""
+    work = tmp / "warm.git"
+    git("clone", "-q", "--bare", str(src), str(work), env=genv)
+    tip = git("rev-parse", "main", cwd=work, env=genv).stdout.decode().strip()
+    for i in range(count):
+        git("fast-import", "--quiet", cwd=work, env=genv,
+            input=fast_import_stream(1, branch=f"warm{i}", parent=tip, seed=f"warm{i}", start_ts=1_900_000_000 + i))
+        git("push", "-q", url, f"warm{i}:main", cwd=work, env=genv)
+        git("update-ref", "refs/heads/main", tip, cwd=repo_path, env=genv)
+    shutil.rmtree(work)
+
+
 def start_server(kind: str, env: dict, probe: str):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -134,7 +152,12 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="rounds run first and not recorded")
     parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--prepare-threshold", type=int, default=5,
+                        help="gunicorn on PostgreSQL: KIZUNA_DB_PREPARE_THRESHOLD as docs/deploy.md sets it (0: off)")
+    parser.add_argument("--warm-pushes", type=int, default=30,
+                        help="unrecorded one-commit pushes to Kizuna before the first round")
     args = parser.parse_args()
+    prepared = args.server == "gunicorn" and "postgres" in args.database_url and args.prepare_threshold > 0
 
     tmp = Path(tempfile.mkdtemp(prefix="kizuna-git-bench-"))
     server = floor = None
@@ -142,6 +165,7 @@ def main():
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kizuna.settings", "KIZUNA_GIT_ROOT": str(tmp / "git"),
                "KIZUNA_DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}"}
         env.pop("KIZUNA_REDIS_URL", None)
+        env["KIZUNA_DB_PREPARE_THRESHOLD"] = str(args.prepare_threshold) if prepared else ""
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         info = json.loads(subprocess.run([PYTHON, "-c", SETUP], cwd=ROOT, env=env, check=True,
                                          capture_output=True, text=True).stdout.strip().splitlines()[-1])
@@ -170,6 +194,7 @@ def main():
         server, url = start_server(args.server, env, "/benchorg/big.git/info/refs?service=git-upload-pack")
         http_url = url.replace("http://", f"http://x:{info['token']}@") + "/benchorg/big.git"
         file_url = f"file://{twin}"
+        warm_pushes(args.warm_pushes, src, info["path"], http_url, tmp, genv)
 
         results = {"clone": {"http": [], "floor": [], "file": []},
                    "push": {"http": [], "floor": [], "file": [], "file_fsck": []}}
@@ -203,7 +228,8 @@ def main():
             git("update-ref", "refs/heads/main", tip, cwd=floor_repo, env=genv)
 
         print(f"git hosting benchmark: {args.commits} commits cloned, {args.push_commits} pushed, "
-              f"median of {args.runs} runs, server={args.server}, db={'postgres' if 'postgres' in env['KIZUNA_DATABASE_URL'] else 'sqlite'}, "
+              f"median of {args.runs} runs, server={args.server}, db={'postgres' if 'postgres' in env['KIZUNA_DATABASE_URL'] else 'sqlite'}"
+              f"{f' prepared after {args.prepare_threshold}' if prepared else ''}, {args.warm_pushes} warm-up pushes, "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print("| operation | Kizuna HTTP (s) | floor HTTP (s) | file:// (s) | ratio | floor / file:// | Kizuna / floor |")
         print("|---|---|---|---|---|---|---|")
