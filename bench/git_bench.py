@@ -157,7 +157,8 @@ def main():
     parser.add_argument("--warm-pushes", type=int, default=30,
                         help="unrecorded one-commit pushes to Kizuna before the first round")
     args = parser.parse_args()
-    prepared = args.server == "gunicorn" and "postgres" in args.database_url and args.prepare_threshold > 0
+    postgres = "postgres" in args.database_url
+    prepared = args.server == "gunicorn" and postgres and args.prepare_threshold > 0
 
     tmp = Path(tempfile.mkdtemp(prefix="kizuna-git-bench-"))
     server = floor = None
@@ -228,7 +229,7 @@ def main():
             git("update-ref", "refs/heads/main", tip, cwd=floor_repo, env=genv)
 
         print(f"git hosting benchmark: {args.commits} commits cloned, {args.push_commits} pushed, "
-              f"median of {args.runs} runs, server={args.server}, db={'postgres' if 'postgres' in env['KIZUNA_DATABASE_URL'] else 'sqlite'}"
+              f"median of {args.runs} runs, server={args.server}, db={'postgres' if postgres else 'sqlite'}"
               f"{f' prepared after {args.prepare_threshold}' if prepared else ''}, {args.warm_pushes} warm-up pushes, "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print("| operation | Kizuna HTTP (s) | floor HTTP (s) | file:// (s) | ratio | floor / file:// | Kizuna / floor |")
