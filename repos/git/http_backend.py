@@ -307,9 +307,12 @@ class HttpBackend:
             _watchdog.forget(self)
         return code
 
-    def error_output(self) -> str:
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace")
+    def error_output(self, limit: int = 2000) -> str:
+        """The last `limit` bytes git wrote to stderr: what it writes there has no bound (fsck warns once
+        per bad object), and only the end is logged."""
+        size = os.fstat(self.stderr.fileno()).st_size
+        self.stderr.seek(max(0, size - limit))
+        return self.stderr.read(limit).decode(errors="replace")
 
     def close(self):
         _watchdog.forget(self)

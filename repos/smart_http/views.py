@@ -174,7 +174,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
         try:
             code = backend.finish()
             if code != 0 or backend.timed_out:
-                logger.warning("git %s exited %s for repo %s: %s", service, code, repo.pk, backend.error_output()[-2000:])
+                logger.warning("git %s exited %s for repo %s: %s", service, code, repo.pk, backend.error_output())
             if recorder is not None:
                 recorder.record()  # if the report did not come while streaming, or from the log
         finally:

@@ -97,3 +97,18 @@ def test_a_body_that_breaks_while_read_leaves_git_a_truncated_request(repo):
         assert isinstance(backend.write_error, ValueError)
     finally:
         backend.close()
+
+
+def test_only_the_end_of_what_git_wrote_to_stderr_is_read(repo):
+    """What git writes to stderr has no bound (fsck warns once per object), so the log gets its end only."""
+    backend = run(repo, iter([pkt(b"want " + b"1" * 40 + b"\n"), b"0000", pkt(b"done\n")]))
+    try:
+        assert backend.finish() != 0
+        assert "not our ref" in backend.error_output()
+        backend.stderr.seek(0, 2)
+        backend.stderr.write(b"w" * 1_000_000 + b"the end")
+        backend.stderr.flush()
+        tail = backend.error_output()
+        assert len(tail) == 2000 and tail.endswith("the end")
+    finally:
+        backend.close()
