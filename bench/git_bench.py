@@ -13,7 +13,8 @@ deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_D
 on PostgreSQL KIZUNA_DB_PREPARE_THRESHOLD=5) on 127.0.0.1 and a free port. --warm-pushes one-commit
 pushes (not recorded) first run every worker's statements past the prepare threshold, as a server's
 are within its first minute of agents pushing.
-Measured, median of --runs after --warmup unrecorded rounds:
+Measured, median of --runs after --warmup unrecorded rounds; each round takes the targets in a rotated
+order (`rotated`), so that none is always the first after the round's setup writes:
 
 - clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
 - push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
@@ -95,6 +96,14 @@ repo = r.repo_create(actor=actor, namespace=org, name="big", visibility="public"
 _, token = s.token_create(kind="personal", name="bench", user=u, scopes=["read", "write"], actor=actor)
 print(json.dumps({"path": str(git.repo_path(repo.pk)), "token": token}))
 """
+
+
+def rotated(targets: tuple, run: int) -> tuple:
+    """The targets in a different order each run, so each goes first as often as the others: the first
+    push after the run's setup (a clone and a fast-import just written) meets the disk still flushing
+    them, and would be slower for its place in the order, not for what it is."""
+    shift = run % len(targets)
+    return targets[shift:] + targets[:shift]
 
 
 def warm_pushes(count: int, src: Path, repo_path: str, url: str, tmp: Path, genv: dict) -> None:
@@ -203,7 +212,7 @@ def main():
         # modules, open its database connection and compile statements once for its lifetime (gunicorn
         # hands each request to any of its workers, so a few rounds reach them all).
         for run in range(-args.warmup, args.runs):
-            for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url)):
+            for name, target in rotated((("http", http_url), ("floor", floor_url), ("file", file_url)), run):
                 dest = tmp / f"clone-{name}-{run}"
                 took = timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv))
                 if run >= 0:
@@ -216,8 +225,8 @@ def main():
             git("fast-import", "--quiet", cwd=work, env=genv,
                 input=fast_import_stream(args.push_commits, branch=f"new{run}", parent=tip, seed=f"run{run}",
                                          start_ts=1_800_000_000 + run * 10_000))
-            for name, target in (("http", http_url), ("floor", floor_url), ("file", file_url),
-                                 ("file_fsck", f"file://{twin_fsck}")):
+            for name, target in rotated((("http", http_url), ("floor", floor_url), ("file", file_url),
+                                         ("file_fsck", f"file://{twin_fsck}")), run):
                 took = timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv))
                 if run >= 0:
                     results["push"][name].append(took)
