@@ -39,12 +39,8 @@ RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 4 * 3600
 
 
-def setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def max_attempts() -> int:
-    return setting("KIZUNA_WEBHOOK_MAX_ATTEMPTS", 15)
+    return settings.KIZUNA_WEBHOOK_MAX_ATTEMPTS
 
 
 def retry_delay(attempt: int) -> float:
@@ -53,7 +49,7 @@ def retry_delay(attempt: int) -> float:
 
 
 def lease_seconds() -> float:
-    return setting("KIZUNA_WEBHOOK_TIMEOUT", 10) * 3 + 30
+    return settings.KIZUNA_WEBHOOK_TIMEOUT * 3 + 30
 
 
 # --- signatures -----------------------------------------------------------------------------------
@@ -114,7 +110,7 @@ def due_ids(limit: int = 100) -> list[int]:
 def send(hook: Webhook, delivery: WebhookDelivery) -> dict:
     """POST the body once. Returns {status_code, success, headers, body, error, request_headers}."""
     body = delivery.body.encode()
-    timeout = setting("KIZUNA_WEBHOOK_TIMEOUT", 10)
+    timeout = settings.KIZUNA_WEBHOOK_TIMEOUT
     result = {"status_code": None, "success": False, "headers": {}, "body": "", "error": "", "request_headers": {}}
     try:
         target = ssrf.resolve(hook.url)
