@@ -100,7 +100,7 @@ def test_a_body_that_breaks_while_read_leaves_git_a_truncated_request(repo):
 
 
 def test_only_the_end_of_what_git_wrote_to_stderr_is_read(repo):
-    """What git writes to stderr has no bound (fsck warns once per object), so the log gets its end only."""
+    """What git writes to stderr has no bound (fsck warns once per faulty object), so the log gets its end only."""
     backend = run(repo, iter([pkt(b"want " + b"1" * 40 + b"\n"), b"0000", pkt(b"done\n")]))
     try:
         assert backend.finish() != 0
