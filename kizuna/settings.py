@@ -210,9 +210,9 @@ KIZUNA_TRUSTED_PROXIES = tuple(p.strip() for p in os.environ.get("KIZUNA_TRUSTED
 # Prefix of the counters' keys (tests give each test its own, so runs sharing a Redis never collide).
 KIZUNA_RATE_LIMIT_NAMESPACE = os.environ.get("KIZUNA_RATE_LIMIT_NAMESPACE", "rl")
 KIZUNA_WEBHOOK_ALLOW_PRIVATE = env_bool("KIZUNA_WEBHOOK_ALLOW_PRIVATE", False)
-# One delivery attempt's deadline, connecting and reading the whole response (docs/api.md §11: 10 s).
+# One delivery attempt's deadline, connecting and reading the whole response (docs/api.md §12: 10 s).
 KIZUNA_WEBHOOK_TIMEOUT = env_float("KIZUNA_WEBHOOK_TIMEOUT", 10)
-# Attempts before a delivery is given up (exponential backoff: 15 span about a day).
+# Attempts before a delivery is given up (with exponential backoff, 15 attempts span about a day).
 KIZUNA_WEBHOOK_MAX_ATTEMPTS = env_int("KIZUNA_WEBHOOK_MAX_ATTEMPTS", 15)
 KIZUNA_JOB_LEASE_SECONDS = env_int("KIZUNA_JOB_LEASE_SECONDS", 60)
 KIZUNA_MAX_BODY_BYTES = env_int("KIZUNA_MAX_BODY_BYTES", 1024 * 1024)
