@@ -204,7 +204,6 @@ KIZUNA_GIT_ROOT = Path(os.environ.get("KIZUNA_GIT_ROOT", VAR_DIR / "git"))
 KIZUNA_RATE_LIMIT_DEFAULT = env_int("KIZUNA_RATE_LIMIT_DEFAULT", 1000)
 KIZUNA_RATE_LIMIT_AUTHENTICATED = env_int("KIZUNA_RATE_LIMIT_AUTHENTICATED", 5000)
 KIZUNA_RATE_LIMIT_INTERNAL = env_int("KIZUNA_RATE_LIMIT_INTERNAL", 10000)
-KIZUNA_RATE_LIMIT_WINDOW_SECONDS = 3600
 # Reverse proxies whose X-Forwarded-For is believed for the per-IP tier (comma-separated addresses).
 KIZUNA_TRUSTED_PROXIES = tuple(p.strip() for p in os.environ.get("KIZUNA_TRUSTED_PROXIES", "").split(",") if p.strip())
 # Prefix of the counters' keys (tests give each test its own, so runs sharing a Redis never collide).

@@ -76,17 +76,19 @@ def identify(request) -> tuple[str, int]:
     return key, limit
 
 
+# The tiers are requests per hour (docs/api.md §5): a fixed part of the contract, not a setting.
+WINDOW_SECONDS = 3600
+
 # Paths under /api/ that the rate limiter treats apart (docs/api.md §5): the health check is never
 # counted nor refused and reads no credentials (load balancers poll it), its headers showing the
 # address's Default tier; GET /rate_limit reads the caller's count without adding to it.
-
 EXEMPT_PATHS = frozenset({"/api/v1/health"})
 PEEK_PATHS = frozenset({"/api/v1/rate_limit"})
 
 
 def _window(key: str) -> tuple[str, int, int]:
     """(counter key, window length, reset epoch) of the current fixed window."""
-    window = settings.KIZUNA_RATE_LIMIT_WINDOW_SECONDS
+    window = WINDOW_SECONDS
     now = int(time.time())
     start = now - now % window
     return f"{settings.KIZUNA_RATE_LIMIT_NAMESPACE}:{key}:{start}", window, start + window

@@ -9,7 +9,7 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ["kizuna", "repos", "issues", "pulls", "agents", "pipelines"]
 USE = re.compile(r"settings\.(KIZUNA_[A-Z0-9_]+)")
-INTERNAL = {"KIZUNA_RATE_LIMIT_WINDOW_SECONDS", "KIZUNA_RATE_LIMIT_NAMESPACE"}  # fixed, or set only by tests
+INTERNAL = {"KIZUNA_RATE_LIMIT_NAMESPACE"}  # set only by tests
 # Not settings: what the git view hands its pre-receive hook in the hook's environment.
 CHILD_ENV = {"KIZUNA_PUSH_POLICY", "KIZUNA_PUSH_LOG"}
 NAMED = re.compile(r"[\"'](KIZUNA_[A-Z0-9_]+)[\"']")
