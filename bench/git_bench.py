@@ -99,7 +99,8 @@ print(json.dumps({"path": str(git.repo_path(repo.pk)), "token": token}))
 
 
 def rotated(targets: tuple, run: int) -> tuple:
-    """The targets in a different order each run, so each goes first as often as the others: the first
+    """The targets in a different order each run, so each goes first as often as the others (exactly so
+    when --runs is a multiple of their number: 12 for three clones and four pushes): the first
     push after the run's setup (a clone and a fast-import just written) meets the disk still flushing
     them, and would be slower for its place in the order, not for what it is."""
     shift = run % len(targets)

@@ -148,7 +148,7 @@ def send(hook: Webhook, delivery: WebhookDelivery) -> dict:
             finally:
                 response.close()
     except httpx.TimeoutException:
-        result["error"] = f"timed out after {timeout} s"
+        result["error"] = f"timed out after {timeout:g} s"
         result["success"] = False
     except httpx.HTTPError as exc:
         result["error"] = f"{type(exc).__name__}: {exc}"[:500]

@@ -108,7 +108,25 @@ def test_only_the_end_of_what_git_wrote_to_stderr_is_read(repo):
         backend.stderr.seek(0, 2)
         backend.stderr.write(b"w" * 1_000_000 + b"the end")
         backend.stderr.flush()
-        tail = backend.error_output()
+        reads = []
+
+        class Spy:  # what error_output asks of the file
+            def __init__(self, real):
+                self.real = real
+
+            def __getattr__(self, name):
+                return getattr(self.real, name)
+
+            def read(self, size=-1):
+                reads.append(size)
+                return self.real.read(size)
+
+        real, backend.stderr = backend.stderr, Spy(backend.stderr)
+        try:
+            tail = backend.error_output()
+        finally:
+            backend.stderr = real
         assert len(tail) == 2000 and tail.endswith("the end")
+        assert reads and all(0 <= size <= 2000 for size in reads)  # never the whole file
     finally:
         backend.close()
