@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # Serves Swagger UI / Redoc assets (drf-spectacular-sidecar) and the web pages' CSS from this
     # server, in every deployment mode; finders make `collectstatic` optional for `make run`.
     "kizuna.web.middleware.StaticFilesMiddleware",
+    # git's smart HTTP (`/<org>/<repo>.git/…`) answered here: a git client needs nothing below.
+    "repos.smart_http.middleware.GitHttpMiddleware",
     "kizuna.api.on_loop.SessionMiddleware",
     "kizuna.api.on_loop.CommonMiddleware",
     "kizuna.api.on_loop.CsrfViewMiddleware",
