@@ -200,9 +200,12 @@ class HttpBackend:
     """One `git <service> --stateless-rpc` run: the request body is copied to its stdin (at once when it
     fits in the empty pipe, else by a thread) while the caller streams the answer from stdout (`observer`,
     if given, is handed every chunk of it, also those drained by finish()). A watchdog kills it after
-    `timeout`."""
+    `timeout`.
 
-    def __init__(self, *, repo_id: int, service: str, advertise: bool, body_chunks, remote_user: str = "",
+    Without `body_chunks` git starts and waits for its input until `feed()`: the caller reads the
+    push's rules while git starts (exec, configuration), and only then lets it see the pack."""
+
+    def __init__(self, *, repo_id: int, service: str, advertise: bool, body_chunks=None, remote_user: str = "",
                  remote_addr: str = "", git_protocol: str = "", hooks_dir: Path, push_policy_file: str = "",
                  push_log_file: str = "", observer=None, timeout: int = HTTP_BACKEND_TIMEOUT_SECONDS):
         if service not in SERVICES:
@@ -222,7 +225,7 @@ class HttpBackend:
             env[f"GIT_CONFIG_VALUE_{i}"] = value
         if git_protocol:
             env["GIT_PROTOCOL"] = git_protocol
-        if service == "receive-pack":  # the identity http-backend gives a push (reflogs)
+        if service == "receive-pack" and not advertise:  # the identity http-backend gives a push (reflogs)
             user = remote_user or "anonymous"
             env["GIT_COMMITTER_NAME"] = user
             env["GIT_COMMITTER_EMAIL"] = f"{user}@http.{remote_addr or '(none)'}"
@@ -236,12 +239,16 @@ class HttpBackend:
         self.write_error: BaseException | None = None
         _watchdog.watch(self, timeout)
         self._writer = None
-        if not advertise:
-            try:
-                self._start_feeding(iter(body_chunks))
-            except BaseException:  # e.g. the worker's own timeout: no git left behind
-                self.close()
-                raise
+        if not advertise and body_chunks is not None:
+            self.feed(body_chunks)
+
+    def feed(self, body_chunks) -> None:
+        """Start copying the request body to git's stdin."""
+        try:
+            self._start_feeding(iter(body_chunks))
+        except BaseException:  # e.g. the worker's own timeout: no git left behind
+            self.close()
+            raise
 
     def _start_feeding(self, chunks):
         """A body that fits in the new pipe is written here: the write cannot block, whatever git does (a
@@ -319,7 +326,9 @@ class HttpBackend:
         if self.proc.poll() is None:
             self._kill()
             self.proc.wait(timeout=10)
-        for stream in (self.proc.stdout, self.stderr):
+        # stdin too when nothing was fed (a thread feeding closes it itself, as does an inline feed).
+        streams = (self.proc.stdout, self.stderr) + ((self.proc.stdin,) if self._writer is None and self.proc.stdin else ())
+        for stream in streams:
             try:
                 stream.close()
             except OSError:

@@ -64,33 +64,57 @@ def needs_pre_receive(mode: str, old: str, new: str, *, proven_fast_forward: boo
     return True
 
 
-def prepare_push(*, repo, principal, token, commands, capabilities, reader):
-    """(check, policy_dir, recorder): whether pre-receive runs, the temporary directory with its rules file
-    (`policy`) and the post-receive log (`log`) when either is needed, else None, and the PushRecorder."""
+def _updates(commands) -> list[tuple[str, str]]:
+    return [(old, new) for old, new, _ in commands if not git.is_zero(old) and not git.is_zero(new)]
+
+
+def shown_fast_forwards(commands, reader) -> set[tuple[str, str]]:
+    """The (old, new) updates among `commands` that the pack's front shows to be fast-forwards
+    (repos.git.packs); read before the rules, which need no pack to be known."""
+    updates = _updates(commands)
+    return git.proven_fast_forwards(reader.peek(PACK_PEEK), updates) if updates else set()
+
+
+def may_need_pre_receive(commands, proven) -> bool:
+    """Before the rules are read: whether a ref could need the hook's fast-forward check (an update the
+    pack does not show to be one). git is started with this guess; a refusal cannot be foreseen."""
+    return any(update not in proven for update in _updates(commands))
+
+
+def ref_rules(*, repo, principal, token, commands, proven) -> tuple[list, bool]:
+    """Each ref's rule, [(old, new, mode, reason, ref)], and whether the pre-receive hook has any to enforce."""
     rules = [(old, new, *ref_rule(repo, principal, token, old, new, ref), ref) for old, new, ref in commands]
-    updates = [(old, new) for old, new, mode, _, _ in rules
-               if mode == "ff" and not git.is_zero(old) and not git.is_zero(new)]
-    proven = set()
-    if updates and all(mode != "deny" for _, _, mode, _, _ in rules):  # else the hook runs anyway
-        proven = git.proven_fast_forwards(reader.peek(PACK_PEEK), updates)
     check = any(needs_pre_receive(mode, old, new, proven_fast_forward=(old, new) in proven)
                 for old, new, mode, _, _ in rules)
-    recorder = PushRecorder(repo=repo, principal=principal, commands=commands, capabilities=capabilities)
-    if not check and not recorder.uses_log:
-        return check, None, recorder
-    policy_dir = tempfile.mkdtemp(prefix="kizuna-push-")
-    try:
-        if check:
-            # The names' exact bytes (read_commands), for the hook to find each ref's rule by.
-            with open(os.path.join(policy_dir, "policy"), "w", encoding="utf-8", errors="surrogateescape") as fh:
-                fh.write("".join(f"{mode} {ref} {reason}".rstrip() + "\n" for _, _, mode, reason, ref in rules))
-        if recorder.uses_log:
-            recorder.log_path = os.path.join(policy_dir, "log")
-            open(recorder.log_path, "w").close()
-    except BaseException:
-        shutil.rmtree(policy_dir, ignore_errors=True)
-        raise
-    return check, policy_dir, recorder
+    return rules, check
+
+
+class PushFiles:
+    """A push's temporary directory, when git needs one: `policy` (each ref's rule, for pre-receive) and
+    `log` (the refs post-receive was fed, when the report cannot say). `close()` removes it."""
+
+    def __init__(self, *, check: bool, log: bool):
+        self.path = tempfile.mkdtemp(prefix="kizuna-push-") if check or log else None
+        self.policy_path = os.path.join(self.path, "policy") if check else ""
+        self.log_path = ""
+        if log:
+            try:
+                self.log_path = os.path.join(self.path, "log")
+                open(self.log_path, "w").close()
+            except BaseException:
+                self.close()
+                raise
+
+    def write_rules(self, rules) -> None:
+        """The rules file pre-receive reads: written before git sees the pack, so before it runs the hook.
+        The names' exact bytes (read_commands), for the hook to find each ref's rule by."""
+        with open(self.policy_path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write("".join(f"{mode} {ref} {reason}".rstrip() + "\n" for _, _, mode, reason, ref in rules))
+
+    def close(self) -> None:
+        if self.path:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
 
 
 def report_suffices(commands, capabilities) -> bool:
@@ -110,7 +134,7 @@ class PushRecorder:
         self.repo = repo
         self.principal = principal
         self.commands = {ref: (old.lower(), new.lower()) for old, new, ref in commands}
-        self.log_path = ""  # the post-receive log, when there is no report to read
+        self.log_path = ""  # the post-receive log (PushFiles), when there is no report to read
         self.report = None
         if report_suffices(commands, capabilities):
             self.report = git.ReceiveReport(sideband="side-band-64k" in capabilities, expected=self.commands)

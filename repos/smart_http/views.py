@@ -17,10 +17,9 @@ streams past, and recorded before the response ends (push.py).
 
 import base64
 import binascii
+import functools
 import logging
-import os
 import re
-import shutil
 import zlib
 
 from asgiref.sync import sync_to_async
@@ -35,7 +34,14 @@ from kizuna.api.client_address import client_ip
 from .. import git
 from ..models import Repository
 from .body import PktReader, UnsupportedEncoding, body_chunks, read_commands
-from .push import hooks_dir, prepare_push
+from .push import (
+    PushFiles,
+    PushRecorder,
+    hooks_dir,
+    may_need_pre_receive,
+    ref_rules,
+    shown_fast_forwards,
+)
 
 logger = logging.getLogger("kizuna.git")
 
@@ -59,12 +65,12 @@ def _text(status: int, message: str) -> HttpResponse:
 
 
 # --- credentials ------------------------------------------------------------------------------------------
-def credentials(request):
-    """(principal, token) from Basic auth (any user name, the token as password) or a Bearer header;
-    (None, None) without credentials; raises GitHttpError(401) for bad ones."""
+def presented_token(request) -> str | None:
+    """The token from Basic auth (any user name, the token as password) or a Bearer header; None without
+    credentials; GitHttpError(401) for a header that holds none."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
-        return None, None
+        return None
     scheme, _, value = header.strip().partition(" ")
     raw = ""
     if scheme.lower() == "basic":
@@ -78,6 +84,14 @@ def credentials(request):
         raw = value.strip()
     if not raw:
         raise GitHttpError(401, "Bad credentials")
+    return raw
+
+
+def authenticate(raw: str | None):
+    """(principal, token) for a presented token, (None, None) for none; GitHttpError(401) for a bad one,
+    403 for a suspended agent's."""
+    if raw is None:
+        return None, None
     try:
         return lookup_token(raw)
     except exceptions.AuthenticationFailed:
@@ -112,62 +126,50 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
     is_info = path_service == "info/refs"
     if (is_info and request.method != "GET") or (not is_info and request.method != "POST"):
         return _text(405, "Method not allowed")
-    principal, token = credentials(request)
-    anonymous = principal is None
+    raw = presented_token(request)
     push = rpc == "git-receive-pack"
-    if push and anonymous:
+    if push and raw is None:
         # The answer is 401 whether the repository exists or not, so the challenge every push starts
         # with (git sends its token only after one) costs no query and no database connection.
         raise GitHttpError(401, "Authentication required")
-    repo = find_repository(org, repo_name)
-    if repo is None or not policy.can_read(principal, repo):
-        if anonymous:
-            raise GitHttpError(401, "Authentication required")
-        raise GitHttpError(404, "Repository not found")
-    if not git.repo_path(repo.pk).is_dir():
-        logger.error("repository %s has no git directory", repo.pk)
-        raise GitHttpError(404, "Repository not found")
-
-    if not is_info and request.META.get("CONTENT_TYPE", "") != f"application/x-{rpc}-request":
-        # As git http-backend: a form (text/plain, sent cross-site without a preflight) is no git client.
-        raise GitHttpError(415, "Unsupported Media Type")
-    policy_dir = None
-    recorder = None
-    check = True  # whether git runs the pre-receive hook (a push's refs may say it has nothing to do)
-    try:
-        chunks = body_chunks(request) if not is_info else iter(())
-    except UnsupportedEncoding as exc:
-        raise GitHttpError(415, str(exc)) from None
-    if push and not is_info:
-        reader = PktReader(chunks)
-        try:
-            commands, capabilities = read_commands(reader)
-        except (ValueError, zlib.error) as exc:
-            raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
-        check, policy_dir, recorder = prepare_push(repo=repo, principal=principal, token=token, commands=commands,
-                                                   capabilities=capabilities, reader=reader)
-        chunks = reader.replay()
-
+    service = rpc[len("git-"):]
     protocol = request.META.get("HTTP_GIT_PROTOCOL", "")
     protocol = protocol if _GIT_PROTOCOL.match(protocol) else ""
-    service = rpc[len("git-"):]
+    repo = find_repository(org, repo_name)
+    started = None
+    if is_info and raw is not None and repo is not None and policy.can_read(None, repo) \
+            and git.repo_path(repo.pk).is_dir():
+        # An advertisement anyone may read: git starts on it while the caller's token is looked up, and
+        # nothing it writes is sent before that lookup has answered (a bad token still gets its 401).
+        started = _start(repo, service, advertise=True, protocol=protocol, request=request)
     try:
-        backend = git.HttpBackend(
-            repo_id=repo.pk,
-            service=service,
-            advertise=is_info,
-            body_chunks=chunks,
-            remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
-            remote_addr=client_ip(request) or "",
-            git_protocol=protocol,
-            hooks_dir=hooks_dir(check=check, log=recorder is None or recorder.uses_log),
-            push_policy_file=os.path.join(policy_dir, "policy") if check and policy_dir else "",
-            push_log_file=recorder.log_path if recorder is not None and recorder.uses_log else "",
-            observer=recorder.observe if recorder is not None else None,
-        )
-    except BaseException:
-        _cleanup(policy_dir)
-        raise
+        principal, token = authenticate(raw)
+        anonymous = principal is None
+        if repo is None or not policy.can_read(principal, repo):
+            if anonymous:
+                raise GitHttpError(401, "Authentication required")
+            raise GitHttpError(404, "Repository not found")
+        if not git.repo_path(repo.pk).is_dir():
+            logger.error("repository %s has no git directory", repo.pk)
+            raise GitHttpError(404, "Repository not found")
+        if not is_info and request.META.get("CONTENT_TYPE", "") != f"application/x-{rpc}-request":
+            # As git http-backend: a form (text/plain, sent cross-site without a preflight) is no git client.
+            raise GitHttpError(415, "Unsupported Media Type")
+        try:
+            chunks = body_chunks(request) if not is_info else iter(())
+        except UnsupportedEncoding as exc:
+            raise GitHttpError(415, str(exc)) from None
+        files = recorder = None
+        if push and not is_info:
+            backend, files, recorder = _start_push(request, repo, principal, token, chunks, protocol)
+        elif started is not None:
+            backend, started = started, None
+        else:
+            backend = _start(repo, service, advertise=is_info, protocol=protocol, request=request,
+                             principal=principal, body=chunks)
+    finally:
+        if started is not None:  # the caller may not read it
+            started.close()
     preamble = git.advertisement_preamble(service, protocol) if is_info else b""
 
     def after():
@@ -179,7 +181,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                 recorder.record()  # if the report did not come while streaming, or from the log
         finally:
             backend.close()
-            _cleanup(policy_dir)
+            _cleanup(files)
 
     if _is_async(request):
         async def stream():
@@ -200,7 +202,7 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                     await sync_to_async(after, thread_sensitive=True)()
                 except BaseException:  # cancelled mid-way: never leave git running
                     backend.close()
-                    _cleanup(policy_dir)
+                    _cleanup(files)
                     raise
 
         content = stream()
@@ -226,15 +228,72 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
     return response
 
 
+def _start(repo, service: str, *, advertise: bool, protocol: str, request, principal=None, body=None,
+           check: bool = False, files=None, recorder=None):
+    """`git <service>` for this request; without `body`, waiting for it (HttpBackend.feed)."""
+    return git.HttpBackend(
+        repo_id=repo.pk,
+        service=service,
+        advertise=advertise,
+        body_chunks=body,
+        remote_user=getattr(principal, "login", "") or getattr(principal, "name", "") or "",
+        remote_addr=client_ip(request) or "",
+        git_protocol=protocol,
+        hooks_dir=hooks_dir(check=check, log=recorder is not None and recorder.uses_log),
+        push_policy_file=files.policy_path if files is not None else "",
+        push_log_file=files.log_path if files is not None else "",
+        observer=recorder.observe if recorder is not None else None,
+    )
+
+
+def _start_push(request, repo, principal, token, chunks, protocol: str):
+    """(backend, files, recorder) for a push: `git receive-pack` running with the pack fed to it.
+
+    git starts before the rules are read (exec and configuration take it about as long as the rules'
+    queries), and is fed the pack only after them. Whether its pre-receive hook is needed is guessed
+    first: an update the pack's front does not show to be a fast-forward may need the hook's check. A
+    refusal the guess could not foresee starts git again, with the hook: the first one has read nothing."""
+    reader = PktReader(chunks)
+    try:
+        commands, capabilities = read_commands(reader)
+    except (ValueError, zlib.error) as exc:
+        raise GitHttpError(400, f"Bad receive-pack request: {exc}") from None
+    recorder = PushRecorder(repo=repo, principal=principal, commands=commands, capabilities=capabilities)
+    proven = shown_fast_forwards(commands, reader)
+    check = may_need_pre_receive(commands, proven)
+    backend, files = None, PushFiles(check=check, log=recorder.uses_log)
+    try:
+        recorder.log_path = files.log_path
+        start = functools.partial(_start, repo, "receive-pack", advertise=False, protocol=protocol, request=request,
+                                  principal=principal, recorder=recorder)
+        backend = start(check=check, files=files)
+        rules, needed = ref_rules(repo=repo, principal=principal, token=token, commands=commands, proven=proven)
+        if needed and not check:
+            backend.close()
+            files.close()
+            check, files = True, PushFiles(check=True, log=recorder.uses_log)
+            recorder.log_path = files.log_path
+            backend = start(check=True, files=files)
+        if check:
+            files.write_rules(rules)
+        backend.feed(reader.replay())
+    except BaseException:
+        if backend is not None:
+            backend.close()
+        files.close()
+        raise
+    return backend, files, recorder
+
+
 def _is_async(request) -> bool:
     from django.core.handlers.asgi import ASGIRequest
 
     return isinstance(request, ASGIRequest)
 
 
-def _cleanup(path):
-    if path:
-        shutil.rmtree(path, ignore_errors=True)
+def _cleanup(files):
+    if files is not None:
+        files.close()
 
 
 __all__ = ["git_http"]

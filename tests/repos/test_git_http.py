@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.utils import timezone
 
 from kizuna.accounts import services as account_services
 from kizuna.accounts.actors import actor_for_user
@@ -497,6 +498,62 @@ def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, gi
     assert ref_sha(world.priv2, "main") == tip
     assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects
     assert chosen == [False, True, False, True]
+
+
+def test_git_starts_before_the_rules_and_again_with_the_hook_for_a_refusal(seeded, git_client, monkeypatch):
+    """receive-pack is started while the push's rules are read, and fed only after them: a refusal the
+    pack could not foretell (a new branch the reader may not create) starts it again with the hook;
+    the first run was fed nothing, wrote nothing and is gone. An allowed push starts it once."""
+    started = []
+    real = git.HttpBackend
+
+    def backend(**kwargs):
+        run = real(**kwargs)
+        if kwargs["service"] == "receive-pack" and not kwargs["advertise"]:
+            started.append((run, "pre-receive" in {p.name for p in kwargs["hooks_dir"].iterdir()},
+                            kwargs["body_chunks"]))
+        return run
+
+    monkeypatch.setattr(git, "HttpBackend", backend)
+    world, work = seeded
+    objects = git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk))
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["reader"]), "HEAD:feature")
+    assert proc.returncode != 0 and "needs the 'write' role" in output(proc)
+    assert [(hook, body) for _, hook, body in started] == [(False, None), (True, None)]
+    first, second = started[0][0], started[1][0]
+    assert first.proc.returncode is not None and first.proc.stdin.closed  # killed before it read a byte
+    assert second.proc.returncode is not None
+    assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects
+    started.clear()
+    assert push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:feature").returncode == 0
+    assert [hook for _, hook, _ in started] == [False]
+
+
+def test_an_advertisement_started_before_the_token_is_checked_is_not_sent_for_a_bad_one(seeded, client, monkeypatch):
+    """A public repository's receive-pack advertisement: git starts while the token is looked up; a
+    revoked token still gets its 401, with nothing of git's output, and that git run is closed."""
+    started = []
+    real = git.HttpBackend
+
+    def backend(**kwargs):
+        run = real(**kwargs)
+        started.append(run)
+        return run
+
+    monkeypatch.setattr(git, "HttpBackend", backend)
+    world, _ = seeded
+    raw = world.tokens["writer"]
+    response = client.get("/w-org/pub2.git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=_basic(raw))
+    assert response.status_code == 200 and len(started) == 1
+    assert b"refs/heads/main" in b"".join(response.streaming_content)
+    response.close()
+    Token.objects.filter(hint=raw[:8]).update(revoked_at=timezone.now())
+    response = client.get("/w-org/pub2.git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=_basic(raw))
+    assert response.status_code == 401 and b"refs/heads" not in response.content
+    assert len(started) == 2 and started[1].proc.returncode is not None and started[1].proc.stdout.closed
+    # A private repository's advertisement waits for the token: nothing is started for a bad one.
+    response = client.get("/w-org/priv2.git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=_basic(raw))
+    assert response.status_code == 401 and len(started) == 2
 
 
 def test_push_of_a_commit_in_an_encoding_python_lacks_is_recorded(seeded, git_client):
