@@ -8,6 +8,9 @@ check: a refusal, or an `ff` update the pack's front does not already prove to b
 streams it to the client; git's post-receive hook writes them to a log instead when the report cannot
 say it exactly: the client did not ask for a report, or the push deletes a ref (git reports `ok` for a
 deletion of a ref that did not exist but does not feed it to post-receive).
+
+git is started before the rules are read, with a guess at the hook (`may_need_pre_receive`); a refusal
+the guess missed starts it again with the hook (views._start_push).
 """
 
 import logging
