@@ -13,8 +13,9 @@ deploys git over HTTP: gunicorn with 4 sync workers via kizuna.wsgi and KIZUNA_D
 on PostgreSQL KIZUNA_DB_PREPARE_THRESHOLD=5) on 127.0.0.1 and a free port. --warm-pushes one-commit
 pushes (not recorded) first run every worker's statements past the prepare threshold, as a server's
 are within its first minute of agents pushing.
-Measured, median of --runs after --warmup unrecorded rounds; each round takes the targets in a rotated
-order (`rotated`), so that none is always the first after the round's setup writes:
+Measured, median of --runs after --warmup unrecorded rounds; each round takes the targets in the order
+of a balanced crossover design (`balanced`), so that none is always the first after the round's setup
+writes nor always after the same other target:
 
 - clone: `git clone --bare <url>` of the N-commit repository over Kizuna HTTP vs `file://`;
 - push: M new commits (fresh content each run) on top of main, `git push <url> HEAD:main` over HTTP
@@ -28,7 +29,9 @@ time; Kizuna / floor is what Kizuna itself adds. Everything started here is stop
 """
 
 import argparse
+import itertools
 import json
+import math
 import os
 import secrets
 import shutil
@@ -98,13 +101,23 @@ print(json.dumps({"path": str(git.repo_path(repo.pk)), "token": token}))
 """
 
 
-def rotated(targets: tuple, run: int) -> tuple:
-    """The targets in a different order each run, so each goes first as often as the others (exactly so
-    when --runs is a multiple of their number: 12 for three clones and four pushes): the first
-    push after the run's setup (a clone and a fast-import just written) meets the disk still flushing
-    them, and would be slower for its place in the order, not for what it is."""
-    shift = run % len(targets)
-    return targets[shift:] + targets[:shift]
+def balanced(targets: tuple, run: int) -> tuple:
+    """The targets in the order of row `run` of a balanced crossover design: over as many runs as it
+    has rows (6 for three targets, 4 for four: --runs 12 is whole for both), each target comes first
+    equally often and follows each other target equally often. Both matter on this machine: the
+    first after a round's setup (a clone and a fast-import written moments before) pays 1-2 ms for its
+    place, and a push is faster right after another Python server's push (the interpreter's code still
+    in the CPU's caches) — a plain rotation of four targets put the floor after Kizuna in three rounds
+    of four and Kizuna after the floor in none."""
+    n = len(targets)
+    if n % 2 == 0:  # a Williams square: row 0 is 0, 1, n-1, 2, n-2, ...; row r adds r to each
+        first = [0]
+        for i in range(1, n):
+            first.append((i + 1) // 2 if i % 2 else n - i // 2)
+        row = [(x + run) % n for x in first]
+    else:  # odd: every permutation, each once (6 rows for three targets)
+        row = list(itertools.permutations(range(n)))[run % math.factorial(n)]
+    return tuple(targets[i] for i in row)
 
 
 def warm_pushes(count: int, src: Path, repo_path: str, url: str, tmp: Path, genv: dict) -> None:
@@ -213,7 +226,7 @@ def main():
         # modules, open its database connection and compile statements once for its lifetime (gunicorn
         # hands each request to any of its workers, so a few rounds reach them all).
         for run in range(-args.warmup, args.runs):
-            for name, target in rotated((("http", http_url), ("floor", floor_url), ("file", file_url)), run):
+            for name, target in balanced((("http", http_url), ("floor", floor_url), ("file", file_url)), run):
                 dest = tmp / f"clone-{name}-{run}"
                 took = timed(lambda: git("clone", "-q", "--bare", target, str(dest), env=genv))
                 if run >= 0:
@@ -226,7 +239,7 @@ def main():
             git("fast-import", "--quiet", cwd=work, env=genv,
                 input=fast_import_stream(args.push_commits, branch=f"new{run}", parent=tip, seed=f"run{run}",
                                          start_ts=1_800_000_000 + run * 10_000))
-            for name, target in rotated((("http", http_url), ("floor", floor_url), ("file", file_url),
+            for name, target in balanced((("http", http_url), ("floor", floor_url), ("file", file_url),
                                          ("file_fsck", f"file://{twin_fsck}")), run):
                 took = timed(lambda: git("push", "-q", target, f"new{run}:main", cwd=work, env=genv))
                 if run >= 0:
