@@ -3,12 +3,13 @@
 A git client authenticates with its token in the Authorization header on every request and never
 sends a cookie; nothing it asks for is an HTML page. So sessions, CSRF, Django's authentication, the
 messages, the frame and content-security headers and sign-in throttling have nothing to do for it, and
-the URL resolver would try every route first. As WhiteNoise serves static files, this middleware answers
+the URL resolver has other routes to try. As WhiteNoise serves static files, this middleware answers
 `/<org>/<repo>.git/{info/refs,git-upload-pack,git-receive-pack}` itself and the rest of the chain never
 runs: a push is three requests, each paying that chain cold between git's own work (about 0.4 ms each on
 this machine's benchmark: docs/benchmarks.md "Git hosting"). The request id, the security middleware's
-headers and Django's request signals (the database connection's handling) still apply. The view
-(views.py) asks the policy as before.
+headers (nosniff, Referrer-Policy, the opener policy) and Django's request signals (the database
+connection's handling) still apply; a git answer carries no CSP, frame or ETag headers, which are for
+pages and API reads. The view (views.py) asks the policy as before.
 """
 
 from kizuna.api.on_loop import OnLoop
@@ -18,7 +19,9 @@ from .views import git_http
 
 
 def _match(request):
-    return GIT_PATH.match(request.path_info[1:])  # the route's pattern, as the resolver applies it
+    # The route's pattern as the resolver applies it (fullmatch: `$` alone would let a trailing newline
+    # through); the route is the URLconf's first, so no other route could have taken the path.
+    return GIT_PATH.fullmatch(request.path_info[1:])
 
 
 class GitHttpMiddleware(OnLoop):

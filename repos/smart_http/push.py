@@ -9,8 +9,8 @@ streams it to the client; git's post-receive hook writes them to a log instead w
 say it exactly: the client did not ask for a report, or the push deletes a ref (git reports `ok` for a
 deletion of a ref that did not exist but does not feed it to post-receive).
 
-git is started before the rules are read, with a guess at the hook (`may_need_pre_receive`); a refusal
-the guess missed starts it again with the hook (views._start_push).
+git is started before the rules are read, with a guess at the hook (`may_need_pre_receive`); when the
+rules call for other hooks it is started again, before it has read anything (views._start_push).
 """
 
 import logging

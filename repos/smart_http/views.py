@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
 from kizuna import policy
+from kizuna.accounts import tokens as token_format
 from kizuna.api.authentication import lookup_token
 from kizuna.api.client_address import client_ip
 
@@ -87,7 +88,7 @@ def presented_token(request) -> str | None:
         raw = password or user  # the token as password; a token given as the user name works too
     elif scheme.lower() == "bearer":
         raw = value.strip()
-    if not raw:
+    if not raw or token_format.parse_kind(raw) is None:  # shape and checksum, before any query
         raise GitHttpError(401, "Bad credentials")
     return raw
 
@@ -177,7 +178,12 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             started.close()
     preamble = git.advertisement_preamble(service, protocol) if is_info else b""
 
-    def after():
+    finished = []
+
+    def after():  # once, from the body's end or from the response's close(), whichever comes first
+        if finished:
+            return
+        finished.append(True)
         try:
             code = backend.finish()
             if code != 0 or backend.timed_out:
@@ -227,7 +233,8 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
                 after()
 
         content = stream()
-    response = StreamingHttpResponse(content, content_type=git.content_type(service, advertise=is_info))
+    body = (_AsyncBody if _is_async(request) else _SyncBody)(content, after)
+    response = StreamingHttpResponse(body, content_type=git.content_type(service, advertise=is_info))
     for name, value in git.NO_CACHE_HEADERS:
         response[name] = value
     return response
@@ -256,8 +263,9 @@ def _start_push(request, repo, principal, token, chunks, protocol: str):
 
     git starts before the rules are read (exec and configuration take it about as long as the rules'
     queries), and is fed the pack only after them. Whether its pre-receive hook is needed is guessed
-    first: an update the pack's front does not show to be a fast-forward may need the hook's check. A
-    refusal the guess could not foresee starts git again, with the hook: the first one has read nothing."""
+    first: an update the pack's front does not show to be a fast-forward may need the hook's check. When
+    the rules say otherwise (a refusal the guess could not foresee, or a forced update they allow) git
+    starts again with the hooks they call for: the first run has read nothing."""
     reader = PktReader(chunks)
     try:
         commands, capabilities = read_commands(reader)
@@ -273,12 +281,12 @@ def _start_push(request, repo, principal, token, chunks, protocol: str):
                                   principal=principal, recorder=recorder)
         backend = start(check=check, files=files)
         rules, needed = ref_rules(repo=repo, principal=principal, token=token, commands=commands, proven=proven)
-        if needed and not check:
+        if needed != check:  # the guess was wrong either way: git again, with the hooks the rules call for
             backend.close()
             files.close()
-            check, files = True, PushFiles(check=True, log=recorder.uses_log)
+            check, files = needed, PushFiles(check=needed, log=recorder.uses_log)
             recorder.log_path = files.log_path
-            backend = start(check=True, files=files)
+            backend = start(check=needed, files=files)
         if check:
             files.write_rules(rules)
         backend.feed(reader.replay())
@@ -288,6 +296,33 @@ def _start_push(request, repo, principal, token, chunks, protocol: str):
         files.close()
         raise
     return backend, files, recorder
+
+
+class _Body:
+    """A response body that finishes its git run when the response is closed, also if it was never
+    read (a middleware answering instead, a client gone before the first byte): git is waited for or
+    killed, its files removed, and a push git reported is recorded. Django calls `close()` of a
+    streaming body that has one when the response closes (WSGI and ASGI alike)."""
+
+    def __init__(self, chunks, finish):
+        self.chunks, self.finish = chunks, finish
+
+    def close(self):
+        try:
+            if hasattr(self.chunks, "close"):  # a started generator runs its own `finally` (finish) here
+                self.chunks.close()
+        finally:
+            self.finish()
+
+
+class _SyncBody(_Body):
+    def __iter__(self):
+        return self.chunks
+
+
+class _AsyncBody(_Body):
+    def __aiter__(self):
+        return self.chunks
 
 
 def _is_async(request) -> bool:

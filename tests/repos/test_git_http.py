@@ -467,6 +467,66 @@ def test_push_event_exists_before_the_response_ends(seeded, git_client, client, 
     assert Event.objects.filter(type="push").count() == 1
 
 
+def test_a_push_whose_answer_is_never_read_is_still_finished_and_recorded(seeded, git_client, client, monkeypatch):
+    """The response is closed without a byte of its body read (a middleware answering instead, a client
+    gone before the first byte): git is waited for, the push it made is recorded, nothing is left."""
+    started = []
+    real = git.HttpBackend
+
+    def backend(**kwargs):
+        run = real(**kwargs)
+        started.append(run)
+        return run
+
+    monkeypatch.setattr(git, "HttpBackend", backend)
+    world, work = seeded
+    main = ref_sha(world.priv2, "main")
+    new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
+    body = (_pkt(f"{main} {new} refs/heads/main\x00 report-status side-band-64k\n".encode()) + b"0000"
+            + _pack_for(work, new, main))
+    response = client.generic("POST", "/w-org/priv2.git/git-receive-pack", body,
+                              content_type="application/x-git-receive-pack-request",
+                              HTTP_AUTHORIZATION=_basic(world.tokens["writer"]))
+    assert response.status_code == 200
+    response.close()
+    assert ref_sha(world.priv2, "main") == new
+    assert Event.objects.filter(type="push", payload__after=new).count() == 1
+    assert len(started) == 1 and started[0].proc.returncode == 0 and started[0].proc.stdout.closed
+
+
+def test_bad_token_shapes_cost_no_query_and_start_no_git(seeded, client, django_assert_num_queries, monkeypatch):
+    """A token's shape and checksum are checked before any query (docs/api.md §3), also where git would
+    start early (a public repository's advertisement)."""
+    started = []
+    monkeypatch.setattr(git, "HttpBackend", lambda **kwargs: started.append(kwargs))
+    for service in ("git-upload-pack", "git-receive-pack"):
+        for raw in ("x", "kzp_" + "A" * 36, "Bearer-ish"):
+            with django_assert_num_queries(0):
+                response = client.get(f"/w-org/pub2.git/info/refs?service={service}", HTTP_AUTHORIZATION=_basic(raw))
+            assert response.status_code == 401
+    assert started == []
+
+
+@pytest.mark.parametrize("path", [
+    "/w-org/pub2.git/info/refs", "/w-org/pub2/git-upload-pack", "/w-org/pub2.git/git-receive-pack",
+    "/admin/auth/info/refs", "/api/v1/info/refs", "/api/v1/repos/w-org/pub2", "/w-org/pub2.git/info/refs\n",
+    "/w-org/pub2.git/info/refs/", "/w-org/x/pub2.git/info/refs", "/admin/", "/login",
+])
+def test_the_git_middleware_takes_exactly_the_paths_the_resolver_routes_to_git(path):
+    from django.urls import Resolver404, resolve
+
+    from repos.smart_http.middleware import _match
+
+    class Request:
+        path_info = path
+
+    try:
+        routed = resolve(path).url_name == "git-http"
+    except Resolver404:
+        routed = False
+    assert (_match(Request()) is not None) is routed
+
+
 def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, git_client, monkeypatch):
     """`ff` (the default branch for writers): a pack whose commits lead from the old tip to the new one
     needs no hook; a fast-forward to a commit the repository already has (an empty pack) runs the hook,
@@ -527,6 +587,14 @@ def test_git_starts_before_the_rules_and_again_with_the_hook_for_a_refusal(seede
     started.clear()
     assert push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:feature").returncode == 0
     assert [hook for _, hook, _ in started] == [False]
+    # A forced update the rules allow (a writer's feature branch): the pack cannot show a fast-forward,
+    # so git is first started with the hook; the rules need none, so it runs again without.
+    git_client.run("commit", "-q", "--amend", "-m", "amended", cwd=work)
+    started.clear()
+    proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "+HEAD:feature")
+    assert proc.returncode == 0, output(proc)
+    assert [hook for _, hook, _ in started] == [True, False]
+    assert started[0][0].proc.returncode is not None
 
 
 def test_an_advertisement_started_before_the_token_is_checked_is_not_sent_for_a_bad_one(seeded, client, monkeypatch):
