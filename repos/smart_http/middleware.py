@@ -2,8 +2,8 @@
 
 A git client authenticates with its token in the Authorization header on every request and never
 sends a cookie; nothing it asks for is an HTML page. So sessions, CSRF, Django's authentication, the
-messages, the frame and content-security headers and sign-in throttling have nothing to do for it, and
-the URL resolver has other routes to try. As WhiteNoise serves static files, this middleware answers
+messages, the frame and content-security headers and sign-in throttling have nothing to do for it, nor
+has the URL resolver. As WhiteNoise serves static files, this middleware answers
 `/<org>/<repo>.git/{info/refs,git-upload-pack,git-receive-pack}` itself and the rest of the chain never
 runs: a push is three requests, each paying that chain cold between git's own work (about 0.4 ms each on
 this machine's benchmark: docs/benchmarks.md "Git hosting"). The request id, the security middleware's

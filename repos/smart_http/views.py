@@ -15,8 +15,8 @@ shows it is a fast-forward) runs without the hook. The refs git updated are read
 streams past, and recorded before the response ends (push.py).
 
 git is started while the database answers, never fed or heard before it has: a public repository's
-advertisement starts before the caller's token is looked up (it is anyone's to read; a bad token still
-gets its 401, and that git run is killed), a push's receive-pack before its rules are read (it gets the
+advertisement starts before the caller's token is looked up (it is anyone's to read; a malformed token
+is refused before any of it, an unknown one still gets its 401 and that git run is killed), a push's receive-pack before its rules are read (it gets the
 pack after them). Its start (exec, configuration) took about as long as either.
 """
 
