@@ -5,6 +5,7 @@ import gzip
 import subprocess
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -403,26 +404,35 @@ def _pack_for(work, new, base):
                           cwd=work, capture_output=True, check=True).stdout
 
 
-def test_push_updates_come_from_git_report_without_post_receive(seeded, git_client, monkeypatch):
+@pytest.fixture
+def git_runs(monkeypatch):
+    """Every git run the view starts, in order: `.run` (the HttpBackend), `.kwargs` (what it was started
+    with), `.hooks` (the hooks its hooks directory holds) and `.push` (a receive-pack POST's run)."""
+    runs = []
+    real = git.HttpBackend
+
+    def backend(**kwargs):
+        hooks = sorted(p.name for p in kwargs["hooks_dir"].iterdir() if p.name != "README")
+        run = real(**kwargs)
+        runs.append(SimpleNamespace(run=run, kwargs=kwargs, hooks=hooks,
+                                    push=kwargs["service"] == "receive-pack" and not kwargs["advertise"]))
+        return run
+
+    monkeypatch.setattr(git, "HttpBackend", backend)
+    return runs
+
+
+def test_push_updates_come_from_git_report_without_post_receive(seeded, git_client, git_runs):
     """git's client asks for a report: receive-pack runs no post-receive hook, the view reads the updated
     refs off the report; a push that deletes keeps the hook (git reports a deletion of a missing ref `ok`
     without feeding it to post-receive). The default branch's fast-forward needs no pre-receive either:
     its pack shows the new commit's parent is the old tip."""
-    chosen = []
-    real = git.HttpBackend
-
-    def backend(**kwargs):
-        if kwargs["service"] == "receive-pack" and not kwargs["advertise"]:
-            chosen.append(sorted(p.name for p in kwargs["hooks_dir"].iterdir() if p.name != "README"))
-        return real(**kwargs)
-
-    monkeypatch.setattr(git, "HttpBackend", backend)
     world, work = seeded
     url = git_client.url("w-org/priv2", world.tokens["writer"])
     assert push(git_client, work, url, "HEAD:main").returncode == 0  # a fast-forward of the default branch
     assert push(git_client, work, url, "HEAD:topic").returncode == 0  # a new branch: nothing to check
     assert push(git_client, work, url, ":topic").returncode == 0
-    assert chosen == [[], [], ["post-receive"]]
+    assert [r.hooks for r in git_runs if r.push] == [[], [], ["post-receive"]]
     pushes = Event.objects.filter(type="push").order_by("pk")
     assert [(e.payload["ref"], e.payload["after"]) for e in pushes] == [
         ("refs/heads/main", ref_sha(world.priv2, "main")), ("refs/heads/topic", ref_sha(world.priv2, "main")),
@@ -443,10 +453,9 @@ def test_push_without_report_is_recorded_from_post_receive(seeded, git_client):
     assert (event.payload["before"], event.payload["after"]) == (main, new)
 
 
-@pytest.mark.parametrize("capabilities", ["report-status side-band-64k", "report-status-v2"])
-def test_push_event_exists_before_the_response_ends(seeded, git_client, client, capabilities):
-    """The view records the push as soon as git's report passes, while git finishes (gc --auto): a
-    client whose `git push` has returned finds the event, its webhooks and pipelines already there."""
+def _post_main_push(seeded, git_client, client, capabilities):
+    """(response, new tip): the working copy's commit pushed onto `main` with the Django test client, as
+    the writer, asking for `capabilities`; the response's body not read."""
     world, work = seeded
     main = ref_sha(world.priv2, "main")
     new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
@@ -455,6 +464,15 @@ def test_push_event_exists_before_the_response_ends(seeded, git_client, client, 
     response = client.generic("POST", "/w-org/priv2.git/git-receive-pack", body,
                               content_type="application/x-git-receive-pack-request",
                               HTTP_AUTHORIZATION=_basic(world.tokens["writer"]))
+    return response, new
+
+
+@pytest.mark.parametrize("capabilities", ["report-status side-band-64k", "report-status-v2"])
+def test_push_event_exists_before_the_response_ends(seeded, git_client, client, capabilities):
+    """The view records the push as soon as git's report passes, while git finishes (gc --auto): a
+    client whose `git push` has returned finds the event, its webhooks and pipelines already there."""
+    world, _ = seeded
+    response, new = _post_main_push(seeded, git_client, client, capabilities)
     assert response.status_code == 200
     seen = b""
     chunks = iter(response.streaming_content)
@@ -467,44 +485,27 @@ def test_push_event_exists_before_the_response_ends(seeded, git_client, client, 
     assert Event.objects.filter(type="push").count() == 1
 
 
-def test_a_push_whose_answer_is_never_read_is_still_finished_and_recorded(seeded, git_client, client, monkeypatch):
+def test_a_push_whose_answer_is_never_read_is_still_finished_and_recorded(seeded, git_client, client, git_runs):
     """The response is closed without a byte of its body read (a middleware answering instead, a client
     gone before the first byte): git is waited for, the push it made is recorded, nothing is left."""
-    started = []
-    real = git.HttpBackend
-
-    def backend(**kwargs):
-        run = real(**kwargs)
-        started.append(run)
-        return run
-
-    monkeypatch.setattr(git, "HttpBackend", backend)
-    world, work = seeded
-    main = ref_sha(world.priv2, "main")
-    new = git_client.run("rev-parse", "HEAD", cwd=work).stdout.strip()
-    body = (_pkt(f"{main} {new} refs/heads/main\x00 report-status side-band-64k\n".encode()) + b"0000"
-            + _pack_for(work, new, main))
-    response = client.generic("POST", "/w-org/priv2.git/git-receive-pack", body,
-                              content_type="application/x-git-receive-pack-request",
-                              HTTP_AUTHORIZATION=_basic(world.tokens["writer"]))
+    world, _ = seeded
+    response, new = _post_main_push(seeded, git_client, client, "report-status side-band-64k")
     assert response.status_code == 200
     response.close()
     assert ref_sha(world.priv2, "main") == new
     assert Event.objects.filter(type="push", payload__after=new).count() == 1
-    assert len(started) == 1 and started[0].proc.returncode == 0 and started[0].proc.stdout.closed
+    assert len(git_runs) == 1 and git_runs[0].run.proc.returncode == 0 and git_runs[0].run.proc.stdout.closed
 
 
-def test_bad_token_shapes_cost_no_query_and_start_no_git(seeded, client, django_assert_num_queries, monkeypatch):
+def test_bad_token_shapes_cost_no_query_and_start_no_git(seeded, client, django_assert_num_queries, git_runs):
     """A token's shape and checksum are checked before any query (docs/api.md §3), also where git would
     start early (a public repository's advertisement)."""
-    started = []
-    monkeypatch.setattr(git, "HttpBackend", lambda **kwargs: started.append(kwargs))
     for service in ("git-upload-pack", "git-receive-pack"):
         for raw in ("x", "kzp_" + "A" * 36, "Bearer-ish"):
             with django_assert_num_queries(0):
                 response = client.get(f"/w-org/pub2.git/info/refs?service={service}", HTTP_AUTHORIZATION=_basic(raw))
             assert response.status_code == 401
-    assert started == []
+    assert git_runs == []
 
 
 @pytest.mark.parametrize("path", [
@@ -527,19 +528,10 @@ def test_the_git_middleware_takes_exactly_the_paths_the_resolver_routes_to_git(p
     assert (_match(Request()) is not None) is routed
 
 
-def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, git_client, monkeypatch):
+def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, git_client, git_runs):
     """`ff` (the default branch for writers): a pack whose commits lead from the old tip to the new one
     needs no hook; a fast-forward to a commit the repository already has (an empty pack) runs the hook,
     which lets it through; a force push runs it and is refused, nothing written."""
-    chosen = []
-    real = git.HttpBackend
-
-    def backend(**kwargs):
-        if kwargs["service"] == "receive-pack" and not kwargs["advertise"]:
-            chosen.append("pre-receive" in {p.name for p in kwargs["hooks_dir"].iterdir()})
-        return real(**kwargs)
-
-    monkeypatch.setattr(git, "HttpBackend", backend)
     world, work = seeded
     url = git_client.url("w-org/priv2", world.tokens["writer"])
     base = ref_sha(world.priv2, "main")
@@ -557,71 +549,53 @@ def test_fast_forward_rule_runs_pre_receive_unless_the_pack_proves_it(seeded, gi
     assert proc.returncode != 0 and "non-fast-forward pushes need the admin role" in output(proc)
     assert ref_sha(world.priv2, "main") == tip
     assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects
-    assert chosen == [False, True, False, True]
+    assert ["pre-receive" in r.hooks for r in git_runs if r.push] == [False, True, False, True]
 
 
-def test_git_starts_before_the_rules_and_again_with_the_hook_for_a_refusal(seeded, git_client, monkeypatch):
+def test_git_starts_before_the_rules_and_again_with_the_hook_for_a_refusal(seeded, git_client, git_runs):
     """receive-pack is started while the push's rules are read, and fed only after them: a refusal the
     pack could not foretell (a new branch the reader may not create) starts it again with the hook;
     the first run was fed nothing, wrote nothing and is gone. An allowed push starts it once."""
-    started = []
-    real = git.HttpBackend
-
-    def backend(**kwargs):
-        run = real(**kwargs)
-        if kwargs["service"] == "receive-pack" and not kwargs["advertise"]:
-            started.append((run, "pre-receive" in {p.name for p in kwargs["hooks_dir"].iterdir()},
-                            kwargs["body_chunks"]))
-        return run
-
-    monkeypatch.setattr(git, "HttpBackend", backend)
     world, work = seeded
     objects = git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk))
     proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["reader"]), "HEAD:feature")
     assert proc.returncode != 0 and "needs the 'write' role" in output(proc)
-    assert [(hook, body) for _, hook, body in started] == [(False, None), (True, None)]
-    first, second = started[0][0], started[1][0]
+    started = [r for r in git_runs if r.push]
+    assert [("pre-receive" in r.hooks, r.kwargs["body_chunks"]) for r in started] == [(False, None), (True, None)]
+    first, second = started[0].run, started[1].run
     assert first.proc.returncode is not None and first.proc.stdin.closed  # killed before it read a byte
     assert second.proc.returncode is not None
     assert git.run_git(["count-objects", "-v"], cwd=git.repo_path(world.priv2.pk)) == objects
-    started.clear()
+    git_runs.clear()
     assert push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "HEAD:feature").returncode == 0
-    assert [hook for _, hook, _ in started] == [False]
+    assert ["pre-receive" in r.hooks for r in git_runs if r.push] == [False]
     # A forced update the rules allow (a writer's feature branch): the pack cannot show a fast-forward,
     # so git is first started with the hook; the rules need none, so it runs again without.
     git_client.run("commit", "-q", "--amend", "-m", "amended", cwd=work)
-    started.clear()
+    git_runs.clear()
     proc = push(git_client, work, git_client.url("w-org/priv2", world.tokens["writer"]), "+HEAD:feature")
     assert proc.returncode == 0, output(proc)
-    assert [hook for _, hook, _ in started] == [True, False]
-    assert started[0][0].proc.returncode is not None
+    started = [r for r in git_runs if r.push]
+    assert ["pre-receive" in r.hooks for r in started] == [True, False]
+    assert started[0].run.proc.returncode is not None
 
 
-def test_an_advertisement_started_before_the_token_is_checked_is_not_sent_for_a_bad_one(seeded, client, monkeypatch):
+def test_an_advertisement_started_before_the_token_is_checked_is_not_sent_for_a_bad_one(seeded, client, git_runs):
     """A public repository's receive-pack advertisement: git starts while the token is looked up; a
     revoked token still gets its 401, with nothing of git's output, and that git run is closed."""
-    started = []
-    real = git.HttpBackend
-
-    def backend(**kwargs):
-        run = real(**kwargs)
-        started.append(run)
-        return run
-
-    monkeypatch.setattr(git, "HttpBackend", backend)
     world, _ = seeded
     raw = world.tokens["writer"]
     response = client.get("/w-org/pub2.git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=_basic(raw))
-    assert response.status_code == 200 and len(started) == 1
+    assert response.status_code == 200 and len(git_runs) == 1
     assert b"refs/heads/main" in b"".join(response.streaming_content)
     response.close()
     Token.objects.filter(hint=raw[:8]).update(revoked_at=timezone.now())
     response = client.get("/w-org/pub2.git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=_basic(raw))
     assert response.status_code == 401 and b"refs/heads" not in response.content
-    assert len(started) == 2 and started[1].proc.returncode is not None and started[1].proc.stdout.closed
+    assert len(git_runs) == 2 and git_runs[1].run.proc.returncode is not None and git_runs[1].run.proc.stdout.closed
     # A private repository's advertisement waits for the token: nothing is started for a bad one.
     response = client.get("/w-org/priv2.git/info/refs?service=git-receive-pack", HTTP_AUTHORIZATION=_basic(raw))
-    assert response.status_code == 401 and len(started) == 2
+    assert response.status_code == 401 and len(git_runs) == 2
 
 
 def test_push_of_a_commit_in_an_encoding_python_lacks_is_recorded(seeded, git_client):
