@@ -1,6 +1,7 @@
-"""Issues, labels, milestones and comments in the admin. Every change runs issues.services (a pull
-request's title and body pulls.services), so it is validated as on the API and leaves its event.
-Issues and comments are created through the API; numbers, states and counters are read-only."""
+"""Issues, labels, milestones and comments in the admin. Every change runs issues.services, so it is
+validated as on the API and leaves its event. Issues and comments are created through the API;
+numbers, states and counters are read-only, and so are a pull request's title and body here: they are
+edited on the pull request's page (pulls/admin.py), whose service records `pull_request.edited`."""
 
 from django import forms
 from django.contrib import admin
@@ -126,6 +127,11 @@ class IssueAdmin(ServiceAdmin):
         fields.insert(fields.index("assignees"), "labels")
         return fields
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_pull_request:
+            return (*self.readonly_fields, "title", "body")
+        return self.readonly_fields
+
     def has_add_permission(self, request):
         return False  # issues are opened through the API (numbers, events, webhooks)
 
@@ -138,12 +144,7 @@ class IssueAdmin(ServiceAdmin):
         issue = Issue.objects.select_related("repository__namespace", "author").get(pk=obj.pk)
         prefix = "pull_request" if issue.is_pull_request else "issue"
         text = {field: data[field] for field in ("title", "body") if field in form.changed_data}
-        if text and issue.is_pull_request:
-            from pulls import services as pull_services
-
-            pull_services.pull_update(pull=issue.pull, actor=actor, **text)
-            issue.refresh_from_db()
-        elif text:
+        if text:  # never for a pull request: its title and body are read-only here
             services.issue_update(issue=issue, actor=actor, **text)
         if "labels" in form.changed_data:
             _same_repository(issue, "labels", data["labels"])

@@ -1,9 +1,12 @@
 """Pull requests in the admin: the git side is read-only (a merge happens only through the merge
-service, which merges for real). The base branch is changed, and pull requests closed, reopened or
-marked ready, through pulls.services; the title and body are edited on the issue's page."""
+service, which merges for real). The title, body and base branch are edited here, and pull requests
+closed, reopened or marked ready, through pulls.services (the issue's page shows a pull request's title
+and body read-only: the issues app knows nothing of pull requests)."""
 
+from django import forms
 from django.contrib import admin
 
+from issues.models import Issue
 from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
 
 from . import services
@@ -13,13 +16,31 @@ GIT_FIELDS = ("head_ref", "head_sha", "base_sha", "draft", "merged", "mergeable"
               "changed_files", "merged_at", "merged_by", "merge_commit_sha")
 
 
+class PullRequestAdminForm(forms.ModelForm):
+    """The title and body are the pull request's issue's: the same form fields as on the issue's page."""
+
+    title = Issue._meta.get_field("title").formfield()
+    body = Issue._meta.get_field("body").formfield()
+
+    class Meta:
+        model = PullRequest
+        fields = ("base_ref",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("title", self.instance.issue.title)
+            self.initial.setdefault("body", self.instance.issue.body)
+
+
 @admin.register(PullRequest)
 class PullRequestAdmin(ServiceAdmin):
     list_display = ("number", "title", "repository", "head_ref", "base_ref", "state", "draft", "merged")
     list_filter = ("draft", "merged", "mergeable")
     search_fields = ("issue__title", "head_ref", "base_ref", "head_sha", "merge_commit_sha")
     list_select_related = ("issue", "repository__namespace")
-    fields = ("issue", "repository", "base_ref", *GIT_FIELDS)
+    form = PullRequestAdminForm
+    fields = ("issue", "repository", "title", "body", "base_ref", *GIT_FIELDS)
     readonly_fields = ("issue", "repository", *GIT_FIELDS)
     actions = ["close_pulls", "reopen_pulls", "mark_ready"]
 
@@ -42,9 +63,12 @@ class PullRequestAdmin(ServiceAdmin):
         return obj.issue.state
 
     def save_model(self, request, obj, form, change):
+        changes = {field: form.cleaned_data[field] for field in ("title", "body") if field in form.changed_data}
         if "base_ref" in form.changed_data:
+            changes["base"] = form.cleaned_data["base_ref"]
+        if changes:
             pull = PullRequest.objects.select_related("issue", "repository__namespace").get(pk=obj.pk)
-            services.pull_update(pull=pull, actor=staff_actor(request), base=form.cleaned_data["base_ref"])
+            services.pull_update(pull=pull, actor=staff_actor(request), **changes)
 
     def _rows(self, queryset):
         return queryset.select_related("issue__author", "repository__namespace")

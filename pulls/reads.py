@@ -1,6 +1,7 @@
 """The pull request list's and detail's reads, compiled once per shape (kizuna.statements, as the issue
 list's in issues/reads.py): the pull requests with their issue, author, merger and repository joined,
 then a page's labels, assignees and requested reviewers in one flat query each, whatever the page size.
+Also the branch protection rules and reviews the authorization policy reads (kizuna.policy.facts).
 
 With KIZUNA_COMPILED_STATEMENTS off each runs as its plain queryset.
 """
@@ -10,9 +11,9 @@ from django.db.models.lookups import In
 
 from issues.reads import MAX_NUMBER, param
 from issues.serializers import relations_of
-from kizuna.statements import statement
+from kizuna.statements import Param, statement
 
-from .models import PullRequest, ReviewRequest
+from .models import BranchProtection, PullRequest, Review, ReviewRequest
 
 RELATED = ("issue", "issue__author", "merged_by", "repository__namespace")
 
@@ -76,3 +77,27 @@ def attach(pulls, repository):
         pr.issue._label_json, pr.issue._assignee_json = labels[pr.issue_id], assignees[pr.issue_id]
         pr._reviewer_json = reviewers[pr.pk]
     return pulls
+
+
+# --- the facts the authorization policy asks (kizuna.policy.facts, answered in apps.py) -------------------
+def protection_of(repo, branch: str):
+    """The branch's rule or None: asked for every pushed branch, compiled once (kizuna.statements)."""
+    values = {"repo": repo.pk, "branch": branch}
+
+    def build():
+        return BranchProtection.objects.filter(repository_id=Param("repo", repo.pk), branch=Param("branch", branch))
+
+    found = statement(("pulls.protection_of",), build, values).instances(values)
+    return found[0] if found else None
+
+
+def protections(repo, branches) -> dict:
+    """{branch: BranchProtection} for those of `branches` that have a rule."""
+    return {p.branch: p for p in BranchProtection.objects.filter(repository_id=repo.pk, branch__in=branches)}
+
+
+def verdict_reviews(pull_ids):
+    """The verdicts of these pull requests' reviewers, oldest first per reviewer (the latest counts)."""
+    return (Review.objects.filter(pull_id__in=pull_ids, state__in=Review.VERDICTS)
+            .select_related("user__user", "user__agent")
+            .order_by("pull_id", "user_id", "id"))

@@ -10,6 +10,8 @@ the web pages and the admin — asks it; no role, staff, scope or trust comparis
   what a protected branch refuses of a push
 - `querysets.restrict`: every queryset a viewset reads through, narrowed to what the caller may read
 - `drf`: the DRF permission classes
+- `facts`: what the rules ask of the apps above the policy (jobs, pipelines, protection rules, reviews),
+  which those apps answer at ready(): the policy imports no resource app but repos
 
 See docs/architecture.md, "The authorization policy", for adding a protected endpoint.
 """

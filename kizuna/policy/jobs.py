@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from kizuna.api.errors import Forbidden
 
+from . import facts
 from .repositories import (
     allowed,
     check_agent,
@@ -41,13 +42,8 @@ def job_repos_compiled_q(agent, prefix: str = "") -> tuple[tuple, Callable[[], Q
 
 def job_token_alive(token) -> bool:
     """A job token works while its job runs, held by an active agent still allowed to run it."""
-    from pipelines.models import Job, Status
-
-    job = (
-        Job.objects.select_related("agent__operator", "pipeline__repository__namespace")
-        .filter(pk=token.job_id, job_token_id=token.pk).first()
-    )
-    if job is None or job.status != Status.RUNNING or job.agent is None:
+    job = facts.running_job_of(token)
+    if job is None or job.agent is None:
         return False
     agent = job.agent
     if principal_kind(agent) != "agent" or agent.is_suspended or not agent.operator.is_active:

@@ -17,39 +17,20 @@ asks who wants to merge; it asks who approved.
 `mergeable_state`); the merge asks `check_mergeable` under its lock, on the head it is about to merge.
 """
 
-from django.db.models import Max
-
 from kizuna.accounts.models import Membership, Role
 from kizuna.api.errors import NotMergeable
-from kizuna.statements import Param, statement
 
+from . import facts
 from .repositories import role_at_least
 from .subjects import is_superuser
 
-
-def protections(repo, branches) -> dict:
-    """{branch: BranchProtection} for those of `branches` that have a rule."""
-    from pulls.models import BranchProtection
-
-    branches = {b for b in branches if b}
-    if not branches:
-        return {}
-    return {p.branch: p for p in BranchProtection.objects.filter(repository_id=repo.pk, branch__in=branches)}
+# A review's verdicts (pulls.models.Review.State): the latest of a reviewer's counts; DISMISSED is none.
+APPROVED, CHANGES_REQUESTED = "APPROVED", "CHANGES_REQUESTED"
 
 
-def protection_of(repo, branch: str):
-    """The branch's rule or None: asked for every pushed branch, compiled once (kizuna.statements)."""
-    from pulls.models import BranchProtection
-
-    if not branch:
-        return None
-    values = {"repo": repo.pk, "branch": branch}
-
-    def build():
-        return BranchProtection.objects.filter(repository_id=Param("repo", repo.pk), branch=Param("branch", branch))
-
-    found = statement(("policy.protection_of",), build, values).instances(values)
-    return found[0] if found else None
+# The rules and reviews are the pulls app's rows, read through kizuna.policy.facts.
+protections = facts.protections
+protection_of = facts.protection_of
 
 
 def _user_roles(repo, users) -> dict:
@@ -84,23 +65,9 @@ def _counts(actor, rule, roles) -> bool:
     return False  # deploy tokens never review
 
 
-def _newest_pipelines(repo, shas) -> dict:
-    """{sha: status of the newest pipeline on it}."""
-    from pipelines.models import Pipeline
-
-    shas = {s for s in shas if s}
-    if not shas:
-        return {}
-    newest = (Pipeline.objects.filter(repository_id=repo.pk, sha__in=shas).values("sha")
-              .annotate(newest=Max("id")).values("newest"))
-    return dict(Pipeline.objects.filter(pk__in=newest).values_list("sha", "status"))
-
-
 def unmet_rules(repo, prs, *, head_shas: dict | None = None) -> dict:
     """{pr.pk: [{rule, required, actual, …}]} for the PRs whose base branch has a rule; PRs of
     unprotected branches are absent. `head_shas` ({pr.pk: sha}) overrides the stored head."""
-    from pulls.models import Review
-
     prs = list(prs)
     rules = protections(repo, [pr.base_ref for pr in prs])
     prs = [pr for pr in prs if pr.base_ref in rules]
@@ -111,10 +78,7 @@ def unmet_rules(repo, prs, *, head_shas: dict | None = None) -> dict:
                      if rules[pr.base_ref].required_approving_review_count or rules[pr.base_ref].require_code_owner_reviews]
     verdicts: dict[int, dict] = {}
     if needs_reviews:
-        reviews = (Review.objects.filter(pull_id__in=needs_reviews, state__in=Review.VERDICTS)
-                   .select_related("user__user", "user__agent")
-                   .order_by("pull_id", "user_id", "id"))
-        for review in reviews:
+        for review in facts.verdict_reviews(needs_reviews):
             verdicts.setdefault(review.pull_id, {})[review.user_id] = review  # the latest wins
     users = {}
     for by_user in verdicts.values():
@@ -130,7 +94,8 @@ def unmet_rules(repo, prs, *, head_shas: dict | None = None) -> dict:
         for user in User.objects.filter(pk__in=[pk for pk, u in users.items() if u is None]):
             users[user.pk] = user
     roles = _user_roles(repo, [u for u in users.values() if u is not None])
-    pipelines = _newest_pipelines(repo, [head_shas[pr.pk] for pr in prs if rules[pr.base_ref].require_pipeline])
+    pipelines = facts.newest_pipeline_statuses(
+        repo, [head_shas[pr.pk] for pr in prs if rules[pr.base_ref].require_pipeline])
 
     result = {}
     for pr in prs:
@@ -141,10 +106,10 @@ def unmet_rules(repo, prs, *, head_shas: dict | None = None) -> dict:
             actor = review.user
             if actor.pk == pr.issue.author_id or not _counts(actor, rule, roles):
                 continue
-            if review.state == Review.State.APPROVED:
+            if review.state == APPROVED:
                 if not rule.dismiss_stale_reviews or review.commit_id == head:
                     approvers.add(actor.login.lower())
-            elif review.state == Review.State.CHANGES_REQUESTED:
+            elif review.state == CHANGES_REQUESTED:
                 blocking.append(actor.login)
         unmet = []
         required = rule.required_approving_review_count

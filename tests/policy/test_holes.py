@@ -87,6 +87,25 @@ def test_job_token_dies_when_the_job_finishes(api, client, running_job):
     assert job_token_works(api, client, job) == (401, 401)
 
 
+def test_a_fact_nobody_answers_decides_nothing(api, client, running_job, monkeypatch):
+    """The policy reads a job's state, pipelines, protection rules and reviews through kizuna.policy.facts,
+    which the pipelines and pulls apps answer at ready(); unanswered, a question raises rather than
+    reading as "no job" or "unprotected"."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from kizuna.policy import facts
+
+    assert job_token_works(api, client, running_job[2]) == (200, 200)
+    monkeypatch.setattr(facts, "_answers", {name: facts._Unanswered(name) for name in facts.QUESTIONS})
+    for ask in (lambda: facts.running_job_of(None), lambda: facts.protection_of(None, "main"),
+                lambda: facts.protections(None, ["main"]), lambda: facts.verdict_reviews([1]),
+                lambda: facts.newest_pipeline_statuses(None, ["a" * 40])):
+        with pytest.raises(ImproperlyConfigured):
+            ask()
+    with pytest.raises(TypeError):
+        facts.answer(is_admin=lambda *a: True)
+
+
 # --- the merge decides under its lock ------------------------------------------------------------------
 def test_merge_judges_the_base_the_pr_has_under_the_lock(pr_world, api, make_agent):
     w = pr_world

@@ -26,7 +26,7 @@ def pull(pr_world, api):
 
 def test_ticking_merged_does_not_merge(pr_world, staff, pull):
     response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {
-        "base_ref": "main", "merged": "on", "merge_commit_sha": "0" * 40, "mergeable": "true", "draft": "on"})
+        "title": "Add feature", "body": "", "base_ref": "main", "merged": "on", "merge_commit_sha": "0" * 40, "mergeable": "true", "draft": "on"})
     assert response.status_code == 302, response.content[:3000]
     pull.refresh_from_db()
     assert not pull.merged and pull.merge_commit_sha is None and pull.merged_at is None and not pull.draft
@@ -38,12 +38,13 @@ def test_ticking_merged_does_not_merge(pr_world, staff, pull):
 def test_base_change_and_close_go_through_the_services(pr_world, staff, pull):
     pr_world.clone.branch("release", "main")
     pr_world.clone.push("release")
-    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {"base_ref": "release"})
+    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {"title": "Add feature", "base_ref": "release"})
     assert response.status_code == 302, response.content[:3000]
     (edited,) = Event.objects.filter(type="pull_request.edited")
     assert edited.actor.login == "root-op" and edited.payload["changes"]["base"]["ref"] == {"from": "main"}
     # An unknown branch is the service's 422, shown as a message, not a 500.
-    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {"base_ref": "nope"}, follow=True)
+    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {"title": "Add feature", "base_ref": "nope"},
+                          follow=True)
     assert response.status_code == 200 and "Not saved" in response.content.decode()
     staff.post("/admin/pulls/pullrequest/", {"action": "close_pulls", "_selected_action": [pull.pk]})
     pull.refresh_from_db()
@@ -53,15 +54,33 @@ def test_base_change_and_close_go_through_the_services(pr_world, staff, pull):
     assert pr_world.repo.open_pulls_count == 0
 
 
-def test_title_of_a_pull_request_edited_on_its_issue_page(pr_world, staff, pull):
+def test_title_and_body_of_a_pull_request_are_edited_on_its_own_page(pr_world, staff, pull):
+    page = staff.get(f"/admin/pulls/pullrequest/{pull.pk}/change/").content.decode()
+    assert 'name="title"' in page and 'value="Add feature"' in page and 'name="body"' in page
+    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {
+        "title": "Better title", "body": "Why", "base_ref": "main"})
+    assert response.status_code == 302, response.content[:3000]
+    (edited,) = Event.objects.filter(type="pull_request.edited")
+    assert edited.actor.login == "root-op"
+    assert edited.payload["changes"] == {"title": {"from": "Add feature"}, "body": {"from": ""}}
+    pull.issue.refresh_from_db()
+    assert (pull.issue.title, pull.issue.body) == ("Better title", "Why")
+    # A blank title is the form's error, and changes nothing.
+    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {"title": "", "body": "", "base_ref": "main"})
+    assert response.status_code == 200 and Event.objects.filter(type="pull_request.edited").count() == 1
+
+
+def test_the_issue_page_shows_a_pull_requests_text_read_only(pr_world, staff, pull):
+    """The issues app knows nothing of pull requests: their text is edited through pulls.services."""
+    page = staff.get(f"/admin/issues/issue/{pull.issue_id}/change/").content.decode()
+    assert 'name="title"' not in page and "Add feature" in page
     response = staff.post(f"/admin/issues/issue/{pull.issue_id}/change/", {
         "title": "Better title", "body": "", "labels": "", "assignees": "", "milestone": "",
         "comments-TOTAL_FORMS": "0", "comments-INITIAL_FORMS": "0"})
     assert response.status_code == 302, response.content[:3000]
-    (edited,) = Event.objects.filter(type="pull_request.edited")
-    assert edited.actor.login == "root-op" and edited.payload["changes"] == {"title": {"from": "Add feature"}}
-    assert not Event.objects.filter(type="issue.edited").exists()
-    assert staff.get("/admin/pulls/pullrequest/").status_code == 200
+    pull.issue.refresh_from_db()
+    assert pull.issue.title == "Add feature"
+    assert not Event.objects.filter(type__in=("pull_request.edited", "issue.edited")).exists()
 
 
 def test_admin_shows_rules_and_reviews_read_only(pr_world, staff, pull):

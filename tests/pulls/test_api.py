@@ -385,4 +385,4 @@ def test_a_push_asks_its_per_ref_questions_with_compiled_statements(w):
     assert w.api.put("/repos/w-org/pub/branches/main/protection", {}).status_code in (200, 201)
     assert protection_of(w.repo, "main").branch == "main" and protection_of(w.repo, "feature") is None
     kept = {key for _, key in statements._statements}
-    assert {("pulls.tracked",), ("repos.pushed_at",), ("policy.protection_of",)} <= kept
+    assert {("pulls.tracked",), ("repos.pushed_at",), ("pulls.protection_of",)} <= kept
