@@ -14,6 +14,6 @@ class PipelinesConfig(AppConfig):
 
         # The policy decides whether a job token lives and whether `require_pipeline` is met; it reads
         # those facts through here, knowing no pipelines model (kizuna.policy.facts).
-        facts.answer(running_job_of=reads.running_job_of, newest_pipeline_statuses=reads.newest_pipeline_statuses)
+        facts.answer(job_of=reads.job_of, newest_pipeline_statuses=reads.newest_pipeline_statuses)
         ref_updated.connect(on_push_hook, dispatch_uid="pipelines.on_push")
         pull_request_changed.connect(on_pull_request_hook, dispatch_uid="pipelines.on_pull_request")

@@ -3,14 +3,14 @@ the policy decides, this module only reads."""
 
 from django.db.models import Max
 
-from .models import Job, Pipeline, Status
+from .models import Job, Pipeline
 
 
-def running_job_of(token):
-    """The running job the job token was issued for, with what job_token_alive checks loaded; or None."""
+def job_of(token):
+    """The job the job token was issued for, with what job_token_alive checks loaded; or None."""
     return (
         Job.objects.select_related("agent__operator", "pipeline__repository__namespace")
-        .filter(pk=token.job_id, job_token_id=token.pk, status=Status.RUNNING).first()
+        .filter(pk=token.job_id, job_token_id=token.pk).first()
     )
 
 

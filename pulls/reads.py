@@ -97,7 +97,6 @@ def protections(repo, branches) -> dict:
 
 
 def verdict_reviews(pull_ids):
-    """The verdicts of these pull requests' reviewers, oldest first per reviewer (the latest counts)."""
+    """The verdicts of these pull requests' reviewers (the policy keeps each reviewer's latest)."""
     return (Review.objects.filter(pull_id__in=pull_ids, state__in=Review.VERDICTS)
-            .select_related("user__user", "user__agent")
-            .order_by("pull_id", "user_id", "id"))
+            .select_related("user__user", "user__agent"))

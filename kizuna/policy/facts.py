@@ -2,7 +2,7 @@
 
 Every door and every app asks the policy, so it sits below them all: it imports no resource app but
 repos (docs/architecture.md, "Layers"). Some of its rules need facts only an app above can read — the
-pipelines app whether a job token's job still runs (docs/api.md §11) and how the newest pipeline on a
+pipelines app a job token's job (does it still run, on which agent) (docs/api.md §11) and how the newest pipeline on a
 commit ended (`require_pipeline`, §16); the pulls app a branch's protection rule and the reviews of pull
 requests (§16). Each app answers its questions from its AppConfig.ready(), as apps connect their signal
 receivers; the rules themselves stay in the policy.
@@ -17,14 +17,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 QUESTIONS = {
     # pipelines
-    "running_job_of": "the job a job token was issued for, if it is running, with `agent` (and its "
-                      "`operator`) and `pipeline.repository` loaded; else None",
+    "job_of": "the job a job token was issued for, with `status`, `agent` (and its `operator`) and "
+              "`pipeline.repository` loaded; else None",
     "newest_pipeline_statuses": "{sha: status of the newest pipeline on it} for those of the shas that have one",
     # pulls
     "protection_of": "the branch's protection rule or None (asked for every pushed branch)",
     "protections": "{branch: rule} for those of the branches that have one",
     "verdict_reviews": "the verdict reviews (approved, changes requested, dismissed) of these pull requests, "
-                       "ordered by pull request, reviewer and id, with the reviewer's user and agent loaded",
+                       "with the reviewer's user and agent loaded (the policy orders them)",
 }
 
 
@@ -40,15 +40,18 @@ _answers: dict[str, Callable] = {name: _Unanswered(name) for name in QUESTIONS}
 
 
 def answer(**answers: Callable) -> None:
-    """Called by an app's ready() with its answers, by the names in QUESTIONS."""
+    """Called by an app's ready() with its answers, by the names in QUESTIONS; each question once."""
     unknown = set(answers) - set(QUESTIONS)
     if unknown:
         raise TypeError(f"the policy asks no question {sorted(unknown)}")
+    again = [name for name in answers if not isinstance(_answers[name], _Unanswered)]
+    if again:
+        raise ImproperlyConfigured(f"the policy's questions {again} are answered already")
     _answers.update(answers)
 
 
-def running_job_of(token):
-    return _answers["running_job_of"](token)
+def job_of(token):
+    return _answers["job_of"](token)
 
 
 def newest_pipeline_statuses(repo, shas: Iterable[str]) -> dict:

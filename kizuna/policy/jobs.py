@@ -40,10 +40,13 @@ def job_repos_compiled_q(agent, prefix: str = "") -> tuple[tuple, Callable[[], Q
     return repos_with_role_compiled_q(agent, Action.RULES[Action.RUN_JOB].role, prefix)
 
 
+RUNNING = "running"  # pipelines.models.Status.RUNNING (tests/policy/test_holes.py holds them equal)
+
+
 def job_token_alive(token) -> bool:
     """A job token works while its job runs, held by an active agent still allowed to run it."""
-    job = facts.running_job_of(token)
-    if job is None or job.agent is None:
+    job = facts.job_of(token)
+    if job is None or job.status != RUNNING or job.agent is None:
         return False
     agent = job.agent
     if principal_kind(agent) != "agent" or agent.is_suspended or not agent.operator.is_active:

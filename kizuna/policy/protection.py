@@ -24,7 +24,8 @@ from . import facts
 from .repositories import role_at_least
 from .subjects import is_superuser
 
-# A review's verdicts (pulls.models.Review.State): the latest of a reviewer's counts; DISMISSED is none.
+# A review's verdicts (pulls.models.Review.State; tests/policy/test_holes.py holds them equal): the
+# latest of a reviewer's counts; DISMISSED is none.
 APPROVED, CHANGES_REQUESTED = "APPROVED", "CHANGES_REQUESTED"
 
 
@@ -78,7 +79,8 @@ def unmet_rules(repo, prs, *, head_shas: dict | None = None) -> dict:
                      if rules[pr.base_ref].required_approving_review_count or rules[pr.base_ref].require_code_owner_reviews]
     verdicts: dict[int, dict] = {}
     if needs_reviews:
-        for review in facts.verdict_reviews(needs_reviews):
+        reviews = sorted(facts.verdict_reviews(needs_reviews), key=lambda r: (r.pull_id, r.user_id, r.pk))
+        for review in reviews:
             verdicts.setdefault(review.pull_id, {})[review.user_id] = review  # the latest wins
     users = {}
     for by_user in verdicts.values():

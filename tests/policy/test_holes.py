@@ -97,13 +97,25 @@ def test_a_fact_nobody_answers_decides_nothing(api, client, running_job, monkeyp
 
     assert job_token_works(api, client, running_job[2]) == (200, 200)
     monkeypatch.setattr(facts, "_answers", {name: facts._Unanswered(name) for name in facts.QUESTIONS})
-    for ask in (lambda: facts.running_job_of(None), lambda: facts.protection_of(None, "main"),
+    for ask in (lambda: facts.job_of(None), lambda: facts.protection_of(None, "main"),
                 lambda: facts.protections(None, ["main"]), lambda: facts.verdict_reviews([1]),
                 lambda: facts.newest_pipeline_statuses(None, ["a" * 40])):
         with pytest.raises(ImproperlyConfigured):
             ask()
     with pytest.raises(TypeError):
         facts.answer(is_admin=lambda *a: True)
+    facts.answer(job_of=lambda token: None)
+    with pytest.raises(ImproperlyConfigured):  # each question is answered once
+        facts.answer(job_of=lambda token: None)
+
+
+def test_the_policys_names_for_states_are_the_apps():
+    from kizuna.policy import jobs, protection
+    from pipelines.models import Status
+    from pulls.models import Review
+
+    assert jobs.RUNNING == Status.RUNNING
+    assert (protection.APPROVED, protection.CHANGES_REQUESTED) == (Review.State.APPROVED, Review.State.CHANGES_REQUESTED)
 
 
 # --- the merge decides under its lock ------------------------------------------------------------------

@@ -70,6 +70,22 @@ def test_title_and_body_of_a_pull_request_are_edited_on_its_own_page(pr_world, s
     assert response.status_code == 200 and Event.objects.filter(type="pull_request.edited").count() == 1
 
 
+def test_a_base_change_leaves_a_multi_line_body_as_written(pr_world, staff, pull):
+    """The browser posts the body back with CRLF line ends: that is no edit, and the body is not stripped."""
+    from issues.models import Issue
+
+    Issue.objects.filter(pk=pull.issue_id).update(body="line1\nline2\n")
+    pr_world.clone.branch("release", "main")
+    pr_world.clone.push("release")
+    response = staff.post(f"/admin/pulls/pullrequest/{pull.pk}/change/", {
+        "title": "Add feature", "body": "line1\r\nline2\r\n", "base_ref": "release"})
+    assert response.status_code == 302, response.content[:3000]
+    (edited,) = Event.objects.filter(type="pull_request.edited")
+    assert set(edited.payload["changes"]) == {"base"}
+    pull.issue.refresh_from_db()
+    assert pull.issue.body == "line1\nline2\n"
+
+
 def test_the_issue_page_shows_a_pull_requests_text_read_only(pr_world, staff, pull):
     """The issues app knows nothing of pull requests: their text is edited through pulls.services."""
     page = staff.get(f"/admin/issues/issue/{pull.issue_id}/change/").content.decode()
