@@ -8,8 +8,9 @@ services may move (states, counters, merge fields, digests) are read-only. A ser
 change (`KizunaAPIError`) rolls the admin's transaction back and the page says why, instead of a 500.
 """
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 
 from kizuna.accounts.models import Actor
@@ -34,6 +35,21 @@ def staff_actor(request) -> Actor:
     return actor_for_user(request.user)
 
 
+class TextAsWritten(forms.CharField):
+    """A text kept as the API keeps it (kizuna.api.fields.StrictString: not stripped), with a browser's
+    CRLF line ends read as LF: a multi-line text posted back unchanged is no change, so saving another
+    field of the page neither rewrites it nor records a false edit (Field.has_changed compares through
+    to_python). Every TextField of a ServiceAdmin's form is one."""
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class ServiceAdmin(admin.ModelAdmin):
     """A ModelAdmin whose save_model / delete_model call services (subclasses implement them).
 
@@ -43,6 +59,11 @@ class ServiceAdmin(admin.ModelAdmin):
     """
 
     show_full_result_count = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and not db_field.choices:
+            kwargs.setdefault("form_class", TextAsWritten)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         raise NotImplementedError(f"{type(self).__name__}.save_model must call the service (never obj.save())")

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 
 from issues.models import Issue
-from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, staff_actor
+from kizuna.admin import ReadOnlyAdmin, ServiceAdmin, TextAsWritten, staff_actor
 
 from . import services
 from .models import BranchProtection, PullRequest, Review
@@ -16,22 +16,11 @@ GIT_FIELDS = ("head_ref", "head_sha", "base_sha", "draft", "merged", "mergeable"
               "changed_files", "merged_at", "merged_by", "merge_commit_sha")
 
 
-class TextAsWritten(forms.CharField):
-    """A text kept as the API keeps it — not stripped — with the browser's CRLF line ends read as LF, so
-    an unchanged text posted back is no change (Field.has_changed compares through to_python)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(strip=False, **kwargs)
-
-    def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
-
-
 class PullRequestAdminForm(forms.ModelForm):
-    """The title and body are the pull request's issue's (the title the same field as the issue's page)."""
+    """The title and body are the pull request's issue's: the same form fields as on the issue's page."""
 
     title = Issue._meta.get_field("title").formfield()
-    body = TextAsWritten(required=False, widget=forms.Textarea)
+    body = Issue._meta.get_field("body").formfield(form_class=TextAsWritten)
 
     class Meta:
         model = PullRequest
