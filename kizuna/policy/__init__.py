@@ -28,7 +28,8 @@ from .agents import (
 from .events import EventViewer, changes_access, is_admin_event, repo_events_q, stream_viewer
 from .jobs import check_job_runner, job_repos_compiled_q, job_repos_q, job_token_alive
 from .namespaces import check_create_repo, check_members, check_namespace_admin
-from .protection import check_mergeable, protection_of, protections, unmet_rules
+from .facts import protection_of, protections  # the pulls app's rules, as the policy reads them
+from .protection import check_mergeable, unmet_rules
 from .querysets import restrict
 from .refs import push_ref_rule
 from .repositories import (

@@ -29,11 +29,6 @@ from .subjects import is_superuser
 APPROVED, CHANGES_REQUESTED = "APPROVED", "CHANGES_REQUESTED"
 
 
-# The rules and reviews are the pulls app's rows, read through kizuna.policy.facts.
-protections = facts.protections
-protection_of = facts.protection_of
-
-
 def _user_roles(repo, users) -> dict:
     """{user id: role} in the repository's namespace for these users (one query at most)."""
     roles, ask = {}, []
@@ -70,7 +65,7 @@ def unmet_rules(repo, prs, *, head_shas: dict | None = None) -> dict:
     """{pr.pk: [{rule, required, actual, …}]} for the PRs whose base branch has a rule; PRs of
     unprotected branches are absent. `head_shas` ({pr.pk: sha}) overrides the stored head."""
     prs = list(prs)
-    rules = protections(repo, [pr.base_ref for pr in prs])
+    rules = facts.protections(repo, [pr.base_ref for pr in prs])
     prs = [pr for pr in prs if pr.base_ref in rules]
     if not prs:
         return {}
@@ -144,7 +139,7 @@ def check_mergeable(repo, pr, *, head_sha: str) -> None:
 
 def push_rule_of(repo, branch: str, *, deleting: bool):
     """(mode, reason) a protected branch imposes on a push, or None when it imposes nothing."""
-    rule = protection_of(repo, branch)
+    rule = facts.protection_of(repo, branch)
     if rule is None:
         return None
     if deleting:

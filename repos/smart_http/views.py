@@ -16,8 +16,9 @@ streams past, and recorded before the response ends (push.py).
 
 git is started while the database answers, never fed or heard before it has: a public repository's
 advertisement starts before the caller's token is looked up (it is anyone's to read; a malformed token
-is refused before any of it, an unknown one still gets its 401 and that git run is killed), a push's receive-pack before its rules are read (it gets the
-pack after them). Its start (exec, configuration) took about as long as either.
+is refused before any of it, an unknown one still gets its 401 and that git run is killed), a push's
+receive-pack before its rules are read (it gets the pack after them). Its start (exec, configuration)
+took about as long as either.
 """
 
 import base64
@@ -178,12 +179,13 @@ def _git_http(request, org: str, repo_name: str, path_service: str):
             started.close()
     preamble = git.advertisement_preamble(service, protocol) if is_info else b""
 
-    finished = []
+    finished = False
 
     def after():  # once, from the body's end or from the response's close(), whichever comes first
+        nonlocal finished
         if finished:
             return
-        finished.append(True)
+        finished = True
         try:
             code = backend.finish()
             if code != 0 or backend.timed_out:

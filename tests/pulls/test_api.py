@@ -368,7 +368,7 @@ def test_a_push_asks_its_per_ref_questions_with_compiled_statements(w):
     runs) reads the branch's protection: each compiled once per process (kizuna.statements), answering as
     the querysets did — tracked head and base branches, not others, a closed pull request no more."""
     from kizuna import statements
-    from kizuna.policy.protection import protection_of
+    from kizuna.policy import protection_of
     from pulls.services.pull_requests import _tracked
 
     n = open_pr(w)["number"]
